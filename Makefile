@@ -1,0 +1,75 @@
+# The two commands of the README:
+#   make demo   set everything up and serve the example site with demo content (SQLite)
+#   make test   set everything up and run every check and test (SQLite, PostgreSQL, Chromium)
+# Both work on a fresh machine: they create .venv, install the Python packages and,
+# for the tests, the system packages (PostgreSQL, Chromium, gettext).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+MANAGE := cd example_site && ../$(PY) manage.py
+PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install system-deps demo serve test lint check-migrations \
+        test-sqlite test-postgres test-browser messages bench clean
+
+help:
+	@echo "make demo   - set up and serve the example site on http://$(HOST):$(PORT)"
+	@echo "make test   - set up and run ruff, migration checks and every test"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet -e . --group dev
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+demo: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo --create-admin
+	@echo "Serving the example site on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+serve: install
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: install
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run --noinput
+
+test-sqlite: install
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-postgres: install system-deps
+	bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -p no:cacheprovider $(PYTEST_ARGS)
+
+test-browser: install system-deps
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+test: install system-deps lint check-migrations test-sqlite test-postgres test-browser
+	@echo "All checks and tests passed."
+
+# Regenerate and compile the zh_Hans catalogues after changing user-facing strings.
+messages: install system-deps
+	bash scripts/messages.sh $(PY)
+
+bench: install
+	@for script in bench/bench_*.py; do \
+		[ -e "$$script" ] || continue; \
+		echo "== $$script"; $(PY) $$script || exit 1; \
+	done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,33 @@
+"""Settings for the test suite.
+
+SQLite by default; set ``DATABASE_URL`` to run the same tests on PostgreSQL
+(``make test`` does both).
+"""
+
+import tempfile
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+DATABASES = {
+    "default": database_from_env(
+        Path(tempfile.gettempdir()) / "wagtail-pilots-test.sqlite3"
+    )
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "wagtail-pilots-tests",
+    }
+}
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "wagtail-pilots-test-media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WAGTAILADMIN_BASE_URL = "http://testserver"
+LOGGING = {"version": 1, "disable_existing_loggers": False}

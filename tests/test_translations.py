@@ -1,0 +1,96 @@
+"""Every user-facing string of the package and the example site has a zh_Hans
+translation, and the compiled catalogues match the sources.
+
+The test extracts the strings afresh from the code (Django's makemessages, in a
+copy of the tree) so a new ``gettext`` call without a translation fails here even
+if nobody re-ran ``make messages``.
+"""
+
+import gettext
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+APP_DIRS = sorted(
+    p.parent.parent.parent.parent
+    for p in REPO.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")
+    if ".venv" not in p.parts
+)
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("xgettext") is None, reason="gettext is not installed"
+)
+
+
+def test_every_app_with_strings_has_a_catalogue():
+    names = {str(p.relative_to(REPO)) for p in APP_DIRS}
+    assert {
+        "wagtail_pilots",
+        "wagtail_pilots/pilots",
+        "wagtail_pilots/surveys",
+        "wagtail_pilots/scorecards",
+        "wagtail_pilots/importexport",
+        "wagtail_pilots/contrib/modeladmin",
+        "example_site",
+    } <= names
+
+
+@pytest.fixture(scope="module")
+def fresh_catalogues(tmp_path_factory):
+    """Run scripts/messages.sh on a copy of the tree; return {app: (fresh, committed_mo)}."""
+    copy = tmp_path_factory.mktemp("tree")
+    for name in ("wagtail_pilots", "example_site", "scripts"):
+        shutil.copytree(
+            REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    subprocess.run(
+        ["bash", str(copy / "scripts" / "messages.sh"), sys.executable],
+        check=True,
+        capture_output=True,
+        cwd=copy,
+        timeout=300,
+    )
+    result = {}
+    for app in APP_DIRS:
+        rel = app.relative_to(REPO)
+        fresh = polib.pofile(str(copy / rel / "locale/zh_Hans/LC_MESSAGES/django.po"))
+        mo = REPO / rel / "locale/zh_Hans/LC_MESSAGES/django.mo"
+        result[str(rel)] = (fresh, mo)
+    return result
+
+
+def test_every_string_is_translated(fresh_catalogues):
+    untranslated = [
+        f"{app}: {entry.msgid!r}"
+        for app, (fresh, _) in fresh_catalogues.items()
+        for entry in fresh
+        if not entry.obsolete
+        and (
+            "fuzzy" in entry.flags
+            or not (entry.msgstr or any(entry.msgstr_plural.values()))
+        )
+    ]
+    assert not untranslated, "Missing zh_Hans translations:\n" + "\n".join(untranslated)
+
+
+def test_compiled_catalogues_are_up_to_date(fresh_catalogues):
+    stale = []
+    for app, (fresh, mo_path) in fresh_catalogues.items():
+        assert mo_path.exists(), f"{app}: django.mo is missing (run make messages)"
+        with mo_path.open("rb") as fh:
+            compiled = gettext.GNUTranslations(fh)
+        for entry in fresh:
+            if entry.obsolete or not entry.msgstr:
+                continue
+            if entry.msgctxt:
+                got = compiled.pgettext(entry.msgctxt, entry.msgid)
+            else:
+                got = compiled.gettext(entry.msgid)
+            if got != entry.msgstr:
+                stale.append(f"{app}: {entry.msgid!r}")
+    assert not stale, "Recompile the catalogues (make messages):\n" + "\n".join(stale)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WagtailPilotsAppConfig(AppConfig):
+    name = "wagtail_pilots"
+    label = "wagtail_pilots"
+    verbose_name = _("Wagtail pilots")
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,74 @@
+"""Settings for wagtail-pilots.
+
+A site configures the suite with one dictionary in its Django settings::
+
+    WAGTAIL_PILOTS = {
+        "CACHE_ALIAS": "default",
+        "MENU_ORDER": 250,
+    }
+
+Every key is optional; missing keys take the defaults below. Read settings through
+``pilots_settings.NAME`` so tests that use ``override_settings`` see the change.
+
+Keys
+----
+``CACHE_ALIAS``
+    The Django cache used for rate limits, lock-outs and cached results. Use a cache
+    shared by every worker (Redis, Memcached, the database cache) when the site runs
+    more than one process. Default ``"default"``.
+``MENU_ORDER``
+    Position of the suite's items in the Wagtail admin menu. Default ``250``.
+``UNIT_KINDS``
+    Extra unit kinds as ``(value, label)`` pairs, appended to the built-in ones
+    (county, town, village, community, department, enterprise, school, hospital,
+    pilot site, other). Default ``()``.
+"""
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+DEFAULTS = {
+    "CACHE_ALIAS": "default",
+    "MENU_ORDER": 250,
+    "UNIT_KINDS": (),
+}
+
+
+class PilotsSettings:
+    """Attribute access to ``settings.WAGTAIL_PILOTS`` merged over ``DEFAULTS``."""
+
+    def __init__(self, defaults):
+        self._defaults = defaults
+        self._cache = {}
+
+    @property
+    def _user_settings(self):
+        return getattr(settings, "WAGTAIL_PILOTS", {}) or {}
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._defaults:
+            raise AttributeError(f"Unknown WAGTAIL_PILOTS setting: {name!r}")
+        if name not in self._cache:
+            self._cache[name] = self._user_settings.get(name, self._defaults[name])
+        return self._cache[name]
+
+    def reload(self):
+        self._cache.clear()
+
+
+pilots_settings = PilotsSettings(DEFAULTS)
+
+
+def get_cache():
+    """The cache shared by every worker, as configured by ``CACHE_ALIAS``."""
+    return caches[pilots_settings.CACHE_ALIAS]
+
+
+@receiver(setting_changed)
+def _reload_settings(*, setting, **kwargs):
+    if setting == "WAGTAIL_PILOTS":
+        pilots_settings.reload()

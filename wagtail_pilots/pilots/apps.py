@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PilotsAppConfig(AppConfig):
+    name = "wagtail_pilots.pilots"
+    label = "wagtail_pilots_pilots"
+    verbose_name = _("Pilot programs")
+    default_auto_field = "django.db.models.BigAutoField"
