@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "django_tasks",
+    "django_tasks_db",
     "django_filters",
     # Django.
     "django.contrib.admin",
@@ -152,6 +154,11 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "xlsx", "docx", "txt", "zip"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Background tasks (notification e-mails, large imports). Development runs them
+# at once in the request; production queues them in the database for
+# ``manage.py db_worker`` (see production.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 WAGTAIL_PILOTS = {
     "CACHE_ALIAS": "default",

@@ -70,6 +70,10 @@ else:
         }
     }
 
+# Queue background tasks in the database; run ``manage.py db_worker`` beside the
+# web workers.
+TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
