@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install system-deps demo serve test lint check-migrations \
+.PHONY: help install system-deps demo serve serve-prod test lint check-migrations \
         test-sqlite test-postgres test-browser messages bench clean
 
 help:
@@ -40,6 +40,10 @@ demo: install
 
 serve: install
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+# The production stack on loopback: PostgreSQL, Redis, task worker, gunicorn x4.
+serve-prod: install
+	PORT=$(PORT) bash scripts/serve-prod.sh
 
 lint: install
 	$(BIN)/ruff check .
