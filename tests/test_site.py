@@ -110,3 +110,15 @@ def test_production_settings_require_a_secret_key(tmp_path):
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.django_db
+def test_public_pages_send_a_strict_content_security_policy(
+    client, home_page, admin_client
+):
+    policy = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self';" in policy or policy.endswith("script-src 'self'")
+    assert "unsafe-inline" not in policy
+    assert "object-src 'none'" in policy
+    admin_policy = admin_client.get("/admin/")["Content-Security-Policy"]
+    assert "'unsafe-inline'" in admin_policy

@@ -1,0 +1,39 @@
+"""The site's Content-Security-Policy holds: pages load without violations."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture
+def csp_violations(page):
+    violations = []
+    page.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text)
+            if "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    return violations
+
+
+def test_public_pages_have_no_csp_violations(page, csp_violations):
+    call_command("load_demo", stdout=StringIO())
+    for path in ("/", "/about/", "/pilots/", "/surveys/", "/notices/"):
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+    assert csp_violations == []
+
+
+def test_admin_works_under_its_policy(page, admin_login, csp_violations):
+    call_command("load_demo", stdout=StringIO())
+    admin_login(page)
+    for path in ("/admin/", "/admin/snippets/wagtail_pilots/unit/", "/admin/pages/"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+    assert csp_violations == []
