@@ -19,29 +19,29 @@ def test_pilot_page_renders_progress_timeline_and_overdue(
         lead_unit=unit,
         phases=[
             # (30*100 + 70*40) / 100 = 58
-            dict(
-                name="建立联动机制",
-                due_date=days(-20),
-                weight=30,
-                progress=100,
-                completed_on=days(-21),
-            ),
-            dict(
-                name="制订方案",
-                start_date=days(-19),
-                due_date=days(-5),
-                weight=70,
-                progress=40,
-            ),
+            {
+                "name": "建立联动机制",
+                "due_date": days(-20),
+                "weight": 30,
+                "progress": 100,
+                "completed_on": days(-21),
+            },
+            {
+                "name": "制订方案",
+                "start_date": days(-19),
+                "due_date": days(-5),
+                "weight": 70,
+                "progress": 40,
+            },
         ],
         indicators=[
-            dict(
-                name="救助覆盖率",
-                measure="%",
-                baseline=40,
-                target=90,
-                direction="higher",
-            ),
+            {
+                "name": "救助覆盖率",
+                "measure": "%",
+                "baseline": 40,
+                "target": 90,
+                "direction": "higher",
+            },
         ],
     )
     PilotSite.objects.create(pilot=pilot, unit=unit, role="demonstration")
@@ -51,7 +51,7 @@ def test_pilot_page_renders_progress_timeline_and_overdue(
         title="三月月报",
         period_start=days(-40),
         period_end=days(-10),
-        readings=[dict(indicator=indicator, date=days(-10), value=65)],
+        readings=[{"indicator": indicator, "date": days(-10), "value": 65}],
     )
     response = client.get(pilot.url)
     assert response.status_code == 200
@@ -103,7 +103,7 @@ def test_base_template_is_configurable(client, make_pilot, tmp_path, settings):
 
 
 def test_report_page_renders(client, make_pilot, make_report):
-    pilot = make_pilot(indicators=[dict(name="参保率", baseline=10, target=60)])
+    pilot = make_pilot(indicators=[{"name": "参保率", "baseline": 10, "target": 60}])
     report = make_report(
         pilot,
         title="试点简报第1期",
@@ -112,7 +112,11 @@ def test_report_page_renders(client, make_pilot, make_report):
         period_end=days(-1),
         body="<p>进展顺利</p>",
         readings=[
-            dict(indicator=pilot.indicators.get(), date=days(-1), value=Decimal("35.5"))
+            {
+                "indicator": pilot.indicators.get(),
+                "date": days(-1),
+                "value": Decimal("35.5"),
+            }
         ],
     )
     html = client.get(report.url).content.decode()
@@ -127,7 +131,7 @@ def test_index_lists_filters_and_counts(client, pilot_index, make_pilot, unit):
     make_pilot(
         title="乙试点",
         lead_unit=unit,
-        phases=[dict(name="p", due_date=days(-3), progress=10)],
+        phases=[{"name": "p", "due_date": days(-3), "progress": 10}],
     )
     make_pilot(
         title="丙试点",
@@ -163,7 +167,7 @@ def test_index_query_count_does_not_grow(
     make_pilot(
         title="试点0",
         lead_unit=unit,
-        phases=[dict(name="a", due_date=days(-1), weight=1, progress=0)],
+        phases=[{"name": "a", "due_date": days(-1), "weight": 1, "progress": 0}],
     )
     with django_assert_max_num_queries(12) as small:
         client.get(pilot_index.url, {"health": "overdue"})
