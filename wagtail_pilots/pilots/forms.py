@@ -119,10 +119,8 @@ class PilotReportPageForm(WagtailAdminPageForm):
             return
         field = copy.deepcopy(base.base_fields["indicator"])
         field.queryset = queryset
-        formset.form = type(
-            base.__name__,
-            (base,),
-            {"base_fields": {**base.base_fields, "indicator": field}},
-        )
+        form_class = type(base.__name__, (base,), {})
+        form_class.base_fields = {**base.base_fields, "indicator": field}
+        formset.form = form_class
         for form in formset.forms:
             form.fields["indicator"].queryset = queryset
