@@ -32,6 +32,7 @@ def test_editor_creates_and_publishes_a_pilot(page, admin_login, pilot_index_liv
     admin_login(page)
     today = timezone.localdate()
     page.goto(f"/admin/pages/add/wagtail_pilots_pilots/pilotprogrampage/{index.pk}/")
+    page.wait_for_load_state("networkidle")
     page.fill("#id_title", "社区养老服务试点")
     page.select_option("#id_status", "running")
     page.fill("#id_start_date", (today - datetime.timedelta(days=30)).isoformat())
@@ -39,8 +40,14 @@ def test_editor_creates_and_publishes_a_pilot(page, admin_login, pilot_index_liv
 
     close_date_pickers(page)
     # The "plan" tab holds the phases.
-    page.get_by_role("tab").nth(1).click()
-    expect(page.locator("#id_phases-ADD")).to_be_visible()
+    # (Retried: a click before the tabs' script has connected does nothing.)
+    add_phase = page.locator("#id_phases-ADD")
+    for _attempt in range(10):
+        page.get_by_role("tab").nth(1).click()
+        if add_phase.is_visible():
+            break
+        page.wait_for_timeout(300)
+    expect(add_phase).to_be_visible()
     phases = [
         ("需求调查", -30, -10, "1", "100"),
         ("服务站建设", -10, 30, "3", "20"),
