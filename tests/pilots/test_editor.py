@@ -217,7 +217,7 @@ def test_report_period_outside_pilot(admin_client, make_pilot):
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert errors["period_start"] == [
-        f"The period starts before the pilot ({days(-10)})."
+        zh("The period starts before the pilot (%(date)s).", date=days(-10))
     ]
     assert errors["period_end"] == [
         zh("The period ends after the pilot (%(date)s).", date=days(10))
