@@ -491,7 +491,10 @@ class PilotIndicator(Orderable):
         verbose_name_plural = _("indicators")
 
     def __str__(self):
-        return self.name
+        # Shown in the menus of readings, which list the indicators of every pilot
+        # (their queryset selects the pilot with them).
+        pilot = getattr(self, "pilot", None)
+        return f"{pilot.title} · {self.name}" if pilot else self.name
 
     def clean(self):
         super().clean()
@@ -558,7 +561,13 @@ class IndicatorReading(models.Model):
         indexes = [models.Index(fields=["indicator", "date"])]
 
     def __str__(self):
-        return f"{self.indicator}: {self.value} ({self.date})"
+        return f"{self.indicator.name}: {self.value} ({self.date})"
+
+    @property
+    def pilot_title(self):
+        return self.indicator.pilot.title
+
+    pilot_title.fget.short_description = _("pilot")
 
 
 class PilotEvaluationLink(Orderable):

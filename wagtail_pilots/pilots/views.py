@@ -13,11 +13,18 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.reports import ReportView
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from ..models import Unit
 from ..spreadsheets import FormulaSafeSpreadsheetExportMixin
-from .models import HEALTH_CHOICES, STATUS_CHOICES, PilotProgramPage
+from .models import (
+    HEALTH_CHOICES,
+    STATUS_CHOICES,
+    IndicatorReading,
+    PilotIndicator,
+    PilotProgramPage,
+)
 from .selectors import PilotSummary, summaries_with_reports, with_phase_totals
 
 
@@ -192,3 +199,49 @@ class PilotReportView(FormulaSafeSpreadsheetExportMixin, ReportView):
 
     def get_heading(self, queryset, field):
         return str(self.export_headings[field])
+
+
+class IndicatorReadingFilterSet(WagtailFilterSet):
+    indicator__pilot = django_filters.ModelChoiceFilter(
+        label=_("pilot"),
+        queryset=lambda request: PilotProgramPage.objects.order_by("title"),
+    )
+
+    class Meta:
+        model = IndicatorReading
+        fields = ["indicator__pilot"]
+
+
+class IndicatorReadingViewSet(ModelViewSet):
+    """Readings recorded outside a report (those in reports are edited there)."""
+
+    model = IndicatorReading
+    icon = "table"
+    menu_label = _("Indicator readings")
+    name = "pilot_indicator_readings"
+    add_to_admin_menu = True
+    list_display = ["indicator", "pilot_title", "date", "value", "report"]
+    filterset_class = IndicatorReadingFilterSet
+    form_fields = ["indicator", "date", "value", "note"]
+    list_per_page = 50
+    copy_view_enabled = False
+
+    @property
+    def menu_order(self):
+        from ..conf import pilots_settings
+
+        return pilots_settings.MENU_ORDER + 1
+
+    def get_queryset(self, request):
+        return IndicatorReading.objects.select_related(
+            "indicator__pilot", "report"
+        ).order_by("-date", "-pk")
+
+    def get_form_class(self, for_update=False):
+        form_class = super().get_form_class(for_update=for_update)
+        form_class.base_fields[
+            "indicator"
+        ].queryset = PilotIndicator.objects.select_related("pilot").order_by(
+            "pilot__title", "sort_order"
+        )
+        return form_class

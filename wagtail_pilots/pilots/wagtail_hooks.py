@@ -6,6 +6,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import urls
 from .panels import PilotDeadlinesPanel
+from .views import IndicatorReadingViewSet
 
 
 class PilotReportMenuItem(MenuItem):
@@ -32,3 +33,8 @@ def register_pilot_report_menu_item():
 @hooks.register("construct_homepage_panels")
 def add_pilot_deadlines_panel(request, panels):
     panels.append(PilotDeadlinesPanel())
+
+
+@hooks.register("register_admin_viewset")
+def register_indicator_reading_viewset():
+    return IndicatorReadingViewSet()
