@@ -193,3 +193,39 @@ def test_index_bad_filter_value_shows_field_error(client, pilot_index, make_pilo
     response = client.get(pilot_index.url, {"year": "abc"})
     assert response.status_code == 200
     assert response.context["filter_form"].errors["year"]
+
+
+def test_preview_of_an_unsaved_pilot(pilot_index, rf):
+    from wagtail_pilots.pilots.models import PilotPhase, PilotProgramPage
+
+    pilot = PilotProgramPage(
+        title="预览试点",
+        slug="preview",
+        status="running",
+        start_date=days(-10),
+        end_date=days(10),
+        phases=[
+            PilotPhase(name="一", due_date=days(-1), weight=1, progress=50),
+            PilotPhase(name="二", due_date=days(5), weight=1, progress=0),
+        ],
+    )
+    pilot.path = pilot_index.path + "9999"  # where it would go; never saved
+    pilot.depth = pilot_index.depth + 1
+    response = pilot.make_preview_request()
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "预览试点" in html and "25.00%" in html  # (50 + 0) / 2
+    assert "wp-timeline__row--overdue" in html
+
+
+def test_index_pagination_keeps_filters(client, pilot_index, make_pilot):
+    pilot_index.per_page = 1
+    pilot_index.save()
+    for n in range(3):
+        make_pilot(title=f"试点{n}", slug=f"p{n}", status="running")
+    make_pilot(title="筹备", slug="plan", status="planning")
+    response = client.get(pilot_index.url, {"status": "running"})
+    html = response.content.decode()
+    assert "status=running&amp;page=2" in html
+    response = client.get(pilot_index.url, {"status": "running", "page": 3})
+    assert [p.title for p, s in response.context["pilot_rows"]] == ["试点2"]
