@@ -22,6 +22,21 @@ Keys
     Extra unit kinds as ``(value, label)`` pairs, appended to the built-in ones
     (county, town, village, community, department, enterprise, school, hospital,
     pilot site, other). Default ``()``.
+
+Pilots
+~~~~~~
+``BASE_TEMPLATE``
+    The template the pilot pages and blocks extend: the installing site's own base
+    page. It must define a ``content`` block. Default ``"base.html"``.
+``PILOT_AT_RISK_TOLERANCE``
+    How many percentage points a pilot's progress may lag behind the share of its
+    time elapsed before it is shown "at risk". Default ``15``.
+``PILOT_REPORT_GRACE_DAYS``
+    Days after the end of a reporting period before its report counts as missing.
+    Default ``10``.
+``PILOT_REMIND_DAYS``
+    ``pilots_remind`` warns about phases due within this many days unless
+    ``--days`` is given. Default ``7``.
 """
 
 from django.conf import settings
@@ -33,6 +48,11 @@ DEFAULTS = {
     "CACHE_ALIAS": "default",
     "MENU_ORDER": 250,
     "UNIT_KINDS": (),
+    # pilots
+    "BASE_TEMPLATE": "base.html",
+    "PILOT_AT_RISK_TOLERANCE": 15,
+    "PILOT_REPORT_GRACE_DAYS": 10,
+    "PILOT_REMIND_DAYS": 7,
 }
 
 

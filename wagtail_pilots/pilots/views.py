@@ -1,0 +1,247 @@
+"""Admin screens of the pilots app: the "Pilot programs" report."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import django_filters
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies.pages import PagePermissionPolicy
+
+from ..models import Unit
+from ..spreadsheets import FormulaSafeSpreadsheetExportMixin
+from .models import (
+    HEALTH_CHOICES,
+    STATUS_CHOICES,
+    IndicatorReading,
+    PilotIndicator,
+    PilotProgramPage,
+)
+from .selectors import PilotSummary, summaries_with_reports, with_phase_totals
+
+
+def editable_pilots(user):
+    """Pilot pages ``user`` may edit (Wagtail page permissions)."""
+    editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
+    return PilotProgramPage.objects.filter(pk__in=editable.values("pk"))
+
+
+@dataclass
+class PilotReportRow:
+    """One line of the report: a pilot and where it stands."""
+
+    pilot: PilotProgramPage
+    summary: PilotSummary
+
+    @property
+    def pk(self):
+        return self.pilot.pk
+
+    @property
+    def title(self):
+        return self.pilot.title
+
+    @property
+    def code(self):
+        return self.pilot.code
+
+    @property
+    def status(self):
+        return self.pilot.get_status_display()
+
+    @property
+    def lead_unit(self):
+        return self.pilot.lead_unit.name if self.pilot.lead_unit else ""
+
+    @property
+    def health(self):
+        return self.summary.health_label
+
+    @property
+    def progress(self):
+        return self.summary.progress_display
+
+    @property
+    def next_deadline(self) -> datetime.date | None:
+        deadline = self.summary.next_deadline
+        return deadline.due if deadline else None
+
+    @property
+    def days_left(self):
+        deadline = self.summary.next_deadline
+        return deadline.days_left if deadline else None
+
+    @property
+    def overdue_count(self):
+        return self.summary.overdue_count
+
+    @property
+    def missing_count(self):
+        return self.summary.missing_count
+
+    @property
+    def missing_reports(self):
+        return ", ".join(
+            p.start.strftime("%Y-%m") for p in self.summary.missing_reports
+        )
+
+
+class PilotReportFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES)
+    health = django_filters.ChoiceFilter(
+        label=_("health"), choices=HEALTH_CHOICES, method="filter_health"
+    )
+    lead_unit = django_filters.ModelChoiceFilter(
+        label=_("lead unit"),
+        queryset=lambda request: Unit.objects.filter(
+            pk__in=PilotProgramPage.objects.values("lead_unit")
+        ).order_by("code"),
+    )
+
+    class Meta:
+        model = PilotProgramPage
+        fields = ["status", "lead_unit", "health"]
+
+    def filter_health(self, queryset, name, value):
+        # Health is decided by the rules in Python after the SQL sums: the view
+        # applies it to the summarised rows (see PilotReportView).
+        return queryset
+
+
+class PilotReportView(FormulaSafeSpreadsheetExportMixin, ReportView):
+    """Every pilot the user may edit: status, health, progress, deadlines."""
+
+    page_title = _("Pilot programs")
+    header_icon = "tasks"
+    index_url_name = "wagtail_pilots_pilots:report"
+    index_results_url_name = "wagtail_pilots_pilots:report_results"
+    filterset_class = PilotReportFilterSet
+    permission_policy = PagePermissionPolicy()
+    permission_required = "change"
+    verbose_name = _("pilot program")
+    verbose_name_plural = _("pilot programs")
+    paginate_by = 50
+    list_export = [
+        "title",
+        "code",
+        "status",
+        "lead_unit",
+        "health",
+        "progress",
+        "next_deadline",
+        "days_left",
+        "overdue_count",
+        "missing_count",
+        "missing_reports",
+    ]
+    export_headings = {
+        "title": _("Title"),
+        "code": _("Code"),
+        "status": _("Status"),
+        "lead_unit": _("Lead unit"),
+        "health": _("Health"),
+        "progress": _("Progress (%)"),
+        "next_deadline": _("Next deadline"),
+        "days_left": _("Days left"),
+        "overdue_count": _("Overdue phases"),
+        "missing_count": _("Missing reports"),
+        "missing_reports": _("Missing report periods"),
+    }
+
+    @cached_property
+    def columns(self):
+        return [
+            TitleColumn(
+                "title",
+                label=_("Title"),
+                get_url=lambda row: reverse("wagtailadmin_pages:edit", args=[row.pk]),
+            ),
+            Column("status", label=_("Status")),
+            Column("health", label=_("Health")),
+            Column("progress", label=_("Progress (%)")),
+            Column("next_deadline", label=_("Next deadline")),
+            Column("days_left", label=_("Days left")),
+            Column("overdue_count", label=_("Overdue phases")),
+            Column("missing_reports", label=_("Missing reports")),
+        ]
+
+    def get_filename(self):
+        return f"pilot-programs-{timezone.localdate().isoformat()}"
+
+    def get_queryset(self):
+        return with_phase_totals(
+            editable_pilots(self.request.user).select_related("lead_unit"),
+            today=timezone.localdate(),
+        ).order_by("title", "pk")
+
+    def get_filtered_queryset(self):
+        pilots = self.filter_queryset(self.get_queryset())
+        rows = [
+            PilotReportRow(pilot=pilot, summary=summary)
+            for pilot, summary in summaries_with_reports(
+                pilots, today=timezone.localdate()
+            )
+        ]
+        health = None
+        if self.filters and self.filters.is_valid():
+            health = self.filters.form.cleaned_data.get("health")
+        if health:
+            rows = [row for row in rows if row.summary.health == health]
+        return rows
+
+    def get_heading(self, queryset, field):
+        return str(self.export_headings[field])
+
+
+class IndicatorReadingFilterSet(WagtailFilterSet):
+    indicator__pilot = django_filters.ModelChoiceFilter(
+        label=_("pilot"),
+        queryset=lambda request: PilotProgramPage.objects.order_by("title"),
+    )
+
+    class Meta:
+        model = IndicatorReading
+        fields = ["indicator__pilot"]
+
+
+class IndicatorReadingViewSet(ModelViewSet):
+    """Readings recorded outside a report (those in reports are edited there)."""
+
+    model = IndicatorReading
+    icon = "table"
+    menu_label = _("Indicator readings")
+    name = "pilot_indicator_readings"
+    add_to_admin_menu = True
+    list_display = ["indicator", "pilot_title", "date", "value", "report"]
+    filterset_class = IndicatorReadingFilterSet
+    form_fields = ["indicator", "date", "value", "note"]
+    list_per_page = 50
+    copy_view_enabled = False
+
+    @property
+    def menu_order(self):
+        from ..conf import pilots_settings
+
+        return pilots_settings.MENU_ORDER + 1
+
+    def get_queryset(self, request):
+        return IndicatorReading.objects.select_related(
+            "indicator__pilot", "report"
+        ).order_by("-date", "-pk")
+
+    def get_form_class(self, for_update=False):
+        form_class = super().get_form_class(for_update=for_update)
+        form_class.base_fields[
+            "indicator"
+        ].queryset = PilotIndicator.objects.select_related("pilot").order_by(
+            "pilot__title", "sort_order"
+        )
+        return form_class
