@@ -72,10 +72,23 @@ STANDARD_PAGES = [
 ]
 
 
+def create_root():
+    """The tree's root, as Wagtail's first migration makes it (for an emptied
+    database, e.g. after a flush)."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    return Page.add_root(title="Root", slug="root", url_path="/")
+
+
 def ensure_home():
     """The site's home page, replacing Wagtail's placeholder on a new install."""
     home = HomePage.objects.first()
-    root = Page.get_first_root_node()
+    root = Page.get_first_root_node() or create_root()
     if home is None:
         placeholder = Page.objects.filter(depth=2, slug="home").exclude(
             content_type__model="homepage"

@@ -321,6 +321,7 @@ class TimelineRow:
     complete: bool
     left: Decimal  # % of the timeline width
     width: Decimal
+    done_width: Decimal  # the completed part of the bar, % of the timeline width
 
 
 def timeline(phases, *, today, pilot_start=None, pilot_end=None):
@@ -345,13 +346,16 @@ def timeline(phases, *, today, pilot_start=None, pilot_end=None):
         left = Decimal((start - span_start).days) / total * 100
         width = max(Decimal((end - start).days) / total * 100, Decimal(1))
         facts = phase.as_rule_phase()
+        width = min(width, 100 - left)
+        done = Decimal(100) if facts.is_complete else Decimal(phase.progress or 0)
         rows.append(
             TimelineRow(
                 phase=phase,
                 overdue=rules.is_overdue(facts, today),
                 complete=facts.is_complete,
                 left=rules.display(left),
-                width=rules.display(min(width, 100 - left)),
+                width=rules.display(width),
+                done_width=rules.display(width * done / 100),
             )
         )
         previous_due = phase.due_date or previous_due
