@@ -22,6 +22,20 @@ Keys
     Extra unit kinds as ``(value, label)`` pairs, appended to the built-in ones
     (county, town, village, community, department, enterprise, school, hospital,
     pilot site, other). Default ``()``.
+
+Surveys (``wagtail_pilots.surveys``)
+``SURVEY_MIN_FILL_SECONDS``
+    A form sent back sooner than this after it was served is refused as a bot
+    (with a message asking to send it again). Default ``3``.
+``SURVEY_SUBMIT_RATE``
+    Posts allowed per client and survey, e.g. ``"20/10m"``; more get HTTP 429.
+``SURVEY_CODE_FAILURES`` / ``SURVEY_CODE_LOCKOUT_SECONDS``
+    After this many wrong access codes a client is locked out of the survey for
+    this long. Defaults ``5`` and ``900``.
+``SURVEY_TEXT_MAX_LENGTH``
+    Longest answer to a multi-line text question. Default ``2000``.
+``SURVEY_NOTIFY_ATTEMPTS``
+    Attempts to send a notification e-mail before giving up. Default ``3``.
 """
 
 from django.conf import settings
@@ -33,6 +47,13 @@ DEFAULTS = {
     "CACHE_ALIAS": "default",
     "MENU_ORDER": 250,
     "UNIT_KINDS": (),
+    # surveys
+    "SURVEY_MIN_FILL_SECONDS": 3,
+    "SURVEY_SUBMIT_RATE": "20/10m",
+    "SURVEY_CODE_FAILURES": 5,
+    "SURVEY_CODE_LOCKOUT_SECONDS": 900,
+    "SURVEY_TEXT_MAX_LENGTH": 2000,
+    "SURVEY_NOTIFY_ATTEMPTS": 3,
 }
 
 
