@@ -122,7 +122,7 @@ SURVEY_FIELD_CHOICES = (
 )
 
 
-class SurveyField(AbstractFormField):
+class SurveyField(ClusterableModel, AbstractFormField):
     """A question of a survey: Wagtail's form field plus scale/matrix/group types.
 
     ``choices`` holds the respondent groups of a ``group`` question; a matrix
