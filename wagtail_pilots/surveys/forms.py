@@ -240,6 +240,8 @@ class ScaleAdminForm(WagtailAdminModelForm):
         formset = self.formsets.get("options")
         if formset is None:
             return cleaned
+        for f in formset.forms:
+            f.is_valid()  # the formset is validated after this form
         live = [
             f
             for f in formset.forms

@@ -6,6 +6,8 @@ the survey page); the admin URLs themselves require an admin login.
 
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.defaults import permission_denied
 from wagtail.models import Page
 
 from wagtail_pilots import spreadsheets
@@ -26,6 +29,20 @@ from ..models import AccessCode, Channel, SurveyPageMixin
 from ..questions import survey_questions
 from ..selectors import raw_response_rows, results_table_rows, survey_results
 from ..services import SubmitError, access_codes_generate, response_submit
+
+
+def survey_view(view):
+    """Answer 403 (not Wagtail's redirect to the dashboard) to a user without
+    rights on the survey, so scripts and exports fail loudly."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return permission_denied(request, exc)
+
+    return wrapper
 
 
 def get_survey_for_user(request, page_id):
@@ -42,6 +59,7 @@ def _filename(page, suffix):
     return f"{slugify(page.slug) or 'survey'}-{page.pk}-{suffix}"
 
 
+@survey_view
 def results(request, page_id):
     page = get_survey_for_user(request, page_id)
     return TemplateResponse(
@@ -55,12 +73,14 @@ def results(request, page_id):
     )
 
 
+@survey_view
 def export_results(request, page_id, fmt):
     page = get_survey_for_user(request, page_id)
     header, rows = results_table_rows(survey_results(survey=page))
     return _download(page, "results", fmt, header, rows)
 
 
+@survey_view
 def export_responses(request, page_id, fmt):
     page = get_survey_for_user(request, page_id)
     header, rows = raw_response_rows(survey=page)
@@ -89,6 +109,7 @@ class GenerateCodesForm(forms.Form):
     batch = forms.CharField(label=gettext_lazy("batch"), max_length=100, required=False)
 
 
+@survey_view
 def access_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
     if request.method == "POST":
@@ -137,6 +158,7 @@ def _codes_for(request, page):
     return codes.order_by("pk")
 
 
+@survey_view
 def export_codes(request, page_id, fmt):
     page = get_survey_for_user(request, page_id)
     codes = _codes_for(request, page)
@@ -148,6 +170,7 @@ def export_codes(request, page_id, fmt):
     return _download(page, "codes", fmt, header, rows)
 
 
+@survey_view
 def print_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
     codes = _codes_for(request, page).filter(used_at__isnull=True)
@@ -158,6 +181,7 @@ def print_codes(request, page_id):
     )
 
 
+@survey_view
 def paper_entry(request, page_id):
     """Type in paper questionnaires (channel = paper), one after another."""
     page = get_survey_for_user(request, page_id)
