@@ -66,7 +66,9 @@ def test_editor_with_edit_rights_sees_results(client, survey, make_editor, home_
     assert f"/admin/pilots/surveys/{survey.pk}/results/" in edit.content.decode()
 
 
-def test_results_page_tables_and_svg(admin_client, client, survey, django_assert_max_num_queries):
+def test_results_page_tables_and_svg(
+    admin_client, client, survey, django_assert_max_num_queries
+):
     for i in range(4):
         client.post(
             survey.url,
@@ -226,7 +228,9 @@ def test_scale_without_satisfied_option_is_refused(admin_client):
             ),
         }
     )
-    response = admin_client.post("/admin/snippets/wagtail_pilots_surveys/scale/add/", data)
+    response = admin_client.post(
+        "/admin/snippets/wagtail_pilots_surveys/scale/add/", data
+    )
     assert response.status_code == 200
     assert not Scale.objects.filter(name="坏量表").exists()
     options = response.context["form"].formsets["options"].forms

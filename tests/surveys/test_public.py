@@ -46,9 +46,7 @@ def test_valid_post_stores_response_and_answer_rows(client, survey):
     # group + overall + 3 matrix rows
     assert SurveyAnswer.objects.count() == 5
     assert SurveyAnswer.objects.filter(unit__isnull=False).count() == 3
-    assert (
-        SurveyAnswer.objects.get(row_label="红山村").option.label == "不满意"
-    )
+    assert SurveyAnswer.objects.get(row_label="红山村").option.label == "不满意"
     survey.refresh_from_db()
     assert survey.response_count == 1
 
@@ -165,10 +163,14 @@ def test_minimum_fill_time(client, survey):
 @override_settings(WAGTAIL_PILOTS={"SURVEY_SUBMIT_RATE": "2/m"})
 def test_rate_limit_429_per_client(client, survey):
     for i in range(2):
-        assert client.post(survey.url, post_data(survey, token=f"t{i}")).status_code == 200
+        assert (
+            client.post(survey.url, post_data(survey, token=f"t{i}")).status_code == 200
+        )
     assert client.post(survey.url, post_data(survey, token="t3")).status_code == 429
     # Another client (another address) is not affected.
-    other = client.post(survey.url, post_data(survey, token="t4"), REMOTE_ADDR="10.9.9.9")
+    other = client.post(
+        survey.url, post_data(survey, token="t4"), REMOTE_ADDR="10.9.9.9"
+    )
     assert other.status_code == 200
     assert SurveyResponse.objects.count() == 3
 
@@ -244,7 +246,9 @@ class TestAccessCodes:
 
 
 class TestNotification:
-    def test_mail_after_commit(self, client, make_survey, django_capture_on_commit_callbacks):
+    def test_mail_after_commit(
+        self, client, make_survey, django_capture_on_commit_callbacks
+    ):
         survey = make_survey(notify_to="office@example.gov.cn")
         with django_capture_on_commit_callbacks(execute=True):
             client.post(survey.url, post_data(survey))

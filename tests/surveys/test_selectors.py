@@ -55,7 +55,7 @@ def test_per_question_counts_rate_index(answered, django_assert_max_num_queries)
     with django_assert_max_num_queries(10):
         results = selectors.survey_results(survey=answered)
     assert results.responses == 3
-    assert dict((c, n) for c, _l, n in results.channels) == {
+    assert {c: n for c, _l, n in results.channels} == {
         "web": 2,
         "paper": 1,
         "import": 0,
@@ -117,9 +117,16 @@ def test_excluded_option_is_not_valid(make_survey):
         [("好", 100, True, False), ("差", 0, False, False), ("不了解", 0, False, True)]
     ):
         ScaleOption.objects.create(
-            scale=scale, sort_order=i, label=label, score=score, satisfied=sat, excluded=exc
+            scale=scale,
+            sort_order=i,
+            label=label,
+            score=score,
+            satisfied=sat,
+            excluded=exc,
         )
-    survey = make_survey(fields=[{"label": "评价", "field_type": "scale", "scale": scale}])
+    survey = make_survey(
+        fields=[{"label": "评价", "field_type": "scale", "scale": scale}]
+    )
     (question,) = survey_questions(survey)
     for label in ("好", "差", "不了解"):
         option = next(o for o in question.options if o.label == label)
@@ -159,7 +166,9 @@ def test_query_count_does_not_grow(survey, django_assert_max_num_queries):
 
 
 def test_export_rows(answered):
-    header, rows = selectors.results_table_rows(selectors.survey_results(survey=answered))
+    header, rows = selectors.results_table_rows(
+        selectors.survey_results(survey=answered)
+    )
     assert header[5] == "rate_percent"
     overall = next(r for r in rows if r[1] == "all" and r[0] == "总体评价")
     assert overall[5] == D("66.67") and overall[8] == D("60.00")

@@ -18,7 +18,7 @@ from wagtail_pilots.conf import pilots_settings
 from .questions import GROUP, MATRIX, SCALE, question_from_field
 
 HONEYPOT = "wp_website"
-TOKEN = "wp_token"
+TOKEN = "wp_token"  # noqa: S105 - a form field name
 STARTED = "wp_started"
 CODE = "wp_code"
 META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
@@ -26,7 +26,9 @@ _STARTED_SALT = "wagtail_pilots.surveys.started"
 
 
 def sign_started(now=None):
-    return signing.dumps(int(now if now is not None else time.time()), salt=_STARTED_SALT)
+    return signing.dumps(
+        int(now if now is not None else time.time()), salt=_STARTED_SALT
+    )
 
 
 def read_started(value):

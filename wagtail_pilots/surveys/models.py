@@ -33,8 +33,8 @@ from wagtail.contrib.forms.models import (
 )
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
-from wagtail.url_routing import RouteResult
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 
@@ -360,7 +360,7 @@ class SurveyPageMixin(FormMixin, models.Model):
         return serve_survey(self, request, preview=True)
 
 
-class SurveyPage(SurveyPageMixin, Page):
+class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
     """The default concrete survey page."""
 
     template = "wagtail_pilots/surveys/survey_page.html"
@@ -509,6 +509,9 @@ class SurveyAnswer(models.Model):
             models.Index(fields=["survey", "question_key", "option"]),
             models.Index(fields=["survey", "unit"]),
         ]
+
+    def __str__(self):
+        return f"{self.question_key} {self.row_key} {self.option_id or self.value}"
 
 
 class AccessCode(models.Model):

@@ -137,7 +137,10 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         responses.values_list("channel").annotate(n=Count("id")).order_by()
     )
     group_counts = sorted(
-        responses.exclude(group="").values_list("group").annotate(n=Count("id")).order_by()
+        responses.exclude(group="")
+        .values_list("group")
+        .annotate(n=Count("id"))
+        .order_by()
     )
     # Counts per option (or choice value), per question and matrix row.
     option_rows = (
@@ -203,15 +206,16 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         survey=survey,
         responses=sum(channel_counts.values()),
         channels=[
-            (c, str(label), channel_counts.get(c, 0))
-            for c, label in Channel.choices
+            (c, str(label), channel_counts.get(c, 0)) for c, label in Channel.choices
         ],
         groups=group_counts,
         questions=results,
     )
 
 
-def satisfaction_by_unit(*, survey, unit_ids=None, question_key=None) -> dict[int, dict]:
+def satisfaction_by_unit(
+    *, survey, unit_ids=None, question_key=None
+) -> dict[int, dict]:
     """``{unit_id: {"satisfied": int, "valid": int, "score_sum": Decimal}}`` over the
     matrix-row answers tied to a unit (every matrix question of ``survey``, or only
     ``question_key``); blank and excluded answers are not in ``valid``. One query.
@@ -278,14 +282,20 @@ def raw_response_rows(*, survey, questions=None):
         queryset = (
             SurveyResponse.objects.filter(survey_id=survey.pk)
             .order_by("pk")
-            .values_list("pk", "submitted_on", "submitted_at", "channel", "group", "data")
+            .values_list(
+                "pk", "submitted_on", "submitted_at", "channel", "group", "data"
+            )
         )
         for pk, on, at, channel, group, data in queryset.iterator(chunk_size=2000):
             line = [pk, on, at, channel, group]
             for key, row_key in columns:
                 value = (data or {}).get(key, "")
                 if row_key is not None:
-                    value = (value or {}).get(row_key, "") if isinstance(value, dict) else ""
+                    value = (
+                        (value or {}).get(row_key, "")
+                        if isinstance(value, dict)
+                        else ""
+                    )
                 if isinstance(value, list):
                     value = "; ".join(str(v) for v in value)
                 line.append(value)

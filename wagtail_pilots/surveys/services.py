@@ -258,9 +258,9 @@ def _consume_code(survey, code, now):
     )
     if access_code is None or not code_utils.digests_match(access_code.digest, digest):
         raise CodeRejected(_("This access code is not valid."), field="wp_code")
-    changed = AccessCode.objects.filter(
-        pk=access_code.pk, used_at__isnull=True
-    ).update(used_at=now)
+    changed = AccessCode.objects.filter(pk=access_code.pk, used_at__isnull=True).update(
+        used_at=now
+    )
     if changed != 1:
         raise CodeRejected(
             _("This access code has already been used."), field="wp_code"
@@ -283,7 +283,9 @@ def _enqueue_notification(response_id):
     try:
         notify_survey_response.enqueue(response_id=response_id)
     except Exception:  # the response is stored; a queue outage is only logged
-        logger.exception("Could not queue the notification for response %s", response_id)
+        logger.exception(
+            "Could not queue the notification for response %s", response_id
+        )
 
 
 def access_codes_generate(*, survey, count, group="", unit=None, batch=""):

@@ -22,7 +22,9 @@ def _survey_buttons(page, user, priority):
     if not page.permissions_for_user(user).can_edit():
         return
     icons = ["table", "edit", "key"]
-    for offset, ((label, url), icon) in enumerate(zip(survey_admin_links(page), icons)):
+    for offset, ((label, url), icon) in enumerate(
+        zip(survey_admin_links(page), icons, strict=True)
+    ):
         yield Button(label, url, icon_name=icon, priority=priority + offset)
 
 
@@ -34,4 +36,3 @@ def survey_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def survey_listing_buttons(page, user, next_url=None):
     yield from _survey_buttons(page, user, 45)
-

@@ -164,7 +164,13 @@ def export_codes(request, page_id, fmt):
     codes = _codes_for(request, page)
     header = ["code", "batch", "group", "unit", "used_at"]
     rows = (
-        [format_code(c.code), c.batch, c.group, c.unit.name if c.unit else "", c.used_at]
+        [
+            format_code(c.code),
+            c.batch,
+            c.group,
+            c.unit.name if c.unit else "",
+            c.used_at,
+        ]
         for c in codes.iterator(chunk_size=2000)
     )
     return _download(page, "codes", fmt, header, rows)
@@ -200,7 +206,9 @@ def paper_entry(request, page_id):
                     questions=form.questions,
                 )
             except SubmitError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                form.add_error(
+                    exc.field if exc.field in form.fields else None, exc.message
+                )
             else:
                 messages.success(
                     request,
