@@ -6,7 +6,9 @@ py_arg=${1:-.venv/bin/python}
 py="$(cd "$(dirname "$py_arg")" && pwd)/$(basename "$py_arg")"
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PYTHONPATH="$root" DJANGO_SETTINGS_MODULE=example_site.settings.test
-django_admin="$py -m django"
+# -P: do not put the app folder on sys.path, where a module such as
+# selectors.py would shadow the standard library module of that name.
+django_admin="$py -P -m django"
 
 for app in "$root"/wagtail_pilots "$root"/wagtail_pilots/*/ "$root"/wagtail_pilots/contrib/*/ "$root"/example_site; do
     app=${app%/}
