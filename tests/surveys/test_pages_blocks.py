@@ -87,11 +87,15 @@ def test_demo_loader(home_page, django_assert_max_num_queries):
     village.refresh_from_db()
     assert village.response_count == count
     channels = set(
-        SurveyAnswer.objects.filter(survey_id=village.pk).values_list("channel", flat=True)
+        SurveyAnswer.objects.filter(survey_id=village.pk).values_list(
+            "channel", flat=True
+        )
     )
     assert channels == {"web", "paper"}
     matrix = next(
-        q for q in survey_results(survey=village).questions if q.question.field_type == "matrix"
+        q
+        for q in survey_results(survey=village).questions
+        if q.question.field_type == "matrix"
     )
     below = [b.label for b in matrix.rows if b.result.below_threshold]
     assert below == ["高台村"]

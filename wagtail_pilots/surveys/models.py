@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -163,9 +164,9 @@ class SurveyField(ClusterableModel, AbstractFormField):
         FieldPanel("help_text"),
         FieldPanel("required"),
         FieldPanel("field_type", classname="formbuilder-type", required_on_save=True),
-        FieldPanel("scale"),
+        FieldPanel("scale", widget=forms.Select),
         FieldPanel("rows"),
-        FieldPanel("row_units"),
+        FieldPanel("row_units", widget=forms.CheckboxSelectMultiple),
         FieldPanel("choices", classname="formbuilder-choices"),
         FieldPanel("default_value", classname="formbuilder-default"),
     ]
