@@ -60,10 +60,9 @@ class Question:
         return f"{self.key}__{row.key}"
 
     def option_by_pk(self, pk):
-        for option in self.options:
-            if str(option.pk) == str(pk):
-                return option
-        return None
+        if not hasattr(self, "_options_by_pk"):
+            self._options_by_pk = {str(o.pk): o for o in self.options}
+        return self._options_by_pk.get(str(pk))
 
 
 def label_row_key(label):

@@ -127,44 +127,94 @@ def _option_counts(question, counts):
     return items
 
 
+class _Tally:
+    """Sums of aggregated cells: satisfied, valid, score sum, answered."""
+
+    __slots__ = ("satisfied", "valid", "score_sum", "answered")
+
+    def __init__(self):
+        self.satisfied = 0
+        self.valid = 0
+        self.score_sum = Decimal(0)
+        self.answered = 0
+
+    def add(self, option, n):
+        self.answered += n
+        if option.excluded:
+            return
+        self.valid += n
+        self.score_sum += option.score * n
+        if option.satisfied:
+            self.satisfied += n
+
+    def as_tuple(self):
+        return (self.satisfied, self.valid, self.score_sum, self.answered)
+
+
 def survey_results(*, survey, questions=None) -> SurveyResults:
-    """The whole result of ``survey``: seven queries whatever its size."""
+    """The whole result of ``survey`` in three queries whatever its size.
+
+    One ``GROUP BY`` counts the answers per (question, matrix row, respondent
+    group, channel, option); that gives at most a few hundred cells, which are
+    summed here into every breakdown. The option flags (satisfied, excluded,
+    score) are the scale's current ones.
+    """
     questions = questions if questions is not None else survey_questions(survey)
     answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
     responses = SurveyResponse.objects.filter(survey_id=survey.pk)
 
-    channel_counts = dict(
-        responses.values_list("channel").annotate(n=Count("id")).order_by()
+    response_cells = list(
+        responses.values_list("channel", "group").annotate(n=Count("id")).order_by()
     )
-    group_counts = sorted(
-        responses.exclude(group="")
-        .values_list("group")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    # Counts per option (or choice value), per question and matrix row.
-    option_rows = (
-        answers.values("question_key", "row_key", "option_id", "value")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    per_question = {}
-    per_row = {}
-    for r in option_rows:
-        key = r["option_id"] if r["option_id"] is not None else r["value"]
-        bucket = per_question.setdefault(r["question_key"], {})
-        bucket[key] = bucket.get(key, 0) + r["n"]
-        if r["row_key"]:
-            row_bucket = per_row.setdefault((r["question_key"], r["row_key"]), {})
-            row_bucket[key] = row_bucket.get(key, 0) + r["n"]
+    channel_counts = {}
+    group_counts = {}
+    for channel, group, n in response_cells:
+        channel_counts[channel] = channel_counts.get(channel, 0) + n
+        if group:
+            group_counts[group] = group_counts.get(group, 0) + n
 
-    by_question = _rated_aggregates(answers, ["question_key"])
-    by_row = _rated_aggregates(answers.exclude(row_key=""), ["question_key", "row_key"])
-    by_group = _rated_aggregates(answers, ["question_key", "group"])
-    by_channel = _rated_aggregates(answers, ["question_key", "channel"])
+    cells = (
+        answers.values_list(
+            "question_key", "row_key", "group", "channel", "option_id", "value"
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_key = {q.key: q for q in questions}
+    per_question, per_row = {}, {}
+    tallies = {}  # (kind, question key, slice) -> _Tally
+
+    def tally(*key):
+        item = tallies.get(key)
+        if item is None:
+            item = tallies[key] = _Tally()
+        return item
+
+    for question_key, row_key, group, channel, option_id, value, n in cells:
+        count_key = option_id if option_id is not None else value
+        bucket = per_question.setdefault(question_key, {})
+        bucket[count_key] = bucket.get(count_key, 0) + n
+        if row_key:
+            row_bucket = per_row.setdefault((question_key, row_key), {})
+            row_bucket[count_key] = row_bucket.get(count_key, 0) + n
+        question = by_key.get(question_key)
+        if option_id is None or question is None:
+            continue
+        option = question.option_by_pk(option_id)
+        if option is None:
+            continue
+        tally("question", question_key, "").add(option, n)
+        if row_key:
+            tally("row", question_key, row_key).add(option, n)
+        tally("group", question_key, group).add(option, n)
+        tally("channel", question_key, channel).add(option, n)
+
+    def result(*key):
+        item = tallies.get(key)
+        return _result(survey, item.as_tuple() if item else None)
 
     channel_labels = dict(Channel.choices)
-    group_names = [g for g, _n in group_counts]
+    group_names = sorted(group_counts)
     results = []
     for question in questions:
         counts = per_question.get(question.key, {})
@@ -174,13 +224,13 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
             options=_option_counts(question, counts),
         )
         if question.is_rated:
-            item.result = _result(survey, by_question.get((question.key,)))
+            item.result = result("question", question.key, "")
             if question.field_type == MATRIX:
                 item.rows = [
                     Breakdown(
                         row.key,
                         row.label,
-                        _result(survey, by_row.get((question.key, row.key))),
+                        result("row", question.key, row.key),
                         unit_id=row.unit_id,
                         options=_option_counts(
                             question, per_row.get((question.key, row.key), {})
@@ -189,15 +239,10 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
                     for row in question.rows
                 ]
             item.groups = [
-                Breakdown(g, g, _result(survey, by_group.get((question.key, g))))
-                for g in group_names
+                Breakdown(g, g, result("group", question.key, g)) for g in group_names
             ]
             item.channels = [
-                Breakdown(
-                    c,
-                    str(channel_labels[c]),
-                    _result(survey, by_channel.get((question.key, c))),
-                )
+                Breakdown(c, str(channel_labels[c]), result("channel", question.key, c))
                 for c in channel_labels
                 if channel_counts.get(c)
             ]
@@ -208,7 +253,7 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         channels=[
             (c, str(label), channel_counts.get(c, 0)) for c, label in Channel.choices
         ],
-        groups=group_counts,
+        groups=sorted(group_counts.items()),
         questions=results,
     )
 
