@@ -24,12 +24,12 @@ def setup_django():
 
 
 def make_survey(*, slug, questions=20):
-    from wagtail.models import Page
+    from wagtail.models import Site
 
     from wagtail_pilots.surveys.models import Scale, SurveyField, SurveyPage
 
     scale = Scale.objects.get(name="满意度（三级）")
-    root = Page.get_first_root_node()
+    root = Site.objects.get(is_default_site=True).root_page
     survey = SurveyPage(title=slug, slug=slug, minimum_sample=30)
     root.add_child(instance=survey)
     for i in range(questions):

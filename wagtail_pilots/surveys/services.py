@@ -176,13 +176,9 @@ def response_submit(
         (stored[q.key] for q in questions if q.field_type == GROUP and stored[q.key]),
         "",
     )
+    # A repeated token hits the unique constraint on insert (below): the
+    # database, not a prior SELECT, decides, so two concurrent posts store one.
     token = (token or "")[:64] or None
-    if token:
-        existing = SurveyResponse.objects.filter(
-            survey_id=survey.pk, idempotency_token=token
-        ).first()
-        if existing is not None:
-            return existing, False
     is_web = channel == Channel.WEB
     if is_web:
         state = survey.get_state(now)
