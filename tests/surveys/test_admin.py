@@ -235,3 +235,14 @@ def test_scale_without_satisfied_option_is_refused(admin_client):
     assert not Scale.objects.filter(name="坏量表").exists()
     options = response.context["form"].formsets["options"].forms
     assert "satisfied" in options[0].errors
+
+
+def test_wagtail_forms_listing_links_to_results(admin_client, survey):
+    # Wagtail's own "Forms" listing includes surveys; its submissions link
+    # leads to our results.
+    assert admin_client.get("/admin/forms/").status_code == 200
+    response = admin_client.get(f"/admin/forms/submissions/{survey.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/pilots/surveys/{survey.pk}/results/"
+    keys = [key for key, _label in survey.get_data_fields()]
+    assert keys[0] == "submit_time" and len(keys) == 1 + 1 + 1 + 3 + 1

@@ -318,9 +318,18 @@ class SurveyPageMixin(FormMixin, models.Model):
         )
 
     def get_data_fields(self):
-        from .forms import question_columns
+        from .questions import survey_questions
 
-        return [("submit_time", _("Submission date")), *question_columns(self)]
+        fields = [("submit_time", _("Submission date"))]
+        for question in survey_questions(self):
+            if question.field_type == MATRIX:
+                fields += [
+                    (f"{question.key}__{row.key}", f"{question.label} / {row.label}")
+                    for row in question.rows
+                ]
+            else:
+                fields.append((question.key, question.label))
+        return fields
 
     def get_submission_class(self):
         return SurveyResponse

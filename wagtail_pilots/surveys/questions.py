@@ -94,10 +94,8 @@ def question_from_field(form_field):
         ]
     if form_field.field_type == MATRIX:
         rows = [Row(label_row_key(label), label) for label in form_field.row_labels()]
-        if form_field.pk or hasattr(form_field, "_prefetched_objects_cache"):
-            units = sorted(form_field.row_units.all(), key=lambda u: (u.code, u.pk))
-        else:
-            units = []
+        # In memory for an unsaved preview, prefetched otherwise.
+        units = sorted(form_field.row_units.all(), key=lambda u: (u.code, u.pk))
         rows += [Row(f"u{unit.pk}", unit.name, unit.pk) for unit in units]
         question.rows = rows
     if form_field.field_type in (GROUP, *CHOICE_TYPES, *MULTI_CHOICE_TYPES):
