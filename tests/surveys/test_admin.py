@@ -246,3 +246,20 @@ def test_wagtail_forms_listing_links_to_results(admin_client, survey):
     assert response["Location"] == f"/admin/pilots/surveys/{survey.pk}/results/"
     keys = [key for key, _label in survey.get_data_fields()]
     assert keys[0] == "submit_time" and len(keys) == 1 + 1 + 1 + 3 + 1
+
+
+def test_results_compare_two_surveys(admin_client, client, make_survey):
+    before = make_survey(slug="before")
+    after = make_survey(slug="after")
+    for i in range(2):
+        client.post(before.url, post_data(before, token=f"b{i}", overall="不满意"))
+        client.post(after.url, post_data(after, token=f"a{i}"))
+    response = admin_client.get(urls(after)[0] + f"?compare={before.pk}")
+    assert response.status_code == 200
+    comparison = response.context["comparison"]
+    # before: overall 0/2 + matrix 6/6 = 6/8; after: 8/8 → +25 points.
+    assert (comparison.before.satisfied, comparison.before.valid) == (6, 8)
+    assert comparison.after.rate == 1
+    assert "25.00%" in response.content.decode()
+    # A survey the user may not edit, or a junk id, is ignored.
+    assert admin_client.get(urls(after)[0] + "?compare=x").context["comparison"] is None

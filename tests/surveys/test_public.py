@@ -284,3 +284,34 @@ class TestNotification:
 
 def test_page_model_is_survey(survey):
     assert isinstance(survey, SurveyPage)
+
+
+def test_xss_in_labels_and_groups_escaped(admin_client, client, make_survey, scale):
+    payload = "<script>alert(1)</script>"
+    survey = make_survey(
+        results_visibility="live",
+        slug="xss",
+        fields=[
+            {"label": "身份", "field_type": "group", "choices": f"党员\n{payload}"},
+            {
+                "label": "评价",
+                "field_type": "matrix",
+                "scale": scale,
+                "rows": f"{payload}\n正常行",
+            },
+        ],
+    )
+    data = post_data(survey, group=payload, rows={payload: "满意", "正常行": "不满意"})
+    assert client.post(survey.url, data).status_code == 200
+    assert SurveyResponse.objects.get().group == payload
+    pages = [
+        client.get(survey.url),
+        client.get(survey.get_results_url()),
+        admin_client.get(f"/admin/pilots/surveys/{survey.pk}/results/"),
+        admin_client.get(f"/admin/pilots/surveys/{survey.pk}/paper/"),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert payload not in html
+        assert "&lt;script&gt;" in html

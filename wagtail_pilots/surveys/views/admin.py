@@ -20,14 +20,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.defaults import permission_denied
 from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.codes import format_code
 from wagtail_pilots.models import Unit
 
-from ..models import AccessCode, Channel, SurveyPageMixin
+from ..models import AccessCode, Channel, SurveyPage, SurveyPageMixin
 from ..questions import survey_questions
-from ..selectors import raw_response_rows, results_table_rows, survey_results
+from ..selectors import (
+    raw_response_rows,
+    results_table_rows,
+    survey_comparison,
+    survey_results,
+)
 from ..services import SubmitError, access_codes_generate, response_submit
 
 
@@ -62,6 +68,20 @@ def _filename(page, suffix):
 @survey_view
 def results(request, page_id):
     page = get_survey_for_user(request, page_id)
+    editable = PagePermissionPolicy().instances_user_has_permission_for(
+        request.user, "change"
+    )
+    others = (
+        SurveyPage.objects.filter(pk__in=editable.values("pk"))
+        .exclude(pk=page.pk)
+        .order_by("-first_published_at", "title")
+    )
+    comparison = other = None
+    compare_id = request.GET.get("compare", "")
+    if compare_id.isdigit():
+        other = others.filter(pk=int(compare_id)).first()
+        if other is not None:
+            comparison = survey_comparison(before=other, after=page)
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/results.html",
@@ -69,6 +89,9 @@ def results(request, page_id):
             "page": page,
             "results": survey_results(survey=page),
             "header_title": page.title,
+            "other_surveys": others.only("pk", "title"),
+            "compared_with": other,
+            "comparison": comparison,
         },
     )
 
