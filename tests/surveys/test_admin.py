@@ -263,3 +263,42 @@ def test_results_compare_two_surveys(admin_client, client, make_survey):
     assert "25.00%" in response.content.decode()
     # A survey the user may not edit, or a junk id, is ignored.
     assert admin_client.get(urls(after)[0] + "?compare=x").context["comparison"] is None
+
+
+def test_option_with_answers_cannot_be_deleted(admin_client, client, survey, scale):
+    client.post(survey.url, post_data(survey))
+    options = list(scale.options.all())
+    rows = [
+        {
+            "id": o.pk,
+            "label": o.label,
+            "score": str(o.score),
+            "satisfied": "on" if o.satisfied else "",
+            "excluded": "",
+            "DELETE": "on" if o.label == "满意" else "",
+        }
+        for o in options
+    ]
+    for row in rows:
+        for key in [k for k, v in row.items() if v == ""]:
+            del row[key]
+    data = nested_form_data(
+        {
+            "name": scale.name,
+            "description": scale.description,
+            "options": inline_formset(rows, initial=len(rows)),
+        }
+    )
+    response = admin_client.post(
+        f"/admin/snippets/wagtail_pilots_surveys/scale/edit/{scale.pk}/", data
+    )
+    assert response.status_code == 200
+    assert scale.options.count() == 3
+
+
+def test_copied_survey_starts_empty(client, survey):
+    client.post(survey.url, post_data(survey))
+    survey.refresh_from_db()
+    assert survey.response_count == 1
+    copy = survey.copy(update_attrs={"slug": "copy", "title": "副本"})
+    assert copy.specific.response_count == 0

@@ -235,7 +235,37 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
 
 
 class ScaleAdminForm(WagtailAdminModelForm):
-    """A scale needs an option that counts as satisfied and two valid options."""
+    """A scale needs an option that counts as satisfied, and an option that has
+    been chosen in answers cannot be deleted (the answers would lose it)."""
+
+    def _check_deleted_options_unused(self, formset):
+        from .models import SurveyAnswer
+
+        deleted = {
+            f.instance.pk: f
+            for f in formset.forms
+            if f.instance.pk
+            and hasattr(f, "cleaned_data")
+            and f.cleaned_data.get("DELETE")
+        }
+        if not deleted:
+            return
+        used = set(
+            SurveyAnswer.objects.filter(option_id__in=deleted)
+            .values_list("option_id", flat=True)
+            .distinct()
+        )
+        # A formset ignores errors on forms marked for deletion: report on
+        # the scale itself, naming the option.
+        for pk in used:
+            self.add_error(
+                None,
+                _(
+                    "The option '%(option)s' has been chosen in answers and cannot "
+                    "be deleted; rename it instead."
+                )
+                % {"option": deleted[pk].instance.label},
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -251,6 +281,7 @@ class ScaleAdminForm(WagtailAdminModelForm):
             and f.cleaned_data
             and not f.cleaned_data.get("DELETE")
         ]
+        self._check_deleted_options_unused(formset)
         if live and not any(f.cleaned_data.get("satisfied") for f in live):
             message = _(
                 "At least one option must count as satisfied, or no satisfaction "

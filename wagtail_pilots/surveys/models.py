@@ -262,6 +262,8 @@ class SurveyPageMixin(FormMixin, models.Model):
 
     base_form_class = SurveyAdminPageForm
     form_builder = SurveyFormBuilder
+    # A copied survey starts empty.
+    exclude_fields_in_copy = ["response_count"]
 
     survey_settings_panels = [
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
