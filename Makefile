@@ -11,6 +11,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MANAGE := cd example_site && ../$(PY) manage.py
 PYTEST_ARGS ?=
+# Two workers for the database tests (pytest-xdist); the browser tests run serially.
+XDIST ?= -n 2
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -54,10 +56,10 @@ check-migrations: install
 	$(MANAGE) makemigrations --check --dry-run --noinput
 
 test-sqlite: install
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not browser" $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: install system-deps
-	bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -p no:cacheprovider $(PYTEST_ARGS)
+	bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -p no:cacheprovider $(XDIST) $(PYTEST_ARGS)
 
 test-browser: install system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)

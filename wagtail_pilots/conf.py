@@ -37,6 +37,21 @@ Pilots
 ``PILOT_REMIND_DAYS``
     ``pilots_remind`` warns about phases due within this many days unless
     ``--days`` is given. Default ``7``.
+
+Surveys
+~~~~~~~
+``SURVEY_MIN_FILL_SECONDS``
+    A form sent back sooner than this after it was served is refused as a bot
+    (with a message asking to send it again). Default ``3``.
+``SURVEY_SUBMIT_RATE``
+    Posts allowed per client and survey, e.g. ``"20/10m"``; more get HTTP 429.
+``SURVEY_CODE_FAILURES`` / ``SURVEY_CODE_LOCKOUT_SECONDS``
+    After this many wrong access codes a client is locked out of the survey for
+    this long. Defaults ``5`` and ``900``.
+``SURVEY_TEXT_MAX_LENGTH``
+    Longest answer to a multi-line text question. Default ``2000``.
+``SURVEY_NOTIFY_ATTEMPTS``
+    Attempts to send a notification e-mail before giving up. Default ``3``.
 """
 
 from django.conf import settings
@@ -53,6 +68,13 @@ DEFAULTS = {
     "PILOT_AT_RISK_TOLERANCE": 15,
     "PILOT_REPORT_GRACE_DAYS": 10,
     "PILOT_REMIND_DAYS": 7,
+    # surveys
+    "SURVEY_MIN_FILL_SECONDS": 3,
+    "SURVEY_SUBMIT_RATE": "20/10m",
+    "SURVEY_CODE_FAILURES": 5,
+    "SURVEY_CODE_LOCKOUT_SECONDS": 900,
+    "SURVEY_TEXT_MAX_LENGTH": 2000,
+    "SURVEY_NOTIFY_ATTEMPTS": 3,
 }
 
 

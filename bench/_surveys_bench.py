@@ -1,0 +1,43 @@
+"""Shared set-up for the survey benchmarks: Django on a throw-away SQLite file
+(or ``DATABASE_URL``), migrated once, and a survey with N scale questions."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def setup_django():
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings.test")
+    if "DATABASE_URL" not in os.environ:
+        path = Path(tempfile.mkdtemp(prefix="wp-bench-")) / "bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def make_survey(*, slug, questions=20):
+    from wagtail.models import Site
+
+    from wagtail_pilots.surveys.models import Scale, SurveyField, SurveyPage
+
+    scale = Scale.objects.get(name="满意度（三级）")
+    root = Site.objects.get(is_default_site=True).root_page
+    survey = SurveyPage(title=slug, slug=slug, minimum_sample=30)
+    root.add_child(instance=survey)
+    for i in range(questions):
+        SurveyField.objects.create(
+            page=survey,
+            sort_order=i,
+            label=f"问题{i + 1}",
+            field_type="scale",
+            scale=scale,
+        )
+    return survey

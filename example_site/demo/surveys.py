@@ -1,0 +1,270 @@
+"""Demo surveys: the year-end "两村两会" satisfaction test of each village
+committee, with a few thousand generated web and paper questionnaires, and a
+county departments survey answered with printed access codes."""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from example_site.home.models import StandardPage
+from wagtail_pilots.models import Unit
+from wagtail_pilots.surveys.models import (
+    AccessCode,
+    Scale,
+    SurveyAnswer,
+    SurveyField,
+    SurveyPage,
+    SurveyResponse,
+)
+from wagtail_pilots.surveys.questions import survey_questions
+from wagtail_pilots.surveys.services import access_codes_generate, response_submit
+
+SEED = 20251231
+RESPONSES = 3000
+LOW_VILLAGE = "LLZ-GT"  # 高台村: the committee that falls below 60%
+GROUPS = [("党员", 0.2), ("村民代表", 0.15), ("其他群众", 0.65)]
+VILLAGE_SLUG = "liangcun-lianghui-2025"
+CODES_SLUG = "xianzhi-bumen-2025"
+
+
+def _tz(*args):
+    return timezone.make_aware(datetime.datetime(*args))
+
+
+def _add_survey(parent, *, slug, title, intro, fields, thank_you, **settings):
+    page = SurveyPage(
+        title=title, slug=slug, intro=intro, thank_you_text=thank_you, **settings
+    )
+    parent.add_child(instance=page)
+    for position, spec in enumerate(fields):
+        spec = dict(spec)
+        units = spec.pop("units", None)
+        field = SurveyField(page=page, sort_order=position, **spec)
+        if units:
+            field.row_units = units
+        field.save()
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def village_survey(parent):
+    existing = SurveyPage.objects.filter(slug=VILLAGE_SLUG).first()
+    if existing is not None:
+        return existing, False
+    scale = Scale.objects.get(name="满意度（三级）")
+    villages = list(Unit.objects.filter(kind="village").order_by("code"))
+    page = _add_survey(
+        parent,
+        slug=VILLAGE_SLUG,
+        title="2025年度“两村两会”满意度测评",
+        intro=(
+            "<p>年终对各村党支部、村委会进行群众满意度测评。请对每个村的村委会工作"
+            "作出评价。满意率低于60%的村，不能参加第二年的评先评优。</p>"
+        ),
+        thank_you="<p>感谢您参与测评！测评结果将在测评结束后公布。</p>",
+        fields=[
+            {
+                "label": "您的身份",
+                "field_type": "group",
+                "choices": "党员\n村民代表\n其他群众",
+            },
+            {
+                "label": "对各村村委会工作的评价",
+                "field_type": "matrix",
+                "scale": scale,
+                "units": villages,
+            },
+            {
+                "label": "对全县村级组织建设的总体评价",
+                "field_type": "scale",
+                "scale": scale,
+            },
+            {"label": "意见和建议", "field_type": "multiline", "required": False},
+        ],
+        opens_at=_tz(2025, 12, 1, 8, 0),
+        closes_at=_tz(2025, 12, 31, 18, 0),
+        minimum_sample=30,
+        threshold=Decimal(60),
+        results_visibility="closed",
+    )
+    return page, True
+
+
+def _pick(rng, weighted):
+    x = rng.random()
+    for value, weight in weighted:
+        x -= weight
+        if x < 0:
+            return value
+    return weighted[-1][0]
+
+
+def generate_village_responses(page, count=RESPONSES):
+    """Bulk-create ``count`` questionnaires, answers and the counter in step."""
+    rng = random.Random(SEED)
+    questions = {q.field_type: q for q in survey_questions(page)}
+    group_q, matrix, overall = (
+        questions["group"],
+        questions["matrix"],
+        questions["scale"],
+    )
+    sat, basic, unsat = matrix.options
+    low_unit = Unit.objects.get(code=LOW_VILLAGE).pk
+    normal = [(sat, 0.62), (basic, 0.28), (unsat, 0.10)]
+    low = [(sat, 0.28), (basic, 0.22), (unsat, 0.50)]
+    start = datetime.date(2025, 12, 1)
+    responses, answer_rows = [], []
+    for i in range(count):
+        group = _pick(rng, GROUPS)
+        channel = "web" if rng.random() < 0.6 else "paper"
+        day = start + datetime.timedelta(days=rng.randrange(30))
+        rows = {}
+        answers = [{"question_key": group_q.key, "value": group}]
+        for row in matrix.rows:
+            if rng.random() < 0.03:  # left blank on paper
+                rows[row.key] = ""
+                continue
+            option = _pick(rng, low if row.unit_id == low_unit else normal)
+            rows[row.key] = option.label
+            answers.append(
+                {
+                    "question_key": matrix.key,
+                    "row_key": row.key,
+                    "row_label": row.label,
+                    "unit_id": row.unit_id,
+                    "option_id": option.pk,
+                }
+            )
+        total = _pick(rng, normal)
+        answers.append({"question_key": overall.key, "option_id": total.pk})
+        responses.append(
+            SurveyResponse(
+                survey_id=page.pk,
+                channel=channel,
+                group=group,
+                submitted_on=day,
+                data={
+                    group_q.key: group,
+                    matrix.key: rows,
+                    overall.key: total.label,
+                    questions["multiline"].key: "",
+                },
+                idempotency_token=f"demo-{i}",
+            )
+        )
+        answer_rows.append((group, channel, answers))
+    created = SurveyResponse.objects.bulk_create(responses, batch_size=500)
+    SurveyAnswer.objects.bulk_create(
+        (
+            SurveyAnswer(
+                response_id=response.pk,
+                survey_id=page.pk,
+                group=group,
+                channel=channel,
+                **answer,
+            )
+            for response, (group, channel, answers) in zip(
+                created, answer_rows, strict=True
+            )
+            for answer in answers
+        ),
+        batch_size=2000,
+    )
+    SurveyPage.objects.filter(pk=page.pk).update(
+        response_count=F("response_count") + len(created)
+    )
+    return len(created)
+
+
+def codes_survey(parent):
+    existing = SurveyPage.objects.filter(slug=CODES_SLUG).first()
+    if existing is not None:
+        return existing, False
+    scale = Scale.objects.get(name="满意度（五级）")
+    departments = list(
+        Unit.objects.filter(code__in=["MZJ", "YBJ", "RSJ", "NYJ", "JYJ", "WJJ"])
+    )
+    page = _add_survey(
+        parent,
+        slug=CODES_SLUG,
+        title="2025年度县直部门服务满意度调查（凭码参与）",
+        intro=(
+            "<p>本次调查随纸质问卷发放参与码，每个参与码只能使用一次。"
+            "请输入问卷上印制的参与码后作答。</p>"
+        ),
+        thank_you="<p>感谢您的评价！</p>",
+        fields=[
+            {
+                "label": "您的身份",
+                "field_type": "group",
+                "choices": "村民代表\n企业代表\n服务对象",
+            },
+            {
+                "label": "对各部门服务的评价",
+                "field_type": "matrix",
+                "scale": scale,
+                "units": departments,
+            },
+        ],
+        access="code",
+        minimum_sample=10,
+        threshold=Decimal(80),
+        results_visibility="live",
+    )
+    codes = access_codes_generate(
+        survey=page, count=60, group="服务对象", batch="第一批（随纸质问卷发放）"
+    )
+    rng = random.Random(SEED + 1)
+    questions = {q.field_type: q for q in survey_questions(page)}
+    matrix = questions["matrix"]
+    for index, code in enumerate(codes[:24]):
+        rows = {
+            row.key: _pick(
+                rng,
+                list(zip(matrix.options, [0.4, 0.35, 0.15, 0.07, 0.03], strict=True)),
+            ).pk
+            for row in matrix.rows
+        }
+        response_submit(
+            survey=page,
+            data={questions["group"].key: "服务对象", matrix.key: rows},
+            code=code.code,
+            token=f"demo-code-{index}",
+        )
+    return page, True
+
+
+def _show_results_on(parent, survey):
+    if parent.body and any(b.block_type == "survey_results" for b in parent.body):
+        return
+    block = StandardPage.body.field.stream_block.child_blocks["survey_results"]
+    parent.body = [
+        *[(b.block_type, b.value) for b in parent.body],
+        (
+            "survey_results",
+            block.to_python({"survey": survey.pk, "heading": "“两村两会”测评结果"}),
+        ),
+    ]
+    parent.save_revision().publish()
+
+
+@transaction.atomic
+def load(*, home, stdout=None):
+    parent = home.get_children().filter(slug="surveys").first()
+    parent = parent.specific if parent is not None else home
+    village, created = village_survey(parent)
+    generated = generate_village_responses(village) if created else 0
+    coded, coded_created = codes_survey(parent)
+    if isinstance(parent, StandardPage):
+        _show_results_on(parent, village)
+    if stdout is not None:
+        stdout.write(
+            f"  surveys: {generated} generated questionnaires, "
+            f"{AccessCode.objects.filter(survey_id=coded.pk).count()} access codes"
+        )
+    return village

@@ -1,0 +1,317 @@
+"""Answering a survey: the happy path and every bad input of the issue."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from wagtail_pilots.surveys.models import (
+    Access,
+    AccessCode,
+    SurveyAnswer,
+    SurveyPage,
+    SurveyResponse,
+)
+from wagtail_pilots.surveys.questions import survey_questions
+from wagtail_pilots.surveys.services import access_codes_generate
+
+from .conftest import post_data
+
+pytestmark = pytest.mark.django_db
+
+
+def test_get_renders_accessible_form(client, survey, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        response = client.get(survey.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "石桥村" in html and "基本满意" in html
+    assert 'role="radiogroup"' in html
+    assert "<legend>" in html
+    assert 'name="wp_token"' in html
+
+
+def test_valid_post_stores_response_and_answer_rows(client, survey):
+    data = post_data(survey, rows={"红山村": "不满意"}, token="t1")
+    response = client.post(survey.url, data)
+    assert response.status_code == 200
+    assert "谢谢" in response.content.decode() or "Thank" in response.content.decode()
+    stored = SurveyResponse.objects.get()
+    assert stored.group == "党员"
+    assert stored.channel == "web"
+    assert stored.submitted_at is None  # anonymous by default: date only
+    assert stored.client_digest == ""
+    # group + overall + 3 matrix rows
+    assert SurveyAnswer.objects.count() == 5
+    assert SurveyAnswer.objects.filter(unit__isnull=False).count() == 3
+    assert SurveyAnswer.objects.get(row_label="红山村").option.label == "不满意"
+    survey.refresh_from_db()
+    assert survey.response_count == 1
+
+
+def test_double_post_with_same_token_stores_one(client, survey):
+    data = post_data(survey, token="same-token")
+    assert client.post(survey.url, data).status_code == 200
+    assert client.post(survey.url, data).status_code == 200
+    assert SurveyResponse.objects.count() == 1
+    survey.refresh_from_db()
+    assert survey.response_count == 1
+
+
+def test_not_yet_open(client, make_survey):
+    survey = make_survey(opens_at=timezone.now() + datetime.timedelta(days=1))
+    from wagtail_pilots.surveys.views.public import STATE_MESSAGES
+
+    shown = client.get(survey.url)
+    assert shown.context["survey_message"] == STATE_MESSAGES["not_open"]
+    response = client.post(survey.url, post_data(survey))
+    assert response.status_code == 200
+    assert SurveyResponse.objects.count() == 0
+    assert 'name="wp_token"' not in response.content.decode()
+
+
+def test_closed(client, make_survey):
+    survey = make_survey(
+        opens_at=timezone.now() - datetime.timedelta(days=2),
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    response = client.post(survey.url, post_data(survey))
+    assert SurveyResponse.objects.count() == 0
+    assert 'name="wp_token"' not in response.content.decode()
+
+
+def test_full(client, make_survey):
+    survey = make_survey(max_responses=1)
+    client.post(survey.url, post_data(survey, token="a"))
+    response = client.post(survey.url, post_data(survey, token="b"))
+    assert SurveyResponse.objects.count() == 1
+    assert 'name="wp_token"' not in response.content.decode()
+    assert response.context["survey_message"]
+
+
+def test_invalid_choice(client, survey):
+    q = next(q for q in survey_questions(survey) if q.field_type == "scale")
+    response = client.post(survey.url, post_data(survey, **{q.key: "999999"}))
+    assert response.status_code == 200
+    assert response.context["form"].errors[q.key]
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_missing_required_matrix_row(client, survey):
+    response = client.post(survey.url, post_data(survey, rows={"龙口村": None}))
+    form = response.context["form"]
+    q = next(q for q in survey_questions(survey) if q.field_type == "matrix")
+    row = next(r for r in q.rows if r.label == "龙口村")
+    assert list(form.errors) == [q.row_field_name(row)]
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_missing_required_answer(client, survey):
+    response = client.post(survey.url, post_data(survey, overall=None))
+    assert response.context["form"].errors
+    assert SurveyResponse.objects.count() == 0
+
+
+@override_settings(WAGTAIL_PILOTS={"SURVEY_TEXT_MAX_LENGTH": 50})
+def test_text_over_limit(client, survey):
+    q = next(q for q in survey_questions(survey) if q.field_type == "multiline")
+    response = client.post(survey.url, post_data(survey, **{q.key: "长" * 51}))
+    assert response.status_code == 200
+    assert response.context["form"].errors[q.key]
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_multi_megabyte_post_is_400(client, survey):
+    q = next(q for q in survey_questions(survey) if q.field_type == "multiline")
+    response = client.post(survey.url, post_data(survey, **{q.key: "x" * 4_000_000}))
+    assert response.status_code == 400
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_forged_extra_fields_are_ignored(client, survey):
+    q = next(q for q in survey_questions(survey) if q.field_type == "matrix")
+    data = post_data(
+        survey,
+        **{f"{q.key}__u999999": "1", "unknown_field": "x", "channel": "paper"},
+    )
+    assert client.post(survey.url, data).status_code == 200
+    stored = SurveyResponse.objects.get()
+    assert stored.channel == "web"
+    assert "unknown_field" not in stored.data
+    assert not SurveyAnswer.objects.filter(row_key="u999999").exists()
+
+
+def test_honeypot_filled_looks_fine_but_stores_nothing(client, survey):
+    response = client.post(survey.url, post_data(survey, wp_website="http://spam"))
+    assert response.status_code == 200
+    assert SurveyResponse.objects.count() == 0
+
+
+def test_minimum_fill_time(client, survey):
+    from wagtail_pilots.surveys.forms import sign_started
+
+    response = client.post(survey.url, post_data(survey, wp_started=sign_started()))
+    assert response.context["form"].non_field_errors()
+    assert SurveyResponse.objects.count() == 0
+    forged = client.post(survey.url, post_data(survey, wp_started="12345"))
+    assert forged.context["form"].non_field_errors()
+    assert SurveyResponse.objects.count() == 0
+
+
+@override_settings(WAGTAIL_PILOTS={"SURVEY_SUBMIT_RATE": "2/m"})
+def test_rate_limit_429_per_client(client, survey):
+    for i in range(2):
+        assert (
+            client.post(survey.url, post_data(survey, token=f"t{i}")).status_code == 200
+        )
+    assert client.post(survey.url, post_data(survey, token="t3")).status_code == 429
+    # Another client (another address) is not affected.
+    other = client.post(
+        survey.url, post_data(survey, token="t4"), REMOTE_ADDR="10.9.9.9"
+    )
+    assert other.status_code == 200
+    assert SurveyResponse.objects.count() == 3
+
+
+def test_once_per_browser(client, make_survey):
+    survey = make_survey(access=Access.ONCE_PER_BROWSER)
+    client.post(survey.url, post_data(survey, token="a"))
+    again = client.get(survey.url)
+    assert 'name="wp_token"' not in again.content.decode()
+    client.post(survey.url, post_data(survey, token="b"))
+    assert SurveyResponse.objects.count() == 1
+
+
+def test_xss_in_answers_escaped_everywhere(admin_client, client, make_survey):
+    survey = make_survey(results_visibility="live")
+    payload = '<script>alert("x")</script>'
+    q = next(q for q in survey_questions(survey) if q.field_type == "multiline")
+    client.post(survey.url, post_data(survey, **{q.key: payload}))
+    assert SurveyResponse.objects.count() == 1
+    for url in (
+        f"/admin/pilots/surveys/{survey.pk}/results/",
+        survey.get_results_url(),
+    ):
+        html = (admin_client if "admin" in url else client).get(url).content.decode()
+        assert payload not in html
+    csv = b"".join(
+        admin_client.get(
+            f"/admin/pilots/surveys/{survey.pk}/responses/export/csv/"
+        ).streaming_content
+    ).decode()
+    assert "&lt;script&gt;" not in csv and "<script>alert" in csv  # data, not HTML
+
+
+class TestAccessCodes:
+    @pytest.fixture
+    def coded(self, make_survey):
+        survey = make_survey(access=Access.CODE)
+        codes = access_codes_generate(survey=survey, count=3, group="村民代表")
+        return survey, codes
+
+    def test_code_required_and_consumed_once(self, client, coded):
+        survey, codes = coded
+        code = codes[0].code
+        data = post_data(survey, token="a", wp_code=code.lower())
+        assert client.post(survey.url, data).status_code == 200
+        stored = SurveyResponse.objects.get()
+        assert AccessCode.objects.get(pk=codes[0].pk).response == stored
+        reused = client.post(survey.url, post_data(survey, token="b", wp_code=code))
+        assert reused.context["form"].errors["wp_code"]
+        assert SurveyResponse.objects.count() == 1
+
+    def test_unknown_code(self, client, coded):
+        survey, _codes = coded
+        response = client.post(survey.url, post_data(survey, wp_code="ZZZZ-ZZZZ"))
+        assert response.context["form"].errors["wp_code"]
+        assert SurveyResponse.objects.count() == 0
+        survey.refresh_from_db()
+        assert survey.response_count == 0
+
+    @override_settings(WAGTAIL_PILOTS={"SURVEY_CODE_FAILURES": 3})
+    def test_lockout_is_per_client(self, client, coded):
+        survey, codes = coded
+        for _ in range(3):
+            client.post(survey.url, post_data(survey, wp_code="ZZZZ-ZZZZ"))
+        locked = client.post(survey.url, post_data(survey, wp_code=codes[0].code))
+        assert locked.status_code == 429
+        assert SurveyResponse.objects.count() == 0
+        other = client.post(
+            survey.url, post_data(survey, wp_code=codes[0].code), REMOTE_ADDR="10.1.1.1"
+        )
+        assert other.status_code == 200
+        assert SurveyResponse.objects.count() == 1
+
+
+class TestNotification:
+    def test_mail_after_commit(
+        self, client, make_survey, django_capture_on_commit_callbacks
+    ):
+        survey = make_survey(notify_to="office@example.gov.cn")
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(survey.url, post_data(survey))
+        assert len(mail.outbox) == 1
+        assert SurveyResponse.objects.get().notified_at is not None
+
+    def test_smtp_down_keeps_response_and_retries(
+        self, client, make_survey, django_capture_on_commit_callbacks, monkeypatch
+    ):
+        survey = make_survey(notify_to="office@example.gov.cn")
+        calls = []
+
+        def broken(*args, **kwargs):
+            calls.append(1)
+            raise ConnectionRefusedError("SMTP down")
+
+        monkeypatch.setattr("wagtail_pilots.surveys.tasks.send_mail", broken)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(survey.url, post_data(survey))
+        assert response.status_code == 200  # the respondent sees success
+        stored = SurveyResponse.objects.get()
+        assert stored.notified_at is None
+        assert len(calls) == 3  # retried SURVEY_NOTIFY_ATTEMPTS times
+        # When the server is back, a retry sends exactly once.
+        monkeypatch.undo()
+        from wagtail_pilots.surveys.tasks import notify_survey_response
+
+        notify_survey_response.enqueue(response_id=stored.pk)
+        notify_survey_response.enqueue(response_id=stored.pk)
+        assert len(mail.outbox) == 1
+        assert SurveyResponse.objects.count() == 1
+
+
+def test_page_model_is_survey(survey):
+    assert isinstance(survey, SurveyPage)
+
+
+def test_xss_in_labels_and_groups_escaped(admin_client, client, make_survey, scale):
+    payload = "<script>alert(1)</script>"
+    survey = make_survey(
+        results_visibility="live",
+        slug="xss",
+        fields=[
+            {"label": "身份", "field_type": "group", "choices": f"党员\n{payload}"},
+            {
+                "label": "评价",
+                "field_type": "matrix",
+                "scale": scale,
+                "rows": f"{payload}\n正常行",
+            },
+        ],
+    )
+    data = post_data(survey, group=payload, rows={payload: "满意", "正常行": "不满意"})
+    assert client.post(survey.url, data).status_code == 200
+    assert SurveyResponse.objects.get().group == payload
+    pages = [
+        client.get(survey.url),
+        client.get(survey.get_results_url()),
+        admin_client.get(f"/admin/pilots/surveys/{survey.pk}/results/"),
+        admin_client.get(f"/admin/pilots/surveys/{survey.pk}/paper/"),
+    ]
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert payload not in html
+        assert "&lt;script&gt;" in html

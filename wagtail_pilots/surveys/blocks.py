@@ -1,0 +1,68 @@
+"""StreamField blocks: a survey's form, or its results, inside any page."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+
+from .models import Access
+
+
+class SurveyFormBlock(blocks.StructBlock):
+    """The form of a survey page; answers are posted to the survey page itself."""
+
+    survey = blocks.PageChooserBlock(
+        page_type="wagtail_pilots_surveys.SurveyPage", label=_("survey")
+    )
+    heading = blocks.CharBlock(label=_("heading"), required=False)
+
+    class Meta:
+        icon = "form"
+        label = _("survey form")
+        template = "wagtail_pilots/surveys/blocks/survey_form_block.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        survey = value.get("survey")
+        survey = survey.specific if survey is not None else None
+        context["survey"] = survey
+        if survey is not None and survey.live:
+            state = survey.get_state()
+            context["survey_state"] = state
+            if state == "open" and survey.access != Access.ONCE_PER_BROWSER:
+                context["form"] = survey.get_form(
+                    page=survey, require_code=survey.access == Access.CODE
+                )
+        return context
+
+
+class SurveyResultsBlock(blocks.StructBlock):
+    """A survey's results, shown only when its settings publish them."""
+
+    survey = blocks.PageChooserBlock(
+        page_type="wagtail_pilots_surveys.SurveyPage", label=_("survey")
+    )
+    heading = blocks.CharBlock(label=_("heading"), required=False)
+
+    class Meta:
+        icon = "table"
+        label = _("survey results")
+        template = "wagtail_pilots/surveys/blocks/survey_results_block.html"
+
+    def get_context(self, value, parent_context=None):
+        from .selectors import survey_results
+
+        context = super().get_context(value, parent_context=parent_context)
+        survey = value.get("survey")
+        survey = survey.specific if survey is not None else None
+        context["survey"] = survey
+        context["results"] = (
+            survey_results(survey=survey)
+            if survey is not None and survey.live and survey.results_are_public()
+            else None
+        )
+        return context
+
+
+SUITE_BLOCKS = [
+    ("survey_form", SurveyFormBlock()),
+    ("survey_results", SurveyResultsBlock()),
+]

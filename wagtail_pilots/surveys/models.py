@@ -1,0 +1,579 @@
+"""Survey models: scales, survey pages on Wagtail's form builder, responses,
+normalised answers and access codes.
+
+A survey page is :class:`SurveyPageMixin` (abstract, add it to your own base page)
+plus the concrete :class:`SurveyPage`. Each accepted response is stored once as a
+:class:`SurveyResponse` plus one :class:`SurveyAnswer` row per answered question
+(per matrix row), so every figure of the results is a SQL ``GROUP BY``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+)
+from wagtail.contrib.forms.models import (
+    FORM_FIELD_CHOICES,
+    AbstractFormField,
+    FormMixin,
+    validate_to_address,
+)
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.url_routing import RouteResult
+
+from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
+
+# Scales ---------------------------------------------------------------------
+
+
+class Scale(index.Indexed, ClusterableModel):
+    """An ordered list of answer options (满意 / 基本满意 / 不满意 …)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    base_form_class = ScaleAdminForm
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("description"),
+        InlinePanel("options", label=_("option"), min_num=2),
+    ]
+
+    class Meta:
+        verbose_name = _("scale")
+        verbose_name_plural = _("scales")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ScaleOption(Orderable):
+    scale = ParentalKey(Scale, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("label"), max_length=100)
+    score = models.DecimalField(
+        _("score"),
+        max_digits=7,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text=_("used for the satisfaction index, e.g. 100, 80, 0"),
+    )
+    satisfied = models.BooleanField(
+        _("counts as satisfied"),
+        default=False,
+        help_text=_("answers with this option count towards the satisfaction rate"),
+    )
+    excluded = models.BooleanField(
+        _("excluded"),
+        default=False,
+        help_text=_("e.g. 'don't know': not part of the valid answers"),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("label"), FieldPanel("score")]),
+        FieldRowPanel([FieldPanel("satisfied"), FieldPanel("excluded")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("scale option")
+        verbose_name_plural = _("scale options")
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        super().clean()
+        if self.satisfied and self.excluded:
+            raise ValidationError(
+                {
+                    "excluded": _(
+                        "An option that counts as satisfied cannot be excluded."
+                    )
+                }
+            )
+
+
+# Survey pages ---------------------------------------------------------------
+
+from .questions import GROUP, MATRIX, SCALE  # noqa: E402
+
+SURVEY_FIELD_CHOICES = (
+    (SCALE, _("scale question")),
+    (MATRIX, _("matrix question")),
+    (GROUP, _("respondent group")),
+    *FORM_FIELD_CHOICES,
+)
+
+
+class SurveyField(ClusterableModel, AbstractFormField):
+    """A question of a survey: Wagtail's form field plus scale/matrix/group types.
+
+    ``choices`` holds the respondent groups of a ``group`` question; a matrix
+    question's rows are its ``rows`` labels (one per line) and/or ``row_units``.
+    """
+
+    page = ParentalKey(
+        "SurveyPage", on_delete=models.CASCADE, related_name="form_fields"
+    )
+    field_type = models.CharField(
+        verbose_name=_("field type"), max_length=16, choices=SURVEY_FIELD_CHOICES
+    )
+    field_type.required_on_save = True
+    scale = models.ForeignKey(
+        Scale,
+        verbose_name=_("scale"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("for scale and matrix questions"),
+    )
+    rows = models.TextField(
+        _("matrix rows"),
+        blank=True,
+        help_text=_("one row label per line, for a matrix question"),
+    )
+    row_units = ParentalManyToManyField(
+        "wagtail_pilots.Unit",
+        verbose_name=_("units as matrix rows"),
+        blank=True,
+        related_name="+",
+        help_text=_("each unit becomes a row rated on the scale"),
+    )
+
+    panels = [
+        FieldPanel("label"),
+        FieldPanel("help_text"),
+        FieldPanel("required"),
+        FieldPanel("field_type", classname="formbuilder-type", required_on_save=True),
+        FieldPanel("scale", widget=forms.Select),
+        FieldPanel("rows"),
+        FieldPanel("row_units", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("choices", classname="formbuilder-choices"),
+        FieldPanel("default_value", classname="formbuilder-default"),
+    ]
+
+    class Meta(AbstractFormField.Meta):
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+
+    def row_labels(self):
+        return [line.strip() for line in self.rows.splitlines() if line.strip()]
+
+
+class Access(models.TextChoices):
+    ANYONE = "anyone", _("anyone")
+    ONCE_PER_BROWSER = "browser", _("once per browser")
+    CODE = "code", _("access code required")
+
+
+class ResultsVisibility(models.TextChoices):
+    NEVER = "never", _("never")
+    AFTER_CLOSING = "closed", _("after closing")
+    LIVE = "live", _("live")
+
+
+class SurveyState(models.TextChoices):
+    NOT_OPEN = "not_open", _("not yet open")
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+    FULL = "full", _("full")
+
+
+class SurveyPageMixin(FormMixin, models.Model):
+    """Everything that makes a page a survey. Add it to your own base page::
+
+        class MySurveyPage(SurveyPageMixin, MyBasePage): ...
+
+    (and a ``SurveyField``-like model with ``ParentalKey(..., related_name=
+    "form_fields")`` pointing at it).
+    """
+
+    intro = RichTextField(_("introduction"), blank=True)
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    max_responses = models.PositiveIntegerField(
+        _("maximum responses"),
+        null=True,
+        blank=True,
+        help_text=_("leave empty for no limit"),
+    )
+    minimum_sample = models.PositiveIntegerField(
+        _("minimum sample"),
+        default=30,
+        help_text=_(
+            "a rate from fewer valid answers is shown as 'insufficient sample'"
+        ),
+    )
+    threshold = models.DecimalField(
+        _("satisfaction threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(60),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text=_("rates below this percentage are flagged, e.g. 60"),
+    )
+    access = models.CharField(
+        _("who may answer"),
+        max_length=10,
+        choices=Access.choices,
+        default=Access.ANYONE,
+    )
+    anonymous = models.BooleanField(
+        _("anonymous"),
+        default=True,
+        help_text=_("store no IP address or user, and the date only"),
+    )
+    results_visibility = models.CharField(
+        _("results shown publicly"),
+        max_length=10,
+        choices=ResultsVisibility.choices,
+        default=ResultsVisibility.NEVER,
+    )
+    thank_you_text = RichTextField(_("thank-you text"), blank=True)
+    notify_to = models.CharField(
+        _("notify e-mail addresses"),
+        max_length=255,
+        blank=True,
+        validators=[validate_to_address],
+        help_text=_("optional; separate several addresses with commas"),
+    )
+    response_count = models.PositiveIntegerField(
+        _("responses"), default=0, editable=False
+    )
+
+    base_form_class = SurveyAdminPageForm
+    form_builder = SurveyFormBuilder
+    # A copied survey starts empty.
+    exclude_fields_in_copy = ["response_count"]
+
+    survey_settings_panels = [
+        FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
+        FieldRowPanel(
+            [
+                FieldPanel("max_responses"),
+                FieldPanel("minimum_sample"),
+                FieldPanel("threshold"),
+            ]
+        ),
+        FieldRowPanel([FieldPanel("access"), FieldPanel("anonymous")]),
+        FieldPanel("results_visibility"),
+        FieldPanel("notify_to"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError(
+                {"closes_at": _("The survey must close after it opens.")}
+            )
+
+    # State ------------------------------------------------------------------
+
+    def get_state(self, now=None):
+        now = now or timezone.now()
+        if self.opens_at and now < self.opens_at:
+            return SurveyState.NOT_OPEN
+        if self.closes_at and now >= self.closes_at:
+            return SurveyState.CLOSED
+        if self.max_responses is not None and (
+            self.response_count >= self.max_responses
+        ):
+            return SurveyState.FULL
+        return SurveyState.OPEN
+
+    def results_are_public(self, now=None):
+        if self.results_visibility == ResultsVisibility.LIVE:
+            return True
+        if self.results_visibility == ResultsVisibility.AFTER_CLOSING:
+            return self.get_state(now) == SurveyState.CLOSED
+        return False
+
+    # Form builder -------------------------------------------------------------
+
+    def get_form_fields(self):
+        return (
+            self.form_fields.all()
+            .select_related("scale")
+            .prefetch_related("scale__options", "row_units")
+        )
+
+    def get_data_fields(self):
+        from .questions import survey_questions
+
+        fields = [("submit_time", _("Submission date"))]
+        for question in survey_questions(self):
+            if question.field_type == MATRIX:
+                fields += [
+                    (f"{question.key}__{row.key}", f"{question.label} / {row.label}")
+                    for row in question.rows
+                ]
+            else:
+                fields.append((question.key, question.label))
+        return fields
+
+    def get_submission_class(self):
+        return SurveyResponse
+
+    def get_submissions(self):
+        return SurveyResponse.objects.filter(survey=self)
+
+    def route(self, request, path_components):
+        # ``<survey>/results/`` shows the public results (when allowed).
+        if path_components == ["results"] and self.live:
+            return RouteResult(self, kwargs={"show_results": True})
+        return super().route(request, path_components)
+
+    def serve(self, request, *args, show_results=False, **kwargs):
+        from .views import public
+
+        if show_results:
+            return public.serve_results(self, request)
+        return public.serve_survey(self, request, *args, **kwargs)
+
+    def get_results_url(self, request=None):
+        url = self.get_url(request)
+        return f"{url}results/" if url else None
+
+    def serve_submissions_list_view(self, request, *args, **kwargs):
+        # Wagtail's "Forms" listing links here: our results replace its
+        # submissions table (which expects a JSON-only submission model).
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        return redirect(reverse("wagtail_pilots_surveys:results", args=[self.pk]))
+
+    def serve_preview(self, request, mode_name):
+        if mode_name == "landing":
+            return self.render_landing_page(request)
+        from .views.public import serve_survey
+
+        return serve_survey(self, request, preview=True)
+
+
+class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
+    """The default concrete survey page."""
+
+    template = "wagtail_pilots/surveys/survey_page.html"
+    landing_page_template = "wagtail_pilots/surveys/survey_page_landing.html"
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label=_("questions")),
+        FieldPanel("thank_you_text"),
+    ]
+    settings_panels = [
+        MultiFieldPanel(
+            SurveyPageMixin.survey_settings_panels, heading=_("survey settings")
+        ),
+        *Page.settings_panels,
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    class Meta:
+        verbose_name = _("survey page")
+        verbose_name_plural = _("survey pages")
+
+
+# Responses ----------------------------------------------------------------
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("web")
+    PAPER = "paper", _("paper entry")
+    IMPORT = "import", _("import")
+
+
+class SurveyResponse(models.Model):
+    """One accepted questionnaire. ``data`` keeps the answers as shown (labels)
+    for the raw export; counting uses :class:`SurveyAnswer`."""
+
+    survey = models.ForeignKey(
+        Page,
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+    )
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
+    )
+    group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    submitted_on = models.DateField(_("submitted on"), db_index=True)
+    submitted_at = models.DateTimeField(
+        _("submitted at"),
+        null=True,
+        blank=True,
+        help_text=_("empty for anonymous surveys, which keep the date only"),
+    )
+    data = models.JSONField(_("answers"), default=dict)
+    idempotency_token = models.CharField(
+        _("idempotency token"), max_length=64, null=True, blank=True
+    )
+    client_digest = models.CharField(_("client digest"), max_length=64, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    import_batch_id = models.BigIntegerField(
+        _("import batch"), null=True, blank=True, db_index=True
+    )
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "idempotency_token"],
+                name="wp_surveys_response_token_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["survey", "channel"])]
+
+    def __str__(self):
+        return f"#{self.pk}"
+
+    # Wagtail's submissions views and exports call get_data()/submit_time.
+    @property
+    def submit_time(self):
+        return self.submitted_at or self.submitted_on
+
+    @property
+    def form_data(self):
+        return self.data
+
+    def get_data(self):
+        return {**self.data, "submit_time": self.submit_time}
+
+
+class SurveyAnswer(models.Model):
+    """One counted answer: a scale/choice question, or one row of a matrix.
+
+    ``survey``, ``channel`` and ``group`` are copied from the response so the
+    results are grouped without a join on responses.
+    """
+
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="answers"
+    )
+    survey = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    question_key = models.CharField(_("question"), max_length=255)
+    row_key = models.CharField(_("matrix row"), max_length=64, blank=True)
+    row_label = models.CharField(_("matrix row label"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    option = models.ForeignKey(
+        ScaleOption,
+        verbose_name=_("option"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    value = models.CharField(_("value"), max_length=255, blank=True)
+    group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        indexes = [
+            # Covers the results query: an index-only scan already in GROUP BY
+            # order, so counting needs neither table look-ups nor a sort.
+            models.Index(
+                fields=[
+                    "survey",
+                    "question_key",
+                    "row_key",
+                    "group",
+                    "channel",
+                    "option",
+                    "value",
+                ],
+                name="wp_surveys_answer_results",
+            ),
+            models.Index(fields=["survey", "unit"]),
+        ]
+
+    def __str__(self):
+        return f"{self.question_key} {self.row_key} {self.option_id or self.value}"
+
+
+class AccessCode(models.Model):
+    """A one-time code handed out on paper. ``code`` is kept for printing;
+    look-ups use the keyed ``digest``."""
+
+    survey = models.ForeignKey(
+        Page, on_delete=models.CASCADE, related_name="survey_access_codes"
+    )
+    code = models.CharField(_("code"), max_length=32)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    batch = models.CharField(_("batch"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    response = models.OneToOneField(
+        SurveyResponse,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_code",
+    )
+
+    class Meta:
+        verbose_name = _("access code")
+        verbose_name_plural = _("access codes")
+        ordering = ["pk"]
+
+    def __str__(self):
+        from wagtail_pilots.codes import format_code
+
+        return format_code(self.code)

@@ -1,0 +1,108 @@
+"""A survey's questions as plain data, read once from its form fields.
+
+Forms, the answering service, paper entry and the results all work from these
+descriptions, so a question's key, rows and options mean the same everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+SCALE = "scale"
+MATRIX = "matrix"
+GROUP = "group"
+CHOICE_TYPES = ("dropdown", "radio")
+MULTI_CHOICE_TYPES = ("checkboxes", "multiselect")
+
+
+@dataclass(frozen=True)
+class Option:
+    pk: int
+    label: str
+    score: Decimal
+    satisfied: bool
+    excluded: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    unit_id: int | None = None
+
+
+@dataclass
+class Question:
+    key: str
+    label: str
+    field_type: str
+    required: bool
+    help_text: str = ""
+    options: list[Option] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+
+    @property
+    def is_rated(self):
+        return self.field_type in (SCALE, MATRIX)
+
+    @property
+    def is_counted(self):
+        return self.is_rated or self.field_type in (
+            GROUP,
+            *CHOICE_TYPES,
+            *MULTI_CHOICE_TYPES,
+        )
+
+    def row_field_name(self, row):
+        return f"{self.key}__{row.key}"
+
+    def option_by_pk(self, pk):
+        if not hasattr(self, "_options_by_pk"):
+            self._options_by_pk = {str(o.pk): o for o in self.options}
+        return self._options_by_pk.get(str(pk))
+
+
+def label_row_key(label):
+    """A stable key for a free-text matrix row: survives reordering the rows."""
+    return "r" + hashlib.sha256(label.encode()).hexdigest()[:10]
+
+
+def split_choices(text):
+    from wagtail.contrib.forms.forms import _split_by_newline_or_comma
+
+    if not (text or "").strip():
+        return []
+    return [c for c in _split_by_newline_or_comma(text) if c]
+
+
+def question_from_field(form_field):
+    key = form_field.clean_name or form_field.get_field_clean_name()
+    question = Question(
+        key=key,
+        label=form_field.label,
+        field_type=form_field.field_type,
+        required=form_field.required,
+        help_text=form_field.help_text,
+    )
+    if form_field.field_type in (SCALE, MATRIX) and form_field.scale_id:
+        question.options = [
+            Option(o.pk, o.label, o.score, o.satisfied, o.excluded)
+            for o in form_field.scale.options.all()
+        ]
+    if form_field.field_type == MATRIX:
+        rows = [Row(label_row_key(label), label) for label in form_field.row_labels()]
+        # In memory for an unsaved preview, prefetched otherwise.
+        units = sorted(form_field.row_units.all(), key=lambda u: (u.code, u.pk))
+        rows += [Row(f"u{unit.pk}", unit.name, unit.pk) for unit in units]
+        question.rows = rows
+    if form_field.field_type in (GROUP, *CHOICE_TYPES, *MULTI_CHOICE_TYPES):
+        question.choices = split_choices(form_field.choices)
+    return question
+
+
+def survey_questions(survey):
+    """Every question of ``survey`` in order (one query plus prefetches)."""
+    return [question_from_field(f) for f in survey.get_form_fields()]

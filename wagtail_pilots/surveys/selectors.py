@@ -1,0 +1,401 @@
+"""Reads: every figure of a survey's results, computed by the database.
+
+Each query groups :class:`~.models.SurveyAnswer` rows (``GROUP BY``); Python only
+puts the few aggregated rows together and hands the counts to :mod:`.stats`.
+The number of queries does not depend on the number of responses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from . import stats
+from .models import Channel, SurveyAnswer, SurveyResponse
+from .questions import MATRIX, Question, survey_questions
+
+VALID = Q(option__isnull=False, option__excluded=False)
+SATISFIED = Q(option__satisfied=True, option__excluded=False)
+
+
+def _rated_aggregates(queryset, dims):
+    """``{dims tuple: (satisfied, valid, score_sum, answered)}`` in one query."""
+    rows = (
+        queryset.filter(option__isnull=False)
+        .values(*dims)
+        .annotate(
+            satisfied=Count("id", filter=SATISFIED),
+            valid=Count("id", filter=VALID),
+            score_sum=Sum("option__score", filter=VALID),
+            answered=Count("id"),
+        )
+        .order_by()
+    )
+    return {
+        tuple(r[d] for d in dims): (
+            r["satisfied"],
+            r["valid"],
+            Decimal(r["score_sum"] or 0),
+            r["answered"],
+        )
+        for r in rows
+    }
+
+
+@dataclass
+class OptionCount:
+    label: str
+    count: int
+    share: Decimal | None  # fraction of the answers given (0..1)
+    satisfied: bool = False
+    excluded: bool = False
+
+
+@dataclass
+class Breakdown:
+    """A satisfaction result for one slice (a row, a group, a channel)."""
+
+    key: str
+    label: str
+    result: stats.SatisfactionResult
+    unit_id: int | None = None
+    options: list[OptionCount] = field(default_factory=list)
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int
+    options: list[OptionCount]
+    result: stats.SatisfactionResult | None = None  # rated questions only
+    rows: list[Breakdown] = field(default_factory=list)
+    groups: list[Breakdown] = field(default_factory=list)
+    channels: list[Breakdown] = field(default_factory=list)
+
+
+@dataclass
+class SurveyResults:
+    survey: object
+    responses: int
+    channels: list[tuple[str, str, int]]
+    groups: list[tuple[str, int]]
+    questions: list[QuestionResult]
+
+    @property
+    def rated(self):
+        return [q for q in self.questions if q.result is not None]
+
+
+def _share(count, total):
+    if not total:
+        return None
+    return Decimal(count) / Decimal(total)
+
+
+def _result(survey, aggregate):
+    satisfied, valid, score_sum, _answered = aggregate or (0, 0, Decimal(0), 0)
+    return stats.summarise(
+        satisfied=satisfied,
+        valid=valid,
+        score_sum=score_sum,
+        minimum_sample=survey.minimum_sample,
+        threshold=survey.threshold,
+    )
+
+
+def _option_counts(question, counts):
+    """``counts``: {option pk or value: n} for one question (or one row)."""
+    total = sum(counts.values())
+    if question.options:
+        items = [
+            OptionCount(
+                o.label,
+                counts.get(o.pk, 0),
+                _share(counts.get(o.pk, 0), total),
+                o.satisfied,
+                o.excluded,
+            )
+            for o in question.options
+        ]
+    else:
+        items = [
+            OptionCount(c, counts.get(c, 0), _share(counts.get(c, 0), total))
+            for c in question.choices
+        ]
+    return items
+
+
+class _Tally:
+    """Sums of aggregated cells: satisfied, valid, score sum, answered."""
+
+    __slots__ = ("satisfied", "valid", "score_sum", "answered")
+
+    def __init__(self):
+        self.satisfied = 0
+        self.valid = 0
+        self.score_sum = Decimal(0)
+        self.answered = 0
+
+    def add(self, option, n):
+        self.answered += n
+        if option.excluded:
+            return
+        self.valid += n
+        self.score_sum += option.score * n
+        if option.satisfied:
+            self.satisfied += n
+
+    def as_tuple(self):
+        return (self.satisfied, self.valid, self.score_sum, self.answered)
+
+
+def survey_results(*, survey, questions=None) -> SurveyResults:
+    """The whole result of ``survey`` in three queries whatever its size.
+
+    One ``GROUP BY`` counts the answers per (question, matrix row, respondent
+    group, channel, option); that gives at most a few hundred cells, which are
+    summed here into every breakdown. The option flags (satisfied, excluded,
+    score) are the scale's current ones.
+    """
+    questions = questions if questions is not None else survey_questions(survey)
+    answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
+    responses = SurveyResponse.objects.filter(survey_id=survey.pk)
+
+    response_cells = list(
+        responses.values_list("channel", "group").annotate(n=Count("id")).order_by()
+    )
+    channel_counts = {}
+    group_counts = {}
+    for channel, group, n in response_cells:
+        channel_counts[channel] = channel_counts.get(channel, 0) + n
+        if group:
+            group_counts[group] = group_counts.get(group, 0) + n
+
+    cells = (
+        answers.values_list(
+            "question_key", "row_key", "group", "channel", "option_id", "value"
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_key = {q.key: q for q in questions}
+    per_question, per_row = {}, {}
+    tallies = {}  # (kind, question key, slice) -> _Tally
+
+    def tally(*key):
+        item = tallies.get(key)
+        if item is None:
+            item = tallies[key] = _Tally()
+        return item
+
+    for question_key, row_key, group, channel, option_id, value, n in cells:
+        count_key = option_id if option_id is not None else value
+        bucket = per_question.setdefault(question_key, {})
+        bucket[count_key] = bucket.get(count_key, 0) + n
+        if row_key:
+            row_bucket = per_row.setdefault((question_key, row_key), {})
+            row_bucket[count_key] = row_bucket.get(count_key, 0) + n
+        question = by_key.get(question_key)
+        if option_id is None or question is None:
+            continue
+        option = question.option_by_pk(option_id)
+        if option is None:
+            continue
+        tally("question", question_key, "").add(option, n)
+        if row_key:
+            tally("row", question_key, row_key).add(option, n)
+        tally("group", question_key, group).add(option, n)
+        tally("channel", question_key, channel).add(option, n)
+
+    def result(*key):
+        item = tallies.get(key)
+        return _result(survey, item.as_tuple() if item else None)
+
+    channel_labels = dict(Channel.choices)
+    group_names = sorted(group_counts)
+    results = []
+    for question in questions:
+        counts = per_question.get(question.key, {})
+        item = QuestionResult(
+            question=question,
+            answered=sum(counts.values()),
+            options=_option_counts(question, counts),
+        )
+        if question.is_rated:
+            item.result = result("question", question.key, "")
+            if question.field_type == MATRIX:
+                item.rows = [
+                    Breakdown(
+                        row.key,
+                        row.label,
+                        result("row", question.key, row.key),
+                        unit_id=row.unit_id,
+                        options=_option_counts(
+                            question, per_row.get((question.key, row.key), {})
+                        ),
+                    )
+                    for row in question.rows
+                ]
+            item.groups = [
+                Breakdown(g, g, result("group", question.key, g)) for g in group_names
+            ]
+            item.channels = [
+                Breakdown(c, str(channel_labels[c]), result("channel", question.key, c))
+                for c in channel_labels
+                if channel_counts.get(c)
+            ]
+        results.append(item)
+    return SurveyResults(
+        survey=survey,
+        responses=sum(channel_counts.values()),
+        channels=[
+            (c, str(label), channel_counts.get(c, 0)) for c, label in Channel.choices
+        ],
+        groups=sorted(group_counts.items()),
+        questions=results,
+    )
+
+
+def satisfaction_by_unit(
+    *, survey, unit_ids=None, question_key=None
+) -> dict[int, dict]:
+    """``{unit_id: {"satisfied": int, "valid": int, "score_sum": Decimal}}`` over the
+    matrix-row answers tied to a unit (every matrix question of ``survey``, or only
+    ``question_key``); blank and excluded answers are not in ``valid``. One query.
+    """
+    queryset = SurveyAnswer.objects.filter(
+        survey_id=getattr(survey, "pk", survey), unit__isnull=False
+    ).exclude(row_key="")
+    if unit_ids is not None:
+        queryset = queryset.filter(unit_id__in=list(unit_ids))
+    if question_key is not None:
+        queryset = queryset.filter(question_key=question_key)
+    return {
+        key[0]: {"satisfied": satisfied, "valid": valid, "score_sum": score_sum}
+        for key, (satisfied, valid, score_sum, _answered) in _rated_aggregates(
+            queryset, ["unit_id"]
+        ).items()
+    }
+
+
+def satisfaction_result(*, survey, question_key=None) -> stats.SatisfactionResult:
+    """Every rated answer of ``survey`` (or of one question) pooled into one result."""
+    queryset = SurveyAnswer.objects.filter(survey_id=survey.pk)
+    if question_key is not None:
+        queryset = queryset.filter(question_key=question_key)
+    aggregate = queryset.filter(option__isnull=False).aggregate(
+        satisfied=Count("id", filter=SATISFIED),
+        valid=Count("id", filter=VALID),
+        score_sum=Sum("option__score", filter=VALID),
+    )
+    return _result(
+        survey,
+        (
+            aggregate["satisfied"],
+            aggregate["valid"],
+            Decimal(aggregate["score_sum"] or 0),
+            0,
+        ),
+    )
+
+
+def survey_comparison(*, before, after, question_key=None) -> stats.Comparison:
+    """Compare two surveys' pooled satisfaction (e.g. last year and this year)."""
+    return stats.compare(
+        satisfaction_result(survey=before, question_key=question_key),
+        satisfaction_result(survey=after, question_key=question_key),
+    )
+
+
+def raw_response_rows(*, survey, questions=None):
+    """Header and an iterator of rows for the raw export (streamed in chunks)."""
+    questions = questions if questions is not None else survey_questions(survey)
+    header = ["id", "submitted_on", "submitted_at", "channel", "group"]
+    columns = []
+    for q in questions:
+        if q.field_type == MATRIX:
+            for row in q.rows:
+                header.append(f"{q.label} / {row.label}")
+                columns.append((q.key, row.key))
+        else:
+            header.append(q.label)
+            columns.append((q.key, None))
+
+    def rows():
+        queryset = (
+            SurveyResponse.objects.filter(survey_id=survey.pk)
+            .order_by("pk")
+            .values_list(
+                "pk", "submitted_on", "submitted_at", "channel", "group", "data"
+            )
+        )
+        for pk, on, at, channel, group, data in queryset.iterator(chunk_size=2000):
+            line = [pk, on, at, channel, group]
+            for key, row_key in columns:
+                value = (data or {}).get(key, "")
+                if row_key is not None:
+                    value = (
+                        (value or {}).get(row_key, "")
+                        if isinstance(value, dict)
+                        else ""
+                    )
+                if isinstance(value, list):
+                    value = "; ".join(str(v) for v in value)
+                line.append(value)
+            yield line
+
+    return header, rows()
+
+
+def results_table_rows(results: SurveyResults):
+    """Header and rows for the results export: one line per question, matrix row,
+    group and channel, with counts, rate, interval, index and flags (rounded)."""
+    header = [
+        "question",
+        "slice",
+        "value",
+        "valid",
+        "satisfied",
+        "rate_percent",
+        "wilson_low_percent",
+        "wilson_high_percent",
+        "index",
+        "insufficient_sample",
+        "below_threshold",
+    ]
+
+    def line(question, slice_name, value, result):
+        interval = result.interval_percent or (None, None)
+        return [
+            question.label,
+            slice_name,
+            value,
+            result.valid,
+            result.satisfied,
+            stats.round_half_up(result.rate_percent),
+            stats.round_half_up(interval[0]),
+            stats.round_half_up(interval[1]),
+            stats.round_half_up(result.index),
+            result.insufficient_sample,
+            result.below_threshold,
+        ]
+
+    rows = []
+    for item in results.questions:
+        if item.result is None:
+            for option in item.options:
+                rows.append(
+                    [item.question.label, "option", option.label, option.count]
+                    + [None] * 7
+                )
+            continue
+        rows.append(line(item.question, "all", "", item.result))
+        for b in item.rows:
+            rows.append(line(item.question, "row", b.label, b.result))
+        for b in item.groups:
+            rows.append(line(item.question, "group", b.label, b.result))
+        for b in item.channels:
+            rows.append(line(item.question, "channel", b.label, b.result))
+    return header, rows

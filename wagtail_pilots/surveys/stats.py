@@ -1,0 +1,216 @@
+"""Satisfaction arithmetic: pure functions on counts, no ORM.
+
+Definitions (DESIGN.md, "Satisfaction rate"):
+
+* **satisfaction rate** = answers whose option counts as satisfied ÷ valid answers
+  (valid = not blank, not excluded), a fraction 0..1;
+* **satisfaction index** = mean option score over the valid answers;
+* both are reported with n (valid answers) and a 95% Wilson score interval for the
+  rate; a result from fewer valid answers than the survey's minimum sample is
+  "insufficient sample" and is never compared with a threshold or ranked.
+
+Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
+or export, with :func:`round_half_up` (四舍五入).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+#: The normal quantile for a two-sided 95% interval.
+Z95 = Decimal("1.959963984540054")
+_PRECISION = 28
+
+
+def _dec(value) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        # Floats come from careless callers; go through str so 0.1 stays 0.1.
+        return Decimal(str(value))
+    return Decimal(value)
+
+
+def satisfaction_rate(satisfied, valid) -> Decimal | None:
+    """``satisfied / valid`` as a fraction 0..1, or None when there is no valid answer."""
+    satisfied, valid = _dec(satisfied), _dec(valid)
+    if valid <= 0:
+        return None
+    if satisfied < 0 or satisfied > valid:
+        raise ValueError(f"satisfied={satisfied} must lie between 0 and valid={valid}")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return satisfied / valid
+
+
+def satisfaction_index(score_sum, valid) -> Decimal | None:
+    """Mean option score over valid answers, or None when there is no valid answer."""
+    score_sum, valid = _dec(score_sum), _dec(valid)
+    if valid <= 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return score_sum / valid
+
+
+def wilson_interval(satisfied, valid, *, z=Z95) -> tuple[Decimal, Decimal] | None:
+    """The Wilson score interval (lower, upper) for ``satisfied / valid``, 0..1.
+
+    centre = (p + z²/2n) / (1 + z²/n)
+    half   = z / (1 + z²/n) × √(p(1−p)/n + z²/4n²)
+    """
+    p = satisfaction_rate(satisfied, valid)
+    if p is None:
+        return None
+    n = _dec(valid)
+    z = _dec(z)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        z2 = z * z
+        denominator = ONE + z2 / n
+        centre = (p + z2 / (2 * n)) / denominator
+        half = z / denominator * (p * (ONE - p) / n + z2 / (4 * n * n)).sqrt()
+        return max(ZERO, centre - half), min(ONE, centre + half)
+
+
+def round_half_up(value, places=2) -> Decimal | None:
+    """Round for display or export (四舍五入); None stays None."""
+    if value is None:
+        return None
+    return _dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def as_percent(fraction) -> Decimal | None:
+    """A fraction 0..1 as a percentage 0..100 (unrounded)."""
+    if fraction is None:
+        return None
+    return _dec(fraction) * HUNDRED
+
+
+def is_insufficient(valid, minimum_sample) -> bool:
+    """True when there are fewer valid answers than the minimum sample (or none)."""
+    return int(valid) <= 0 or int(valid) < int(minimum_sample or 0)
+
+
+def is_below_threshold(rate, threshold_percent) -> bool | None:
+    """True when ``rate`` (0..1) is strictly below ``threshold_percent`` (0..100).
+
+    None when there is no rate or no threshold: nothing to compare.
+    """
+    if rate is None or threshold_percent is None:
+        return None
+    return as_percent(rate) < _dec(threshold_percent)
+
+
+@dataclass(frozen=True)
+class SatisfactionResult:
+    """Everything published about one set of answers, unrounded."""
+
+    satisfied: int
+    valid: int
+    score_sum: Decimal
+    minimum_sample: int = 0
+    threshold: Decimal | None = None  # percent 0..100
+
+    @property
+    def rate(self) -> Decimal | None:
+        return satisfaction_rate(self.satisfied, self.valid)
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        return as_percent(self.rate)
+
+    @property
+    def index(self) -> Decimal | None:
+        return satisfaction_index(self.score_sum, self.valid)
+
+    @property
+    def interval(self) -> tuple[Decimal, Decimal] | None:
+        return wilson_interval(self.satisfied, self.valid)
+
+    @property
+    def interval_percent(self) -> tuple[Decimal, Decimal] | None:
+        interval = self.interval
+        if interval is None:
+            return None
+        return as_percent(interval[0]), as_percent(interval[1])
+
+    @property
+    def insufficient_sample(self) -> bool:
+        return is_insufficient(self.valid, self.minimum_sample)
+
+    @property
+    def below_threshold(self) -> bool | None:
+        """True/False against the threshold; None when there is no threshold or
+        the sample is insufficient (such a rate is never judged)."""
+        if self.insufficient_sample:
+            return None
+        return is_below_threshold(self.rate, self.threshold)
+
+
+def summarise(
+    *, satisfied, valid, score_sum=ZERO, minimum_sample=0, threshold=None
+) -> SatisfactionResult:
+    if int(satisfied) > int(valid) or int(satisfied) < 0:
+        raise ValueError(f"satisfied={satisfied} must lie between 0 and valid={valid}")
+    return SatisfactionResult(
+        satisfied=int(satisfied),
+        valid=int(valid),
+        score_sum=_dec(score_sum or 0),
+        minimum_sample=int(minimum_sample or 0),
+        threshold=None if threshold is None else _dec(threshold),
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Result ``after`` against result ``before`` (e.g. two years' surveys)."""
+
+    before: SatisfactionResult
+    after: SatisfactionResult
+    difference: Decimal | None  # after.rate − before.rate, fraction
+    interval: tuple[Decimal, Decimal] | None  # 95% interval of the difference
+    index_difference: Decimal | None
+
+    @property
+    def comparable(self) -> bool:
+        """Both sides have a sufficient sample."""
+        return not (self.before.insufficient_sample or self.after.insufficient_sample)
+
+    @property
+    def significant(self) -> bool:
+        """The 95% interval of the difference excludes 0 (and both are comparable)."""
+        if not self.comparable or self.interval is None:
+            return False
+        lower, upper = self.interval
+        return lower > 0 or upper < 0
+
+
+def compare(before: SatisfactionResult, after: SatisfactionResult) -> Comparison:
+    """Difference of two rates with Newcombe's hybrid score interval (method 10),
+    built from the two Wilson intervals."""
+    p1, p2 = before.rate, after.rate
+    i1, i2 = before.interval, after.interval
+    if p1 is None or p2 is None:
+        difference = interval = None
+    else:
+        with localcontext() as ctx:
+            ctx.prec = _PRECISION
+            difference = p2 - p1
+            (l1, u1), (l2, u2) = i1, i2
+            lower = difference - ((p2 - l2) ** 2 + (u1 - p1) ** 2).sqrt()
+            upper = difference + ((u2 - p2) ** 2 + (p1 - l1) ** 2).sqrt()
+            interval = (lower, upper)
+    x1, x2 = before.index, after.index
+    index_difference = None if x1 is None or x2 is None else x2 - x1
+    return Comparison(
+        before=before,
+        after=after,
+        difference=difference,
+        interval=interval,
+        index_difference=index_difference,
+    )

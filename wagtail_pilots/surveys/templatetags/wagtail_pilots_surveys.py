@@ -1,0 +1,88 @@
+"""Display helpers for survey results: rounding (四舍五入) and SVG bar charts.
+
+Only presentation happens here; every figure comes from the selectors.
+"""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+from ..stats import as_percent, round_half_up
+
+register = template.Library()
+
+
+@register.filter
+def pct(fraction):
+    """A fraction 0..1 shown as a percentage with 2 decimals, or an en dash."""
+    if fraction is None or fraction == "":
+        return "–"
+    return f"{round_half_up(as_percent(fraction))}%"
+
+
+@register.filter
+def dec2(value):
+    if value is None or value == "":
+        return "–"
+    return str(round_half_up(value))
+
+
+@register.filter
+def interval_pct(interval):
+    if not interval:
+        return "–"
+    low, high = interval
+    return f"{round_half_up(as_percent(low))}–{round_half_up(as_percent(high))}%"
+
+
+BAR_HEIGHT = 22
+LABEL_WIDTH = 160
+BAR_WIDTH = 300
+
+
+@register.inclusion_tag("wagtail_pilots/surveys/includes/bar_chart.html")
+def survey_bar_chart(items, title="", threshold=None):
+    """A horizontal bar chart as inline SVG. ``items``: objects with ``label`` and
+    either ``share`` (option counts) or ``result`` (a SatisfactionResult)."""
+    bars = []
+    for index, item in enumerate(items):
+        result = getattr(item, "result", None)
+        if result is not None:
+            fraction = result.rate
+            flagged = bool(result.below_threshold)
+            muted = result.insufficient_sample
+            text = pct(fraction) + (
+                " " + _("(insufficient sample)") if muted and result.valid else ""
+            )
+        else:
+            fraction = getattr(item, "share", None)
+            flagged = False
+            muted = False
+            text = f"{pct(fraction)} ({item.count})"
+        width = float(fraction or 0) * BAR_WIDTH
+        bars.append(
+            {
+                "label": item.label,
+                "y": index * (BAR_HEIGHT + 6),
+                "text_y": index * (BAR_HEIGHT + 6) + BAR_HEIGHT * 0.7,
+                "width": round(width, 1),
+                "text_x": LABEL_WIDTH + round(width, 1) + 6,
+                "text": text,
+                "flagged": flagged,
+                "muted": muted,
+            }
+        )
+    threshold_x = None
+    if threshold is not None:
+        threshold_x = LABEL_WIDTH + float(Decimal(threshold) / 100) * BAR_WIDTH
+    return {
+        "bars": bars,
+        "title": title,
+        "label_width": LABEL_WIDTH,
+        "bar_height": BAR_HEIGHT,
+        "width": LABEL_WIDTH + BAR_WIDTH + 170,
+        "height": max(len(bars) * (BAR_HEIGHT + 6), BAR_HEIGHT),
+        "threshold_x": threshold_x,
+        "threshold": threshold,
+    }

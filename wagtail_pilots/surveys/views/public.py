@@ -1,0 +1,160 @@
+"""The public side: answering a survey and its public results."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core import signing
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from wagtail_pilots import ratelimit
+from wagtail_pilots.conf import pilots_settings
+
+from ..forms import CODE, TOKEN
+from ..models import Access, SurveyState
+from ..services import CodeRejected, SubmitError, response_submit
+
+logger = logging.getLogger(__name__)
+
+STATE_MESSAGES = {
+    SurveyState.NOT_OPEN: _("This survey is not open yet."),
+    SurveyState.CLOSED: _("This survey is closed. Thank you for your interest."),
+    SurveyState.FULL: _("This survey has received all the responses it needs."),
+}
+ALREADY_ANSWERED = _("You have already answered this survey from this browser.")
+TOO_MANY = _("Too many attempts from your connection. Please try again later.")
+CODE_LOCKED = _(
+    "Too many wrong access codes were entered from your connection. "
+    "Please try again later."
+)
+
+
+def answered_cookie_name(page):
+    return f"wp_survey_{page.pk}"
+
+
+def _answered_in_this_browser(page, request):
+    value = request.get_signed_cookie(
+        answered_cookie_name(page), default=None, salt="wagtail_pilots.surveys"
+    )
+    return value == str(page.pk)
+
+
+def _render(page, request, *, form=None, message=None, status=200, preview=False):
+    context = page.get_context(request)
+    context.update(
+        {
+            "form": form,
+            "survey_message": message,
+            "survey_state": page.get_state(),
+            "results_public": page.results_are_public(),
+            "is_preview": preview,
+        }
+    )
+    return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def serve_survey(page, request, *args, preview=False, **kwargs):
+    """Show the survey's form or accept a response.
+
+    Order matters: the rate limit first (cheap, in the cache), then the honeypot,
+    then the form; a response is stored by :func:`~..services.response_submit`
+    before anything else (the notification is queued after commit).
+    """
+    state = page.get_state()
+    if state != SurveyState.OPEN and not preview:
+        return _render(page, request, message=STATE_MESSAGES[state])
+    if (
+        page.access == Access.ONCE_PER_BROWSER
+        and not preview
+        and _answered_in_this_browser(page, request)
+    ):
+        return _render(page, request, message=ALREADY_ANSWERED)
+
+    require_code = page.access == Access.CODE
+    if request.method != "POST":
+        form = page.get_form(page=page, user=request.user, require_code=require_code)
+        return _render(page, request, form=form, preview=preview)
+
+    client = ratelimit.client_key(request)
+    if not ratelimit.hit(
+        f"surveys:submit:{page.pk}", client, pilots_settings.SURVEY_SUBMIT_RATE
+    ):
+        return _render(page, request, message=TOO_MANY, status=429)
+
+    form = page.get_form(
+        request.POST, page=page, user=request.user, require_code=require_code
+    )
+    if form.honeypot_filled:
+        # Look like success so the bot learns nothing; store nothing.
+        logger.info("Survey %s: honeypot filled, post ignored", page.pk)
+        return page.render_landing_page(request, None)
+    code_scope = f"surveys:code:{page.pk}"
+    if require_code and ratelimit.is_locked(
+        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
+    ):
+        return _render(page, request, message=CODE_LOCKED, status=429)
+    if preview or not form.is_valid():
+        return _render(page, request, form=form, preview=preview)
+
+    group, data = form.answers()
+    try:
+        response, _created = response_submit(
+            survey=page,
+            data=data,
+            code=form.cleaned_data.get(CODE),
+            token=form.cleaned_data.get(TOKEN),
+            client=request.META.get("REMOTE_ADDR", ""),
+            user=request.user,
+            questions=form.questions,
+        )
+    except CodeRejected as exc:
+        ratelimit.record_failure(
+            code_scope,
+            client,
+            lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+        )
+        form.add_error(CODE if CODE in form.fields else None, exc.message)
+        return _render(page, request, form=form)
+    except SubmitError as exc:
+        if exc.field in form.fields:
+            form.add_error(exc.field, exc.message)
+            return _render(page, request, form=form)
+        return _render(page, request, message=exc.message)
+
+    landing = page.render_landing_page(request, response)
+    if page.access == Access.ONCE_PER_BROWSER:
+        landing.set_signed_cookie(
+            answered_cookie_name(page),
+            str(page.pk),
+            salt="wagtail_pilots.surveys",
+            max_age=365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return landing
+
+
+def serve_results(page, request):
+    """The public results, when the survey's settings allow them."""
+    from ..selectors import survey_results
+
+    context = page.get_context(request)
+    allowed = page.results_are_public()
+    context.update(
+        {
+            "results_allowed": allowed,
+            "results": survey_results(survey=page) if allowed else None,
+        }
+    )
+    return TemplateResponse(
+        request,
+        "wagtail_pilots/surveys/survey_results_page.html",
+        context,
+        status=200 if allowed else 404,
+    )
+
+
+__all__ = ["serve_survey", "serve_results", "signing"]

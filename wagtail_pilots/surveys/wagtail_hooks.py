@@ -1,0 +1,38 @@
+from django.urls import include, path
+from wagtail import hooks
+from wagtail.admin.widgets import Button
+from wagtail.snippets.models import register_snippet
+
+from . import urls
+from .models import SurveyPageMixin
+from .views.admin import survey_admin_links
+from .viewsets import ScaleViewSet
+
+register_snippet(ScaleViewSet)
+
+
+@hooks.register("register_admin_urls")
+def register_survey_admin_urls():
+    return [path("pilots/surveys/", include(urls, namespace="wagtail_pilots_surveys"))]
+
+
+def _survey_buttons(page, user, priority):
+    if not isinstance(page.specific_deferred, SurveyPageMixin):
+        return
+    if not page.permissions_for_user(user).can_edit():
+        return
+    icons = ["table", "edit", "key"]
+    for offset, ((label, url), icon) in enumerate(
+        zip(survey_admin_links(page), icons, strict=True)
+    ):
+        yield Button(label, url, icon_name=icon, priority=priority + offset)
+
+
+@hooks.register("register_page_header_buttons")
+def survey_header_buttons(page, user, view_name, next_url=None):
+    yield from _survey_buttons(page, user, 40)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def survey_listing_buttons(page, user, next_url=None):
+    yield from _survey_buttons(page, user, 45)
