@@ -13,6 +13,7 @@ HUNDRED = Decimal(100)
 
 def _live_forms(formset):
     """The inline forms that will be kept (not deleted, not empty extras)."""
+    formset.is_valid()  # cleans the inline forms (cached) so cleaned_data exists
     result = []
     for form in formset.forms:
         if not hasattr(form, "cleaned_data") or not form.cleaned_data:
