@@ -5,10 +5,11 @@ results, exporting and entering ballots need edit permission, publishing needs
 publish permission.
 """
 
+import functools
+
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,13 +33,33 @@ from ..services import (
 )
 
 
+class _Forbidden(Exception):
+    pass
+
+
 def _page(request, page_id, *, publish=False):
     page = get_object_or_404(ScorecardPage, pk=page_id)
     perms = page.permissions_for_user(request.user)
     allowed = perms.can_publish() if publish else perms.can_edit()
     if not allowed:
-        raise PermissionDenied
+        raise _Forbidden
     return page
+
+
+def page_permission(view):
+    """Answer 403 (not Wagtail's redirect to the dashboard) when the user lacks
+    permission on the scorecard page, so scripts and exports fail visibly."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Forbidden:
+            return HttpResponseForbidden(
+                _("You do not have permission to do this on this scorecard.")
+            )
+
+    return wrapper
 
 
 def _live(page):
@@ -50,6 +71,7 @@ def _live(page):
     return configuration_data(loaded), outputs_data(result), None, loaded
 
 
+@page_permission
 def results(request, page_id):
     page = _page(request, page_id)
     configuration, outputs, error, loaded = _live(page)
@@ -78,6 +100,7 @@ def results(request, page_id):
     return render(request, "wagtail_pilots/scorecards/admin/results.html", context)
 
 
+@page_permission
 def export(request, page_id, fmt):
     page = _page(request, page_id)
     configuration, outputs, error, _loaded = _live(page)
@@ -93,6 +116,7 @@ def export(request, page_id, fmt):
     raise Http404
 
 
+@page_permission
 @require_POST
 def publish(request, page_id):
     page = _page(request, page_id, publish=True)
@@ -109,6 +133,7 @@ def publish(request, page_id):
     return redirect("wagtail_pilots_scorecards:results", page.pk)
 
 
+@page_permission
 def snapshot(request, page_id, version):
     page = _page(request, page_id)
     snap = get_object_or_404(ScorecardSnapshot, scorecard=page, version=version)
@@ -122,6 +147,7 @@ def snapshot(request, page_id, version):
     return render(request, "wagtail_pilots/scorecards/admin/snapshot.html", context)
 
 
+@page_permission
 def codes(request, page_id):
     page = _page(request, page_id)
     groups = list(page.groups.all())
@@ -216,6 +242,7 @@ class BallotEntryForm(forms.Form):
         )
 
 
+@page_permission
 def ballot_add(request, page_id):
     page = _page(request, page_id)
     form = BallotEntryForm(request.POST or None, page=page)
