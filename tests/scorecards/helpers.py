@@ -18,7 +18,9 @@ def make_scorecard(
     ``groups``: (name, weight, kind, aggregation, trim, min_ballots, criteria_scored);
     ``gates``: (target, name, threshold)."""
     page = ScorecardPage(title=kwargs.pop("title", "考核"), slug=slug, **kwargs)
-    page.subjects = [ScorecardSubject(name=n) for n in subjects]
+    page.subjects = [
+        ScorecardSubject(name=n, sort_order=i) for i, n in enumerate(subjects)
+    ]
     page.criteria = [
         ScorecardCriterion(
             name=c[0],
@@ -26,8 +28,9 @@ def make_scorecard(
             minimum=D(c[2]),
             maximum=D(c[3]),
             source=c[4] if len(c) > 4 else "ballots",
+            sort_order=i,
         )
-        for c in criteria
+        for i, c in enumerate(criteria)
     ]
     page.groups = [
         EvaluatorGroup(
@@ -38,8 +41,9 @@ def make_scorecard(
             trim=g[4],
             min_ballots=g[5],
             criteria_scored=g[6],
+            sort_order=i,
         )
-        for g in groups
+        for i, g in enumerate(groups)
     ]
     page.gates = [
         ScorecardGate(target=t, target_name=n, threshold=D(th)) for t, n, th in gates
