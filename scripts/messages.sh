@@ -5,7 +5,9 @@ set -euo pipefail
 py_arg=${1:-.venv/bin/python}
 py="$(cd "$(dirname "$py_arg")" && pwd)/$(basename "$py_arg")"
 root=$(cd "$(dirname "$0")/.." && pwd)
-export PYTHONPATH="$root" DJANGO_SETTINGS_MODULE=example_site.settings.test
+# PYTHONSAFEPATH: running from inside an app folder must not put it first on
+# sys.path, or an app module such as selectors.py would shadow the standard library.
+export PYTHONPATH="$root" DJANGO_SETTINGS_MODULE=example_site.settings.test PYTHONSAFEPATH=1
 django_admin="$py -m django"
 
 for app in "$root"/wagtail_pilots "$root"/wagtail_pilots/*/ "$root"/wagtail_pilots/contrib/*/ "$root"/example_site; do
