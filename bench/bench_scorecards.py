@@ -169,13 +169,13 @@ def main():
             f"{args.groups} groups"
         )
         print(
+            "Whole result (read + compute), then the read alone: the part that "
+            "differs, compute being the same pure module for both."
+        )
+        print(
             f"{'ballots':>9} {'ours (s)':>10} {'naive (s)':>10} {'ratio':>7} "
             f"{'growth ours':>12} {'growth naive':>13} {'read ours':>10} "
             f"{'read naive':>11} {'ratio':>7}"
-        )
-        print(
-            "Whole result (read + compute), then the read alone: the part that "
-            "differs, compute being the same pure module for both."
         )
         previous = None
         for size in sizes:

@@ -181,3 +181,61 @@ def test_field_level_messages(admin_client, home_page, overrides, where, field, 
     else:
         messages = [m for f in errors[where] for m in f.get(field, [])]
     assert any(text in str(m) for m in messages), errors
+
+
+def test_inline_with_ballots_cannot_be_removed(admin_client, home_page):
+    from wagtail_pilots.scorecards.services import ballot_enter
+
+    from .helpers import assessment
+
+    page = assessment(home_page, slug="kaohe2")
+    group = page.groups.get()
+    subject = page.subjects.first()
+    ballot_enter(
+        scorecard=page,
+        group=group,
+        evaluator="a",
+        subject=subject,
+        criterion=page.criteria.first(),
+        value=5,
+    )
+    subjects = [
+        {
+            "id": s.pk,
+            "unit": "",
+            "name": s.name,
+            "description": "",
+            "home_unit": "",
+            "DELETE": "on" if s.pk == subject.pk else "",
+        }
+        for s in page.subjects.order_by("sort_order")
+    ]
+    criteria = [
+        {**criterion(c.name, c.weight, c.minimum, c.maximum), "id": c.pk}
+        for c in page.criteria.order_by("sort_order")
+    ]
+    groups = [{**group_data(group), "id": group.pk}]
+    data = post_data(
+        title=page.title,
+        slug=page.slug,
+        subjects=inline_formset(subjects, initial=3),
+        criteria=inline_formset(criteria, initial=4),
+        groups=inline_formset(groups, initial=1),
+        shortlist_size=0,
+        bottom_size=0,
+    )
+    url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "has ballots" in str(response.context["form"].non_field_errors())
+    assert page.subjects.filter(pk=subject.pk).exists()
+
+
+def group_data(g):
+    return group(
+        g.name,
+        g.weight,
+        aggregation=g.aggregation,
+        trim=g.trim,
+        min_ballots=g.min_ballots,
+    )

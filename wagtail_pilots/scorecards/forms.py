@@ -80,6 +80,7 @@ class ScorecardPageForm(WagtailAdminPageForm):
             threshold = form.cleaned_data.get("threshold")
             if threshold is not None and threshold > HUNDRED:
                 form.add_error("threshold", _("A threshold is between 0 and 100."))
+        self._check_deletions()
         shortlist = cleaned.get("shortlist_size") or 0
         if shortlist > len(subjects):
             self.add_error(
@@ -95,6 +96,29 @@ class ScorecardPageForm(WagtailAdminPageForm):
                 % {"n": bottom, "count": len(subjects)},
             )
         return cleaned
+
+    def _check_deletions(self):
+        """Removing a subject, criterion or group that has ballots would delete
+        those ballots with it: refuse, and say which item. (The message goes on
+        the page form: errors on a form marked for deletion are ignored.)"""
+        for name in ("subjects", "criteria", "groups"):
+            for form in self.formsets[name].forms:
+                if not getattr(form, "cleaned_data", None):
+                    continue
+                instance = form.instance
+                if (
+                    form.cleaned_data.get("DELETE")
+                    and instance.pk
+                    and instance.ballots.exists()
+                ):
+                    self.add_error(
+                        None,
+                        _(
+                            "“%(name)s” has ballots and cannot be removed; "
+                            "delete its ballots first."
+                        )
+                        % {"name": instance},
+                    )
 
     def _check_weights(self, forms_, label):
         if not forms_:
