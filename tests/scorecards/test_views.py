@@ -301,3 +301,16 @@ def test_block_shows_published_ranking(client, scored, home_page):
     notices.save_revision().publish()
     html = client.get(notices.url).content.decode()
     assert "考核结果" in html and "城关镇" in html and "90.00" in html
+
+
+@pytest.mark.parametrize("blind", [True, False])
+def test_interim_results_only_when_not_blind(client, home_page, blind):
+    page = assessment(home_page, blind_mode=blind)
+    (access,) = access_codes_generate(scorecard=page, group=page.groups.get(), count=1)
+    data = {"code": access.code, "action": "submit"}
+    for s in page.subjects.all():
+        for c in page.criteria.all():
+            data[f"score-{s.pk}-{c.pk}"] = "4"
+    html = client.post(ballot_url(page), data).content.decode()
+    assert ("Interim results" in html) is (not blind)
+    assert ("scorecard-table" in html) is (not blind)

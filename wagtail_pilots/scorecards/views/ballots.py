@@ -113,4 +113,20 @@ def ballot_view(request, page):
         context["has_errors"] = True
         return render(request, TEMPLATE, context, status=400)
     context["step"] = "done"
+    if not page.blind_mode:
+        context.update(_interim(page))
     return render(request, TEMPLATE, context)
+
+
+def _interim(page):
+    """Interim ranking for evaluators of a scorecard that is not blind."""
+    from .. import presentation
+    from ..selectors import scorecard_result
+    from ..services import configuration_data, outputs_data
+
+    try:
+        loaded, result = scorecard_result(scorecard=page)
+    except scoring.ScoringInputError:
+        return {}
+    configuration, outputs = configuration_data(loaded), outputs_data(result)
+    return {"interim_rows": presentation.ranking_rows(configuration, outputs)}
