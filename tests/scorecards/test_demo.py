@@ -34,3 +34,24 @@ def test_demo_loads_idempotently_with_published_results(client):
     assert second["criteria"][0]["cells"][0]["votes"] == [32, 1, 0]
     response = client.get(rec.url)
     assert response.status_code == 200 and "王建军" in response.content.decode()
+
+
+def test_demo_results_view_and_export(admin_client):
+    from django.urls import reverse
+
+    home = core.load()
+    scorecards.load(home=home)
+    rec = ScorecardPage.objects.get(slug="jiegou-tuijian")
+    response = admin_client.get(
+        reverse("wagtail_pilots_scorecards:results", args=[rec.pk])
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("data-subject=") == 18
+    assert "is-shortlisted" in html and "is-excluded" in html
+    export = admin_client.get(
+        reverse("wagtail_pilots_scorecards:export", args=[rec.pk, "csv"])
+    )
+    body = b"".join(export.streaming_content).decode()
+    # One row per subject × group (one criterion, five groups) plus the header.
+    assert body.count("\n") == 18 * 5 + 1

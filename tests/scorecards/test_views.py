@@ -314,3 +314,34 @@ def test_interim_results_only_when_not_blind(client, home_page, blind):
     html = client.post(ballot_url(page), data).content.decode()
     assert ("Interim results" in html) is (not blind)
     assert ("scorecard-table" in html) is (not blind)
+
+
+def test_closed_scorecard_refuses_ballots(client, home_page):
+    page = assessment(home_page, ballots_open=False)
+    (access,) = access_codes_generate(scorecard=page, group=page.groups.get(), count=1)
+    response = client.post(ballot_url(page), {"code": access.code})
+    assert response.status_code == 403
+    assert "not accepting ballots" in response.content.decode()
+
+
+def test_ballot_code_attempts_are_rate_limited(client, home_page):
+    from django.core.cache import cache
+
+    cache.clear()
+    page = assessment(home_page)
+    statuses = [
+        client.post(ballot_url(page), {"code": f"BAD{i}"}).status_code
+        for i in range(31)
+    ]
+    assert statuses[:30] == [400] * 30 and statuses[30] == 429
+    cache.clear()
+
+
+def test_block_without_published_result(client, home_page):
+    page = assessment(home_page)
+    notices = StandardPage(title="公示", slug="gongshi2")
+    notices.body = [("scorecard_ranking", {"scorecard": page, "heading": ""})]
+    home_page.add_child(instance=notices)
+    notices.save_revision().publish()
+    html = client.get(notices.url).content.decode()
+    assert "No result has been published yet." in html and "考核" in html
