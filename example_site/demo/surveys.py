@@ -52,12 +52,17 @@ def _add_survey(parent, *, slug, title, intro, fields, thank_you, **settings):
     return page
 
 
+TOWN_QUESTION = "对各乡镇政府工作的评价"
+LOW_TOWN = "SPX"  # 双坪乡: the least satisfied town, last in the town assessment
+
+
 def village_survey(parent):
     existing = SurveyPage.objects.filter(slug=VILLAGE_SLUG).first()
     if existing is not None:
         return existing, False
     scale = Scale.objects.get(name="满意度（三级）")
     villages = list(Unit.objects.filter(kind="village").order_by("code"))
+    towns = list(Unit.objects.filter(kind="town").order_by("code"))
     page = _add_survey(
         parent,
         slug=VILLAGE_SLUG,
@@ -78,6 +83,14 @@ def village_survey(parent):
                 "field_type": "matrix",
                 "scale": scale,
                 "units": villages,
+            },
+            {
+                # Feeds the "群众满意度" criterion of the annual town assessment
+                # (example_site/demo/scorecards.py).
+                "label": TOWN_QUESTION,
+                "field_type": "matrix",
+                "scale": scale,
+                "units": towns,
             },
             {
                 "label": "对全县村级组织建设的总体评价",
@@ -107,14 +120,16 @@ def _pick(rng, weighted):
 def generate_village_responses(page, count=RESPONSES):
     """Bulk-create ``count`` questionnaires, answers and the counter in step."""
     rng = random.Random(SEED)
-    questions = {q.field_type: q for q in survey_questions(page)}
-    group_q, matrix, overall = (
-        questions["group"],
-        questions["matrix"],
-        questions["scale"],
+    all_questions = survey_questions(page)
+    questions = {q.field_type: q for q in all_questions}
+    matrices = [q for q in all_questions if q.field_type == "matrix"]
+    group_q, overall = questions["group"], questions["scale"]
+    sat, basic, unsat = matrices[0].options
+    low_units = set(
+        Unit.objects.filter(code__in=[LOW_VILLAGE, LOW_TOWN]).values_list(
+            "pk", flat=True
+        )
     )
-    sat, basic, unsat = matrix.options
-    low_unit = Unit.objects.get(code=LOW_VILLAGE).pk
     normal = [(sat, 0.62), (basic, 0.28), (unsat, 0.10)]
     low = [(sat, 0.28), (basic, 0.22), (unsat, 0.50)]
     start = datetime.date(2025, 12, 1)
@@ -123,23 +138,25 @@ def generate_village_responses(page, count=RESPONSES):
         group = _pick(rng, GROUPS)
         channel = "web" if rng.random() < 0.6 else "paper"
         day = start + datetime.timedelta(days=rng.randrange(30))
-        rows = {}
+        matrix_data = {}
         answers = [{"question_key": group_q.key, "value": group}]
-        for row in matrix.rows:
-            if rng.random() < 0.03:  # left blank on paper
-                rows[row.key] = ""
-                continue
-            option = _pick(rng, low if row.unit_id == low_unit else normal)
-            rows[row.key] = option.label
-            answers.append(
-                {
-                    "question_key": matrix.key,
-                    "row_key": row.key,
-                    "row_label": row.label,
-                    "unit_id": row.unit_id,
-                    "option_id": option.pk,
-                }
-            )
+        for matrix in matrices:
+            rows = matrix_data[matrix.key] = {}
+            for row in matrix.rows:
+                if rng.random() < 0.03:  # left blank on paper
+                    rows[row.key] = ""
+                    continue
+                option = _pick(rng, low if row.unit_id in low_units else normal)
+                rows[row.key] = option.label
+                answers.append(
+                    {
+                        "question_key": matrix.key,
+                        "row_key": row.key,
+                        "row_label": row.label,
+                        "unit_id": row.unit_id,
+                        "option_id": option.pk,
+                    }
+                )
         total = _pick(rng, normal)
         answers.append({"question_key": overall.key, "option_id": total.pk})
         responses.append(
@@ -150,7 +167,7 @@ def generate_village_responses(page, count=RESPONSES):
                 submitted_on=day,
                 data={
                     group_q.key: group,
-                    matrix.key: rows,
+                    **matrix_data,
                     overall.key: total.label,
                     questions["multiline"].key: "",
                 },

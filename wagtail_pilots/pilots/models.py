@@ -32,7 +32,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
-from ..conf import pilots_settings
+from ..pages import BaseTemplateMixin  # noqa: F401 - re-exported
 from . import progress as rules
 from .forms import PilotProgramPageForm, PilotReportPageForm
 
@@ -97,29 +97,6 @@ CADENCE_REPORT_KINDS = {
     rules.CADENCE_MONTHLY: (REPORT_KIND_MONTHLY,),
     rules.CADENCE_QUARTERLY: (REPORT_KIND_MONTHLY, "midterm"),
 }
-
-
-class BaseTemplateMixin:
-    """Templates extend ``base_template``: the site's own base page.
-
-    Set ``WAGTAIL_PILOTS["BASE_TEMPLATE"]`` (default ``"base.html"``) or override
-    ``base_template`` on a subclass.
-    """
-
-    base_template = None
-
-    def get_base_template(self):
-        if self.base_template:
-            return self.base_template
-        return pilots_settings.BASE_TEMPLATE
-
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
-        context["base_template"] = self.get_base_template()
-        return context
-
-
-# --- Index -------------------------------------------------------------------
 
 
 class PilotIndexPageMixin(BaseTemplateMixin, models.Model):

@@ -37,6 +37,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
+from ..pages import BaseTemplateMixin
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 
 # Scales ---------------------------------------------------------------------
@@ -198,7 +199,7 @@ class SurveyState(models.TextChoices):
     FULL = "full", _("full")
 
 
-class SurveyPageMixin(FormMixin, models.Model):
+class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     """Everything that makes a page a survey. Add it to your own base page::
 
         class MySurveyPage(SurveyPageMixin, MyBasePage): ...

@@ -1,0 +1,226 @@
+"""Scorecard results: SQL aggregation (ours) vs a naive per-subject ORM loop.
+
+Both feed the same pure ``scoring.compute``; what differs is how the ballots are
+read. Ours groups in SQL (counts/sums per cell for mean groups, ordered values
+only for trimmed-mean/median groups, vote counts per cell); the naive loop loads
+every ballot of each subject as a model instance, one query per subject.
+
+Run from the repository root::
+
+    .venv/bin/python bench/bench_scorecards.py                 # small default
+    .venv/bin/python bench/bench_scorecards.py --ballots 10000,50000,200000
+
+Set ``DATABASE_URL`` to run against PostgreSQL; otherwise a temporary SQLite file.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup(db_path):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings.test")
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def build(subjects, criteria, groups, ballots):
+    from example_site.demo.core import ensure_home
+    from wagtail_pilots.scorecards.models import (
+        Ballot,
+        EvaluatorGroup,
+        ScorecardCriterion,
+        ScorecardPage,
+        ScorecardSubject,
+    )
+
+    home = ensure_home()
+    slug = f"bench-{ballots}"
+    ScorecardPage.objects.filter(slug=slug).delete()
+    page = ScorecardPage(title=slug, slug=slug)
+    page.subjects = [
+        ScorecardSubject(name=f"S{i}", sort_order=i) for i in range(subjects)
+    ]
+    weights = [Decimal(100 // criteria)] * criteria
+    weights[0] += Decimal(100) - sum(weights)
+    page.criteria = [
+        ScorecardCriterion(name=f"C{i}", weight=w, maximum=10, sort_order=i)
+        for i, w in enumerate(weights)
+    ]
+    gweights = [Decimal(100 // groups)] * groups
+    gweights[0] += Decimal(100) - sum(gweights)
+    aggregations = ["mean", "mean", "mean", "trimmed", "median"]
+    page.groups = [
+        EvaluatorGroup(
+            name=f"G{i}",
+            weight=w,
+            aggregation=aggregations[i % len(aggregations)],
+            trim=1 if aggregations[i % len(aggregations)] == "trimmed" else 0,
+            min_ballots=3,
+            sort_order=i,
+        )
+        for i, w in enumerate(gweights)
+    ]
+    home.add_child(instance=page)
+    page = ScorecardPage.objects.get(pk=page.pk)
+    subject_ids = list(
+        page.subjects.order_by("sort_order").values_list("pk", flat=True)
+    )
+    criterion_ids = list(
+        page.criteria.order_by("sort_order").values_list("pk", flat=True)
+    )
+    group_ids = list(page.groups.order_by("sort_order").values_list("pk", flat=True))
+    cells = len(subject_ids) * len(criterion_ids)
+    rows = []
+    for i in range(ballots):
+        cell, round_ = i % cells, i // cells
+        s, c = divmod(cell, len(criterion_ids))
+        g = (cell + round_) % len(group_ids)
+        rows.append(
+            Ballot(
+                scorecard=page,
+                group_id=group_ids[g],
+                evaluator=f"g{g}-r{round_}",
+                subject_id=subject_ids[s],
+                criterion_id=criterion_ids[c],
+                value=Decimal((i * 7919) % 101) / 10,
+                channel="import",
+            )
+        )
+    Ballot.objects.bulk_create(rows, batch_size=5000)
+    return page
+
+
+def ours(page):
+    from wagtail_pilots.scorecards.selectors import scorecard_result
+
+    return scorecard_result(scorecard=page)[1]
+
+
+def ours_fetch(page):
+    from wagtail_pilots.scorecards.selectors import score_inputs, scorecard_config
+
+    return score_inputs(scorecard=page, config=scorecard_config(scorecard=page))
+
+
+def naive_fetch(page):
+    from wagtail_pilots.scorecards import scoring
+    from wagtail_pilots.scorecards.models import Ballot
+    from wagtail_pilots.scorecards.selectors import scorecard_config
+
+    config = scorecard_config(scorecard=page)
+    subjects = [
+        scoring.Subject(s.pk, s.display_name)
+        for s in page.subjects.order_by("sort_order")
+    ]
+    scores = {}
+    for subject in subjects:
+        for b in Ballot.objects.filter(scorecard=page, subject_id=subject.key):
+            scores.setdefault((b.group_id, b.subject_id, b.criterion_id), []).append(
+                b.value
+            )
+    return config, subjects, scores
+
+
+def naive(page):
+    from wagtail_pilots.scorecards import scoring
+
+    config, subjects, scores = naive_fetch(page)
+    return scoring.compute(config, subjects, scores=scores)
+
+
+def warm_up(page):
+    """Finish the bulk insert's aftermath (SQLite WAL checkpoint, statistics) and
+    read the table once, so neither contender pays for it."""
+    from django.db import connection
+
+    from wagtail_pilots.scorecards.models import Ballot
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
+    list(Ballot.objects.filter(scorecard=page).values_list("value", flat=True))
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=1000)
+    parser.add_argument("--criteria", type=int, default=20)
+    parser.add_argument("--groups", type=int, default=5)
+    parser.add_argument(
+        "--ballots",
+        default="10000,50000",
+        help="comma-separated sizes (full: 10000,50000,200000)",
+    )
+    args = parser.parse_args()
+    sizes = [int(x) for x in args.ballots.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        setup(Path(tmp) / "bench.sqlite3")
+        from django.db import connection
+
+        print(
+            f"{connection.vendor}: {args.subjects} subjects × {args.criteria} criteria × "
+            f"{args.groups} groups"
+        )
+        print(
+            "Whole result (read + compute), then the read alone: the part that "
+            "differs, compute being the same pure module for both."
+        )
+        print(
+            f"{'ballots':>9} {'ours (s)':>10} {'naive (s)':>10} {'ratio':>7} "
+            f"{'growth ours':>12} {'growth naive':>13} {'read ours':>10} "
+            f"{'read naive':>11} {'ratio':>7}"
+        )
+        previous = None
+        for size in sizes:
+            page = build(args.subjects, args.criteria, args.groups, size)
+            warm_up(page)
+            t_ours, r_ours = timed(ours, page)
+            t_naive, r_naive = timed(naive, page)
+            a = [(r.subject.key, scoring_display(r.total)) for r in r_ours.subjects]
+            b = [(r.subject.key, scoring_display(r.total)) for r in r_naive.subjects]
+            assert a == b, "the two paths disagree"
+            f_ours, _ = timed(ours_fetch, page)
+            f_naive, _ = timed(naive_fetch, page)
+            growth = (
+                f"{t_ours / previous[0]:>11.2f}x {t_naive / previous[1]:>12.2f}x"
+                if previous
+                else f"{'':>12} {'':>13}"
+            )
+            print(
+                f"{size:>9} {t_ours:>10.3f} {t_naive:>10.3f} {t_naive / t_ours:>6.1f}x "
+                f"{growth} {f_ours:>10.3f} {f_naive:>11.3f} {f_naive / f_ours:>6.1f}x"
+            )
+            previous = (t_ours, t_naive)
+
+
+def scoring_display(value):
+    from wagtail_pilots.scorecards.scoring import display
+
+    return display(value, 10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,578 @@
+"""Scorecard pages, their inlines, ballots, access codes and published snapshots.
+
+The arithmetic is in :mod:`.scoring`; reads that feed it are in :mod:`.selectors`
+and writes (ballots, codes, publishing) in :mod:`.services`.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+
+from ..pages import BaseTemplateMixin
+from . import scoring
+from .forms import ScorecardPageForm
+
+DECIMAL = {"max_digits": 12, "decimal_places": 4}
+
+SOURCE_CHOICES = (
+    (scoring.SOURCE_BALLOTS, _("ballots")),
+    (scoring.SOURCE_SURVEY, _("survey")),
+)
+METRIC_RATE = "rate"
+METRIC_INDEX = "index"
+METRIC_CHOICES = (
+    (METRIC_RATE, _("satisfaction rate")),
+    (METRIC_INDEX, _("satisfaction index")),
+)
+KIND_CHOICES = (
+    (scoring.KIND_SCORES, _("scores")),
+    (scoring.KIND_VOTES, _("yes/no votes")),
+)
+AGGREGATION_CHOICES = (
+    (scoring.AGG_MEAN, _("mean")),
+    (scoring.AGG_TRIMMED, _("trimmed mean")),
+    (scoring.AGG_MEDIAN, _("median")),
+)
+GATE_TARGET_CHOICES = (
+    (scoring.GATE_GROUP, _("evaluator group")),
+    (scoring.GATE_CRITERION, _("criterion")),
+)
+TIE_BREAK_CHOICES = (
+    (scoring.TIE_BREAK_CRITERIA, _("higher value on the heaviest criterion first")),
+    (scoring.TIE_BREAK_GROUPS, _("more points from the heaviest group first")),
+    (scoring.TIE_BREAK_ORDER, _("order of the subjects list")),
+)
+MISSING_CHOICES = (
+    (scoring.MISSING_RENORMALISE, _("rescale over the groups present")),
+    (scoring.MISSING_ZERO, _("count the missing group as 0")),
+)
+VOTE_YES = "yes"
+VOTE_NO = "no"
+VOTE_ABSTAIN = "abstain"
+VOTE_CHOICES = (
+    (VOTE_YES, _("yes")),
+    (VOTE_NO, _("no")),
+    (VOTE_ABSTAIN, _("abstain")),
+)
+CHANNEL_WEB = "web"
+CHANNEL_ADMIN = "admin"
+CHANNEL_PAPER = "paper"
+CHANNEL_IMPORT = "import"
+CHANNEL_CHOICES = (
+    (CHANNEL_WEB, _("online")),
+    (CHANNEL_ADMIN, _("entered in the admin")),
+    (CHANNEL_PAPER, _("paper")),
+    (CHANNEL_IMPORT, _("import")),
+)
+
+
+class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
+    """Fields and behaviour of a scorecard; combine with a Page class.
+
+    The default concrete page is :class:`ScorecardPage`. Inlines (subjects,
+    criteria, groups, gates) point at ``ScorecardPage``, so a site that wants its
+    own base page subclasses ``ScorecardPage`` rather than this mixin alone.
+    """
+
+    intro = RichTextField(_("introduction"), blank=True)
+    shortlist_size = models.PositiveIntegerField(
+        _("shortlist size"),
+        default=0,
+        help_text=_("the top N go forward; 0 for no shortlist"),
+    )
+    bottom_size = models.PositiveIntegerField(
+        _("bottom flag"),
+        default=0,
+        help_text=_("flag the last K ranked subjects; 0 for none"),
+    )
+    tie_break = models.CharField(
+        _("tie-break rule"),
+        max_length=20,
+        choices=TIE_BREAK_CHOICES,
+        default=scoring.TIE_BREAK_CRITERIA,
+    )
+    missing_group_policy = models.CharField(
+        _("subject missing a whole group"),
+        max_length=20,
+        choices=MISSING_CHOICES,
+        default=scoring.MISSING_RENORMALISE,
+        help_text=_("either way the subject is flagged"),
+    )
+    small_sample = models.PositiveIntegerField(
+        _("small sample warning below"),
+        default=0,
+        help_text=_("flag figures based on fewer ballots or answers; 0 to disable"),
+    )
+    blind_mode = models.BooleanField(
+        _("blind mode"),
+        default=True,
+        help_text=_("evaluators never see other ballots or interim results"),
+    )
+    ballots_open = models.BooleanField(_("accepting online ballots"), default=True)
+    notice_days = models.PositiveIntegerField(
+        _("public notice period (days)"), default=5
+    )
+
+    settings_panels_scorecard = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("shortlist_size"), FieldPanel("bottom_size")]
+                ),
+                FieldRowPanel(
+                    [FieldPanel("tie_break"), FieldPanel("missing_group_policy")]
+                ),
+                FieldPanel("small_sample"),
+            ],
+            heading=_("ranking rules"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("blind_mode"), FieldPanel("ballots_open")]),
+                FieldPanel("notice_days"),
+            ],
+            heading=_("ballots and publication"),
+        ),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def get_scoring_config(self):
+        from .selectors import scorecard_config
+
+        return scorecard_config(scorecard=self)
+
+    @property
+    def ballot_url(self):
+        return (self.url or "") + self.reverse_subpage("score")
+
+    @path("score/", name="score")
+    def score_view(self, request):
+        from .views.ballots import ballot_view
+
+        return ballot_view(request, self)
+
+    def get_context(self, request, *args, **kwargs):
+        from .presentation import snapshot_context
+        from .selectors import snapshot_latest
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(snapshot_context(snapshot_latest(scorecard=self)))
+        return context
+
+
+class ScorecardPage(ScorecardPageMixin, Page):
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("subjects", label=_("subject"), heading=_("subjects")),
+        InlinePanel("criteria", label=_("criterion"), heading=_("criteria")),
+        InlinePanel(
+            "groups", label=_("evaluator group"), heading=_("evaluator groups")
+        ),
+        InlinePanel("gates", label=_("gate"), heading=_("gates")),
+        *ScorecardPageMixin.settings_panels_scorecard,
+    ]
+    base_form_class = ScorecardPageForm
+    template = "wagtail_pilots/scorecards/scorecard_page.html"
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+
+    def __str__(self):
+        return self.title
+
+
+class ScorecardSubject(Orderable):
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="subjects")
+    unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        blank=True,
+        help_text=_("a free name, when the subject is not a unit (e.g. a candidate)"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    home_unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("home unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("the workplace whose members cast the trust vote"),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("unit"), FieldPanel("name")]),
+        FieldPanel("description"),
+        FieldPanel("home_unit"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("subject")
+        verbose_name_plural = _("subjects")
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        if self.name:
+            return self.name
+        return self.unit.name if self.unit_id else ""
+
+    def clean(self):
+        super().clean()
+        if not self.unit_id and not self.name.strip():
+            raise ValidationError({"name": _("Choose a unit or enter a name.")})
+
+
+class ScorecardCriterion(Orderable):
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("name"), max_length=200)
+    weight = models.DecimalField(
+        _("weight (%)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    minimum = models.DecimalField(_("lowest value"), default=0, **DECIMAL)
+    maximum = models.DecimalField(_("highest value"), default=100, **DECIMAL)
+    source = models.CharField(
+        _("source"), max_length=20, choices=SOURCE_CHOICES, default="ballots"
+    )
+    survey = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("survey"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("for a survey criterion: the survey whose answers are used"),
+    )
+    metric = models.CharField(
+        _("survey figure"), max_length=10, choices=METRIC_CHOICES, default=METRIC_RATE
+    )
+    question_key = models.CharField(
+        _("question key"),
+        max_length=100,
+        blank=True,
+        help_text=_("optional: use only this question of the survey"),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("weight")]),
+        FieldRowPanel([FieldPanel("minimum"), FieldPanel("maximum")]),
+        FieldPanel("source"),
+        PageChooserPanel("survey"),
+        FieldRowPanel([FieldPanel("metric"), FieldPanel("question_key")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if (
+            self.minimum is not None
+            and self.maximum is not None
+            and self.minimum >= self.maximum
+        ):
+            errors["maximum"] = _("The highest value must be above the lowest value.")
+        if self.source == scoring.SOURCE_SURVEY and not self.survey_id:
+            errors["survey"] = _("Choose the survey this criterion is taken from.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class EvaluatorGroup(Orderable):
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("name"), max_length=200)
+    weight = models.DecimalField(
+        _("weight (%)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+    expected_headcount = models.PositiveIntegerField(
+        _("expected headcount"), null=True, blank=True
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=KIND_CHOICES, default=scoring.KIND_SCORES
+    )
+    aggregation = models.CharField(
+        _("aggregation"),
+        max_length=10,
+        choices=AGGREGATION_CHOICES,
+        default=scoring.AGG_MEAN,
+    )
+    trim = models.PositiveSmallIntegerField(
+        _("values dropped at each end"),
+        default=0,
+        help_text=_("for a trimmed mean: drop the k highest and the k lowest"),
+    )
+    criteria_scored = models.CharField(
+        _("criteria scored"),
+        max_length=1000,
+        blank=True,
+        help_text=_(
+            "criterion names separated by commas; leave empty for every criterion "
+            "taken from ballots"
+        ),
+    )
+    min_ballots = models.PositiveIntegerField(_("minimum ballots"), default=0)
+
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("weight")]),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("expected_headcount")]),
+        FieldRowPanel([FieldPanel("aggregation"), FieldPanel("trim")]),
+        FieldRowPanel([FieldPanel("criteria_scored"), FieldPanel("min_ballots")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("evaluator group")
+        verbose_name_plural = _("evaluator groups")
+
+    def __str__(self):
+        return self.name
+
+    def criteria_names(self):
+        return [n.strip() for n in self.criteria_scored.split(",") if n.strip()]
+
+    def clean(self):
+        super().clean()
+        if self.aggregation == scoring.AGG_TRIMMED:
+            if not self.trim:
+                raise ValidationError(
+                    {"trim": _("A trimmed mean drops at least one value at each end.")}
+                )
+            if self.min_ballots <= 2 * self.trim:
+                raise ValidationError(
+                    {
+                        "trim": _(
+                            "Dropping %(k)s at each end needs at least %(n)s ballots; "
+                            "raise the minimum ballots or drop fewer."
+                        )
+                        % {"k": self.trim, "n": 2 * self.trim + 1}
+                    }
+                )
+
+
+class ScorecardGate(Orderable):
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="gates")
+    target = models.CharField(
+        _("applies to"),
+        max_length=10,
+        choices=GATE_TARGET_CHOICES,
+        default=scoring.GATE_GROUP,
+    )
+    target_name = models.CharField(_("group or criterion name"), max_length=200)
+    threshold = models.DecimalField(
+        _("threshold (0–100)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        help_text=_("subjects below this are excluded from the ranking"),
+    )
+
+    panels = [
+        FieldRowPanel(
+            [FieldPanel("target"), FieldPanel("target_name"), FieldPanel("threshold")]
+        )
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
+
+    def __str__(self):
+        return f"{self.target_name} ≥ {self.threshold}"
+
+
+class Ballot(models.Model):
+    """One evaluator's value for a subject on a criterion, or their vote on a subject.
+
+    ``evaluator`` is an anonymous id (an access code's, or one chosen by whoever
+    enters paper ballots). ``import_batch_id`` identifies the bulk import that
+    created the ballot, if any.
+    """
+
+    scorecard = models.ForeignKey(
+        ScorecardPage, on_delete=models.CASCADE, related_name="ballots"
+    )
+    group = models.ForeignKey(
+        EvaluatorGroup,
+        verbose_name=_("evaluator group"),
+        on_delete=models.CASCADE,
+        related_name="ballots",
+    )
+    evaluator = models.CharField(_("evaluator"), max_length=64)
+    subject = models.ForeignKey(
+        ScorecardSubject,
+        verbose_name=_("subject"),
+        on_delete=models.CASCADE,
+        related_name="ballots",
+    )
+    criterion = models.ForeignKey(
+        ScorecardCriterion,
+        verbose_name=_("criterion"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ballots",
+    )
+    value = models.DecimalField(_("value"), null=True, blank=True, **DECIMAL)
+    vote = models.CharField(_("vote"), max_length=10, choices=VOTE_CHOICES, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=CHANNEL_CHOICES, default=CHANNEL_ADMIN
+    )
+    import_batch_id = models.BigIntegerField(
+        _("import batch"), null=True, blank=True, db_index=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard", "evaluator", "subject", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="scorecards_one_score_per_evaluator",
+            ),
+            models.UniqueConstraint(
+                fields=["scorecard", "evaluator", "subject"],
+                condition=Q(criterion__isnull=True),
+                name="scorecards_one_vote_per_evaluator",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(criterion__isnull=False, value__isnull=False, vote="")
+                    | Q(
+                        criterion__isnull=True,
+                        value__isnull=True,
+                        vote__in=[VOTE_YES, VOTE_NO, VOTE_ABSTAIN],
+                    )
+                ),
+                name="scorecards_ballot_value_or_vote",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["scorecard", "group", "subject", "criterion", "value"],
+                name="scorecards_ballot_cell",
+            ),
+            models.Index(
+                fields=["scorecard", "evaluator"], name="scorecards_evaluator"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.evaluator}: {self.subject_id}/{self.criterion_id}"
+
+
+def new_evaluator_id():
+    return uuid.uuid4().hex
+
+
+class AccessCode(models.Model):
+    """A one-time code giving one evaluator of one group a ballot.
+
+    The code is kept for printing sheets; look-ups go through ``digest`` (keyed,
+    see :mod:`wagtail_pilots.codes`). ``used_at`` is set by a single conditional
+    UPDATE when the ballot is submitted.
+    """
+
+    scorecard = models.ForeignKey(
+        ScorecardPage, on_delete=models.CASCADE, related_name="access_codes"
+    )
+    group = models.ForeignKey(
+        EvaluatorGroup,
+        verbose_name=_("evaluator group"),
+        on_delete=models.CASCADE,
+        related_name="access_codes",
+    )
+    code = models.CharField(_("code"), max_length=32)
+    digest = models.CharField(max_length=64, unique=True)
+    evaluator = models.CharField(
+        _("evaluator"), max_length=64, unique=True, default=new_evaluator_id
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluator access code")
+        verbose_name_plural = _("evaluator access codes")
+        ordering = ["group", "pk"]
+
+    def __str__(self):
+        from wagtail_pilots.codes import format_code
+
+        return format_code(self.code)
+
+
+class ScorecardSnapshot(models.Model):
+    """A frozen, published result: configuration, input digest and outputs."""
+
+    scorecard = models.ForeignKey(
+        ScorecardPage, on_delete=models.CASCADE, related_name="snapshots"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("published at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    configuration = models.JSONField(_("configuration"))
+    inputs_digest = models.CharField(_("inputs digest (SHA-256)"), max_length=64)
+    outputs = models.JSONField(_("outputs"))
+    ballot_count = models.PositiveIntegerField(_("ballots"))
+    notice_days = models.PositiveIntegerField(_("public notice period (days)"))
+    notice_until = models.DateField(_("public notice until"))
+
+    class Meta:
+        verbose_name = _("published result")
+        verbose_name_plural = _("published results")
+        ordering = ["scorecard", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard", "version"], name="scorecards_snapshot_version"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.scorecard} v{self.version}"

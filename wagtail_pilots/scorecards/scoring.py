@@ -1,0 +1,791 @@
+"""The scorecard arithmetic: pure, ``Decimal``, deterministic, no ORM.
+
+This module implements DESIGN.md "Scorecard" and nothing else. Selectors fetch the
+per-(group, subject, criterion) figures in SQL and hand them to :func:`compute`;
+views, exports and snapshots only ever show what :func:`compute` returned.
+
+Definitions (u = group weight, w = criterion weight):
+
+* A value is mapped to 0–100 from its criterion's range:
+  ``(value - min) / (max - min) × 100``.
+* A(g, c, s), a score group's aggregate: mean, trimmed mean (drop the k highest
+  and k lowest) or median of the mapped values. A cell with too few values to
+  trim k from each end falls back to the median (what trimming converges to) and
+  is flagged.
+* A(g, c, s) in a vote group = yes ÷ ballots cast in that group for that subject
+  × 100 — a share with the group's own denominator, never a raw count.
+* V(c, s) = Σ u_g A(g, c, s) ÷ Σ u_g over the groups that score c. When a group
+  has no ballots for s, the scorecard's policy applies: ``renormalise`` sums over
+  the groups present, ``zero`` counts the group as 0; both are flagged.
+  A survey criterion's V is the survey's rate or index (already 0–100).
+* total(s) = Σ w_c V(c, s) ÷ 100. A criterion with no value at all for s is
+  handled by the same policy (``renormalise`` divides by Σ w_c over the criteria
+  present instead of 100; ``zero`` counts it as 0), flagged. A subject with no
+  value on any criterion has no total and is not ranked.
+* Gates compare a group's score (its share for a vote group; the criterion-weighted
+  mean of its A for a score group) or a criterion's V with a threshold:
+  ``value ≥ threshold`` passes. A subject failing any gate is excluded from the
+  ranking, with the reason.
+* Ranking: by total, descending. Totals are compared at
+  :data:`TIE_PLACES` decimal places so residues of Decimal division cannot split
+  genuinely equal totals; equal totals are flagged as ties and ordered by the
+  stated rule, then by the order subjects were given in. Shortlist = the first N,
+  bottom flag = the last K of the ranked subjects.
+
+Nothing is rounded here except for tie comparison; round half up to 2 places only
+when displaying or exporting (:func:`display`).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+TIE_PLACES = Decimal("1e-12")
+CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
+
+KIND_SCORES = "scores"
+KIND_VOTES = "votes"
+KINDS = (KIND_SCORES, KIND_VOTES)
+
+AGG_MEAN = "mean"
+AGG_TRIMMED = "trimmed"
+AGG_MEDIAN = "median"
+AGGREGATIONS = (AGG_MEAN, AGG_TRIMMED, AGG_MEDIAN)
+
+SOURCE_BALLOTS = "ballots"
+SOURCE_SURVEY = "survey"
+SOURCES = (SOURCE_BALLOTS, SOURCE_SURVEY)
+
+MISSING_RENORMALISE = "renormalise"
+MISSING_ZERO = "zero"
+MISSING_POLICIES = (MISSING_RENORMALISE, MISSING_ZERO)
+
+TIE_BREAK_CRITERIA = "criteria"
+TIE_BREAK_GROUPS = "groups"
+TIE_BREAK_ORDER = "order"
+TIE_BREAKS = (TIE_BREAK_CRITERIA, TIE_BREAK_GROUPS, TIE_BREAK_ORDER)
+
+GATE_GROUP = "group"
+GATE_CRITERION = "criterion"
+
+# Warning codes (the admin and exports turn them into translated sentences).
+W_MISSING_GROUP = "missing_group"
+W_MISSING_CRITERION = "missing_criterion"
+W_BELOW_MINIMUM = "below_minimum"
+W_SMALL_N = "small_n"
+W_TOO_FEW_TO_TRIM = "too_few_to_trim"
+W_NO_DATA = "no_data"
+W_TIE = "tie"
+
+# Exclusion codes.
+X_GATE = "gate"
+X_NO_DATA = "no_data"
+
+
+class ScoringInputError(ValueError):
+    """Bad configuration or data. ``where`` names the offending item."""
+
+    def __init__(self, message, *, where=""):
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+# --------------------------------------------------------------------------
+# Configuration and data
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: Hashable
+    name: str
+    weight: Decimal
+    minimum: Decimal = ZERO
+    maximum: Decimal = HUNDRED
+    source: str = SOURCE_BALLOTS
+
+
+@dataclass(frozen=True)
+class Group:
+    key: Hashable
+    name: str
+    weight: Decimal
+    criteria: tuple = ()
+    kind: str = KIND_SCORES
+    aggregation: str = AGG_MEAN
+    trim: int = 0
+    min_ballots: int = 0
+
+
+@dataclass(frozen=True)
+class Gate:
+    target: str  # GATE_GROUP or GATE_CRITERION
+    key: Hashable
+    threshold: Decimal
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: Hashable
+    name: str
+
+
+@dataclass(frozen=True)
+class Config:
+    criteria: tuple
+    groups: tuple
+    gates: tuple = ()
+    shortlist: int = 0
+    bottom: int = 0
+    tie_break: str = TIE_BREAK_CRITERIA
+    missing_policy: str = MISSING_RENORMALISE
+    small_n: int = 0
+
+
+@dataclass(frozen=True)
+class VoteCounts:
+    yes: int = 0
+    no: int = 0
+    abstain: int = 0
+
+    @property
+    def cast(self):
+        return self.yes + self.no + self.abstain
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """A mean group's cell as SQL aggregates: count, sum, min and max of raw values.
+
+    Enough for the mean (mapping to 0–100 is linear) and for range checks, without
+    fetching the values themselves.
+    """
+
+    n: int
+    total: Decimal
+    minimum: Decimal
+    maximum: Decimal
+
+
+@dataclass(frozen=True)
+class SurveyValue:
+    value: Decimal  # 0–100
+    n: int
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Warning_:
+    code: str
+    group: Hashable = None
+    criterion: Hashable = None
+    n: int = 0
+    minimum: int = 0
+
+
+@dataclass
+class Cell:
+    group: Hashable
+    criterion: Hashable
+    n: int
+    value: Decimal | None  # A(g, c, s) on 0–100, None when the group is missing
+    weight_used: Decimal  # the group's weight rescaled for this criterion (%)
+    votes: VoteCounts | None = None
+
+
+@dataclass
+class CriterionResult:
+    criterion: Hashable
+    value: Decimal | None
+    n: int
+    source: str
+    cells: list = field(default_factory=list)
+
+
+@dataclass
+class GateResult:
+    gate: Gate
+    value: Decimal | None
+    passed: bool
+
+
+@dataclass
+class SubjectResult:
+    subject: Subject
+    criteria: list = field(default_factory=list)
+    total: Decimal | None = None
+    contributions: dict = field(default_factory=dict)  # group key or criterion → pts
+    gates: list = field(default_factory=list)
+    excluded: bool = False
+    exclusions: list = field(default_factory=list)  # (code, GateResult | None)
+    rank: int | None = None
+    tied: bool = False
+    tied_with: list = field(default_factory=list)
+    shortlisted: bool = False
+    bottom: bool = False
+    warnings: list = field(default_factory=list)
+    group_scores: dict = field(default_factory=dict)
+
+    @property
+    def key(self):
+        return self.subject.key
+
+    def cell(self, group, criterion):
+        for c in self.criteria:
+            if c.criterion == criterion:
+                for cell in c.cells:
+                    if cell.group == group:
+                        return cell
+        return None
+
+
+@dataclass
+class Result:
+    config: Config
+    subjects: list  # ranked first (by rank), then excluded/unranked in given order
+
+    @property
+    def ranked(self):
+        return [s for s in self.subjects if s.rank is not None]
+
+    @property
+    def excluded(self):
+        return [s for s in self.subjects if s.rank is None]
+
+
+# --------------------------------------------------------------------------
+# Input checks
+# --------------------------------------------------------------------------
+
+
+def to_decimal(value, *, where=""):
+    """A finite Decimal from an int, a Decimal, a float or a numeric string.
+
+    NaN, infinities (including ``1e999`` as a float, which overflows to infinity)
+    and booleans are refused with a message naming ``where``.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ScoringInputError(f"{value!r} is not a number", where=where)
+    try:
+        if isinstance(value, float):
+            number = Decimal(repr(value))
+        else:
+            number = Decimal(str(value).strip() if isinstance(value, str) else value)
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        raise ScoringInputError(f"{value!r} is not a number", where=where) from None
+    if not number.is_finite():
+        raise ScoringInputError(f"{value!r} is not a finite number", where=where)
+    return number
+
+
+def _count(value, *, where):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScoringInputError(
+            f"{value!r} is not a whole number of 0 or more", where=where
+        )
+    return value
+
+
+def validate_config(config: Config):
+    """Raise :class:`ScoringInputError` if the configuration cannot be computed."""
+    if not config.criteria:
+        raise ScoringInputError("a scorecard needs at least one criterion")
+    keys = [c.key for c in config.criteria]
+    if len(set(keys)) != len(keys):
+        raise ScoringInputError("criteria keys must be unique")
+    total_w = ZERO
+    for c in config.criteria:
+        where = f"criterion {c.name}"
+        w = to_decimal(c.weight, where=where)
+        if w < 0:
+            raise ScoringInputError("weight is negative", where=where)
+        total_w += w
+        lo = to_decimal(c.minimum, where=where)
+        hi = to_decimal(c.maximum, where=where)
+        if lo >= hi:
+            raise ScoringInputError("range minimum must be below maximum", where=where)
+        if c.source not in SOURCES:
+            raise ScoringInputError(f"unknown source {c.source!r}", where=where)
+    if total_w != HUNDRED:
+        raise ScoringInputError(f"criteria weights add up to {total_w}, not 100")
+    gkeys = [g.key for g in config.groups]
+    if len(set(gkeys)) != len(gkeys):
+        raise ScoringInputError("group keys must be unique")
+    total_u = ZERO
+    ckeys = set(keys)
+    for g in config.groups:
+        where = f"group {g.name}"
+        u = to_decimal(g.weight, where=where)
+        if u < 0:
+            raise ScoringInputError("weight is negative", where=where)
+        total_u += u
+        if g.kind not in KINDS:
+            raise ScoringInputError(f"unknown kind {g.kind!r}", where=where)
+        if g.aggregation not in AGGREGATIONS:
+            raise ScoringInputError(
+                f"unknown aggregation {g.aggregation!r}", where=where
+            )
+        _count(g.trim, where=where)
+        _count(g.min_ballots, where=where)
+        for ck in g.criteria:
+            if ck not in ckeys:
+                raise ScoringInputError(f"scores unknown criterion {ck!r}", where=where)
+    if config.groups and total_u != HUNDRED:
+        raise ScoringInputError(f"group weights add up to {total_u}, not 100")
+    for c in config.criteria:
+        if c.source == SOURCE_BALLOTS and not any(
+            c.key in g.criteria for g in config.groups
+        ):
+            raise ScoringInputError(
+                "no evaluator group scores this criterion", where=f"criterion {c.name}"
+            )
+    for gate in config.gates:
+        pool = gkeys if gate.target == GATE_GROUP else keys
+        if gate.target not in (GATE_GROUP, GATE_CRITERION) or gate.key not in pool:
+            raise ScoringInputError(f"gate points at nothing ({gate.key!r})")
+        to_decimal(gate.threshold, where="gate threshold")
+    _count(config.shortlist, where="shortlist")
+    _count(config.bottom, where="bottom")
+    _count(config.small_n, where="small n")
+    if config.tie_break not in TIE_BREAKS:
+        raise ScoringInputError(f"unknown tie-break rule {config.tie_break!r}")
+    if config.missing_policy not in MISSING_POLICIES:
+        raise ScoringInputError(
+            f"unknown missing-group policy {config.missing_policy!r}"
+        )
+
+
+# --------------------------------------------------------------------------
+# Aggregation
+# --------------------------------------------------------------------------
+
+
+def to_percent(value, criterion: Criterion, *, where=""):
+    """Map a raw value to 0–100 from the criterion's range; refuse out-of-range."""
+    number = to_decimal(value, where=where)
+    lo, hi = Decimal(criterion.minimum), Decimal(criterion.maximum)
+    if number < lo or number > hi:
+        raise ScoringInputError(
+            f"{number} is outside the range {lo}–{hi} of {criterion.name}",
+            where=where,
+        )
+    with decimal.localcontext(CONTEXT):
+        return (number - lo) / (hi - lo) * HUNDRED
+
+
+def median(values: Sequence[Decimal]):
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    mid = n // 2
+    if n % 2:
+        return ordered[mid]
+    with decimal.localcontext(CONTEXT):
+        return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def mean(values: Sequence[Decimal]):
+    if not values:
+        return None
+    with decimal.localcontext(CONTEXT):
+        return sum(values, ZERO) / len(values)
+
+
+def trimmed_mean(values: Sequence[Decimal], k: int):
+    """Mean after dropping the k highest and k lowest; the median if n ≤ 2k."""
+    if len(values) <= 2 * k:
+        return median(values)
+    ordered = sorted(values)
+    return mean(ordered[k : len(ordered) - k] if k else ordered)
+
+
+def aggregate(values: Sequence[Decimal], group: Group):
+    if group.aggregation == AGG_MEDIAN:
+        return median(values)
+    if group.aggregation == AGG_TRIMMED:
+        return trimmed_mean(values, group.trim)
+    return mean(values)
+
+
+def vote_share(votes: VoteCounts):
+    """yes ÷ ballots cast × 100, or None when nobody voted."""
+    if votes.cast == 0:
+        return None
+    with decimal.localcontext(CONTEXT):
+        return Decimal(votes.yes) / Decimal(votes.cast) * HUNDRED
+
+
+def std_dev(n, total, total_squares):
+    """Population standard deviation from SQL aggregates (count, Σx, Σx²)."""
+    if not n:
+        return None
+    with decimal.localcontext(CONTEXT):
+        n = Decimal(n)
+        m = Decimal(total) / n
+        variance = Decimal(total_squares) / n - m * m
+        if variance <= 0:
+            return ZERO
+        return variance.sqrt()
+
+
+def outliers(values: Mapping, *, threshold=Decimal(2)):
+    """Keys whose value is more than ``threshold`` standard deviations from the
+    mean of the others (leave-one-out, so one extreme evaluator cannot hide by
+    inflating the deviation it is measured against). Needs at least 3 values."""
+    if len(values) < 3:
+        return []
+    result = []
+    with decimal.localcontext(CONTEXT):
+        for key, value in values.items():
+            rest = [Decimal(v) for k, v in values.items() if k != key]
+            n = len(rest)
+            m = sum(rest, ZERO) / n
+            sd = std_dev(n, sum(rest, ZERO), sum((v * v for v in rest), ZERO))
+            distance = abs(Decimal(value) - m)
+            if (sd == 0 and distance > 0) or (sd and distance > threshold * sd):
+                result.append(key)
+    return result
+
+
+def _cell_from_data(group, criterion, subject, data, *, where):
+    """(n, A) for a score group cell from values or a :class:`ScoreSummary`."""
+    if data is None:
+        return 0, None
+    if isinstance(data, ScoreSummary):
+        n = _count(data.n, where=where)
+        if n == 0:
+            return 0, None
+        for bound in (data.minimum, data.maximum):
+            to_percent(bound, criterion, where=where)
+        total = to_decimal(data.total, where=where)
+        # The mean of mapped values is the mapped mean (the mapping is linear);
+        # one division keeps the result as exact as mapping each value.
+        lo, hi = Decimal(criterion.minimum), Decimal(criterion.maximum)
+        with decimal.localcontext(CONTEXT):
+            return n, (total - n * lo) * HUNDRED / (n * (hi - lo))
+    mapped = [to_percent(v, criterion, where=where) for v in data]
+    if not mapped:
+        return 0, None
+    return len(mapped), aggregate(mapped, group)
+
+
+# --------------------------------------------------------------------------
+# compute()
+# --------------------------------------------------------------------------
+
+
+def compute(
+    config: Config,
+    subjects: Sequence[Subject],
+    *,
+    scores: Mapping | None = None,
+    votes: Mapping | None = None,
+    surveys: Mapping | None = None,
+) -> Result:
+    """Compute every subject's breakdown, total, gates, rank and flags.
+
+    ``scores``: ``{(group, subject, criterion): [values] | ScoreSummary}``
+    for score groups, raw values in the criterion's range.
+    ``votes``: ``{(group, subject): VoteCounts}`` for vote groups.
+    ``surveys``: ``{(subject, criterion): SurveyValue}`` for survey criteria.
+    Keys that name an unknown group, subject or criterion are refused.
+    """
+    validate_config(config)
+    scores = scores or {}
+    votes = votes or {}
+    surveys = surveys or {}
+    crit_by_key = {c.key: c for c in config.criteria}
+    group_by_key = {g.key: g for g in config.groups}
+    subject_keys = [s.key for s in subjects]
+    if len(set(subject_keys)) != len(subject_keys):
+        raise ScoringInputError("subject keys must be unique")
+    known_subjects = set(subject_keys)
+    _check_keys(scores, votes, surveys, crit_by_key, group_by_key, known_subjects)
+
+    results = []
+    for subject in subjects:
+        results.append(
+            _subject_result(
+                config, subject, crit_by_key, group_by_key, scores, votes, surveys
+            )
+        )
+    _rank(config, results)
+    order = {k: i for i, k in enumerate(subject_keys)}
+    results.sort(
+        key=lambda r: (r.rank is None, r.rank or 0, order[r.subject.key]),
+    )
+    return Result(config=config, subjects=results)
+
+
+def _check_keys(scores, votes, surveys, crit_by_key, group_by_key, subjects):
+    for key in scores:
+        g, s, c = key
+        group = group_by_key.get(g)
+        if group is None or group.kind != KIND_SCORES:
+            raise ScoringInputError(f"unknown score group {g!r}", where=str(key))
+        if s not in subjects:
+            raise ScoringInputError(f"unknown subject {s!r}", where=str(key))
+        if c not in group.criteria:
+            raise ScoringInputError(
+                f"group {group.name} does not score criterion {c!r}", where=str(key)
+            )
+    for key, counts in votes.items():
+        g, s = key
+        group = group_by_key.get(g)
+        if group is None or group.kind != KIND_VOTES:
+            raise ScoringInputError(f"unknown vote group {g!r}", where=str(key))
+        if s not in subjects:
+            raise ScoringInputError(f"unknown subject {s!r}", where=str(key))
+        for name in ("yes", "no", "abstain"):
+            _count(getattr(counts, name), where=f"{key} {name}")
+    for key, value in surveys.items():
+        s, c = key
+        criterion = crit_by_key.get(c)
+        if criterion is None or criterion.source != SOURCE_SURVEY:
+            raise ScoringInputError(f"unknown survey criterion {c!r}", where=str(key))
+        if s not in subjects:
+            raise ScoringInputError(f"unknown subject {s!r}", where=str(key))
+        number = to_decimal(value.value, where=str(key))
+        if number < 0 or number > HUNDRED:
+            raise ScoringInputError(f"{number} is outside 0–100", where=str(key))
+        _count(value.n, where=str(key))
+
+
+def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, surveys):
+    res = SubjectResult(subject=subject)
+    renormalise = config.missing_policy == MISSING_RENORMALISE
+    warnings = res.warnings
+    # Each group's A per criterion (for group gates and contributions).
+    group_values = {}  # group key -> [(criterion, A)]
+    criterion_values = {}  # criterion key -> V
+    contributions_raw = {}  # group key or ("survey", c) -> Σ w_c u_g A / Σu (pts*100)
+
+    for criterion in config.criteria:
+        cres = CriterionResult(
+            criterion=criterion.key, value=None, n=0, source=criterion.source
+        )
+        res.criteria.append(cres)
+        if criterion.source == SOURCE_SURVEY:
+            sv = surveys.get((subject.key, criterion.key))
+            if sv is not None:
+                cres.value = Decimal(sv.value)
+                cres.n = sv.n
+                if config.small_n and sv.n < config.small_n:
+                    warnings.append(
+                        Warning_(
+                            W_SMALL_N,
+                            criterion=criterion.key,
+                            n=sv.n,
+                            minimum=config.small_n,
+                        )
+                    )
+                criterion_values[criterion.key] = cres.value
+                contributions_raw[("survey", criterion.key)] = (
+                    Decimal(criterion.weight) * cres.value
+                )
+            continue
+        scoring_groups = [g for g in config.groups if criterion.key in g.criteria]
+        present = []
+        for group in scoring_groups:
+            where = f"{group.name} / {subject.name} / {criterion.name}"
+            counts = None
+            if group.kind == KIND_VOTES:
+                counts = votes.get((group.key, subject.key)) or VoteCounts()
+                n, value = counts.cast, vote_share(counts)
+            else:
+                n, value = _cell_from_data(
+                    group,
+                    criterion,
+                    subject,
+                    scores.get((group.key, subject.key, criterion.key)),
+                    where=where,
+                )
+                if group.aggregation == AGG_TRIMMED and 0 < n <= 2 * group.trim:
+                    warnings.append(
+                        Warning_(
+                            W_TOO_FEW_TO_TRIM,
+                            group=group.key,
+                            criterion=criterion.key,
+                            n=n,
+                            minimum=2 * group.trim + 1,
+                        )
+                    )
+            cell = Cell(
+                group=group.key,
+                criterion=criterion.key,
+                n=n,
+                value=value,
+                weight_used=ZERO,
+                votes=counts,
+            )
+            cres.cells.append(cell)
+            cres.n += n
+            if value is None:
+                warnings.append(
+                    Warning_(W_MISSING_GROUP, group=group.key, criterion=criterion.key)
+                )
+                continue
+            present.append((group, cell))
+            group_values.setdefault(group.key, []).append((criterion, value))
+            if group.min_ballots and n < group.min_ballots:
+                warnings.append(
+                    Warning_(
+                        W_BELOW_MINIMUM,
+                        group=group.key,
+                        criterion=criterion.key,
+                        n=n,
+                        minimum=group.min_ballots,
+                    )
+                )
+            if config.small_n and n < config.small_n:
+                warnings.append(
+                    Warning_(
+                        W_SMALL_N,
+                        group=group.key,
+                        criterion=criterion.key,
+                        n=n,
+                        minimum=config.small_n,
+                    )
+                )
+        if renormalise:
+            denominator = sum((Decimal(g.weight) for g, _ in present), ZERO)
+        else:
+            denominator = sum((Decimal(g.weight) for g in scoring_groups), ZERO)
+        if not present or denominator == 0:
+            continue
+        with decimal.localcontext(CONTEXT):
+            numerator = sum(
+                (Decimal(g.weight) * cell.value for g, cell in present), ZERO
+            )
+            cres.value = numerator / denominator
+            for g, cell in present:
+                cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
+                contributions_raw[g.key] = contributions_raw.get(g.key, ZERO) + (
+                    Decimal(criterion.weight)
+                    * Decimal(g.weight)
+                    * cell.value
+                    / denominator
+                )
+        criterion_values[criterion.key] = cres.value
+
+    # Total.
+    for criterion in config.criteria:
+        if criterion.key not in criterion_values:
+            warnings.append(Warning_(W_MISSING_CRITERION, criterion=criterion.key))
+    if criterion_values:
+        if renormalise:
+            weight_present = sum(
+                (Decimal(crit_by_key[k].weight) for k in criterion_values), ZERO
+            )
+        else:
+            weight_present = HUNDRED
+        if weight_present > 0:
+            with decimal.localcontext(CONTEXT):
+                res.total = (
+                    sum(
+                        (
+                            Decimal(crit_by_key[k].weight) * v
+                            for k, v in criterion_values.items()
+                        ),
+                        ZERO,
+                    )
+                    / weight_present
+                )
+                res.contributions = {
+                    k: v / weight_present for k, v in contributions_raw.items()
+                }
+    # Group scores (for group gates and display).
+    with decimal.localcontext(CONTEXT):
+        for gkey, pairs in group_values.items():
+            wsum = sum((Decimal(c.weight) for c, _ in pairs), ZERO)
+            if wsum > 0:
+                res.group_scores[gkey] = (
+                    sum((Decimal(c.weight) * a for c, a in pairs), ZERO) / wsum
+                )
+            else:
+                res.group_scores[gkey] = sum((a for _, a in pairs), ZERO) / len(pairs)
+
+    # Gates.
+    for gate in config.gates:
+        if gate.target == GATE_GROUP:
+            value = res.group_scores.get(gate.key)
+        else:
+            value = criterion_values.get(gate.key)
+        passed = value is not None and value >= Decimal(gate.threshold)
+        gr = GateResult(gate=gate, value=value, passed=passed)
+        res.gates.append(gr)
+        if not passed:
+            res.excluded = True
+            res.exclusions.append((X_GATE, gr))
+    if res.total is None:
+        res.excluded = True
+        res.exclusions.append((X_NO_DATA, None))
+        warnings.append(Warning_(W_NO_DATA))
+    return res
+
+
+def _tie_key(config, result: SubjectResult):
+    """Secondary sort values (higher first) for the tie-break rule."""
+    if config.tie_break == TIE_BREAK_CRITERIA:
+        ordered = sorted(
+            enumerate(config.criteria), key=lambda p: (-Decimal(p[1].weight), p[0])
+        )
+        values = {c.criterion: c.value for c in result.criteria}
+        return tuple(_neg(values.get(c.key)) for _, c in ordered)
+    if config.tie_break == TIE_BREAK_GROUPS:
+        ordered = sorted(
+            enumerate(config.groups), key=lambda p: (-Decimal(p[1].weight), p[0])
+        )
+        return tuple(_neg(result.contributions.get(g.key)) for _, g in ordered)
+    return ()
+
+
+def _neg(value):
+    # Missing sorts after any value.
+    return (1, ZERO) if value is None else (0, -value)
+
+
+def _rank(config, results):
+    eligible = [(i, r) for i, r in enumerate(results) if not r.excluded]
+    comparable = {
+        id(r): r.total.quantize(TIE_PLACES, rounding=decimal.ROUND_HALF_UP)
+        for _, r in eligible
+    }
+    eligible.sort(key=lambda p: (-comparable[id(p[1])], _tie_key(config, p[1]), p[0]))
+    by_total = {}
+    for _, r in eligible:
+        by_total.setdefault(comparable[id(r)], []).append(r)
+    for members in by_total.values():
+        if len(members) > 1:
+            for r in members:
+                r.tied = True
+                r.tied_with = [m.subject.key for m in members if m is not r]
+                r.warnings.append(Warning_(W_TIE))
+    count = len(eligible)
+    for position, (_, r) in enumerate(eligible, start=1):
+        r.rank = position
+        r.shortlisted = bool(config.shortlist) and position <= config.shortlist
+        r.bottom = bool(config.bottom) and position > count - config.bottom
+
+
+# --------------------------------------------------------------------------
+# Display
+# --------------------------------------------------------------------------
+
+
+def display(value, places=2):
+    """Round half up (四舍五入) for display or export; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)

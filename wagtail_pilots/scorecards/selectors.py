@@ -1,0 +1,310 @@
+"""Reads: a scorecard's configuration and its aggregated ballots, fed to scoring.
+
+Every aggregate is computed by the database: counts, sums, minimum and maximum per
+(group, subject, criterion) cell with GROUP BY for mean groups and vote groups;
+for trimmed-mean and median groups only the ``value`` column of the cells,
+ordered by the database, is fetched — never whole ballot objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    Sum,
+)
+
+from . import scoring
+from .models import (
+    VOTE_ABSTAIN,
+    VOTE_NO,
+    VOTE_YES,
+    Ballot,
+    ScorecardSnapshot,
+)
+
+
+@dataclass
+class Loaded:
+    """Everything :func:`scoring.compute` needs, plus names for display."""
+
+    config: scoring.Config
+    subjects: list
+    scores: dict
+    votes: dict
+    surveys: dict
+    criteria: dict  # pk -> ScorecardCriterion
+    groups: dict  # pk -> EvaluatorGroup
+    subject_objects: dict  # pk -> ScorecardSubject
+    ballot_count: int
+
+
+def scorecard_config(*, scorecard):
+    """The scoring configuration and subjects of a scorecard page (its saved
+    inlines), keyed by primary keys."""
+    criteria = list(scorecard.criteria.all())
+    groups = list(scorecard.groups.all())
+    by_name = {c.name: c.pk for c in criteria}
+    ballot_criteria = tuple(
+        c.pk for c in criteria if c.source == scoring.SOURCE_BALLOTS
+    )
+    config_groups = []
+    for g in groups:
+        names = g.criteria_names()
+        scored = (
+            tuple(by_name[n] for n in names if n in by_name)
+            if names
+            else ballot_criteria
+        )
+        config_groups.append(
+            scoring.Group(
+                key=g.pk,
+                name=g.name,
+                weight=g.weight,
+                criteria=scored,
+                kind=g.kind,
+                aggregation=g.aggregation,
+                trim=g.trim,
+                min_ballots=g.min_ballots,
+            )
+        )
+    group_by_name = {g.name: g.pk for g in groups}
+    gates = []
+    for gate in scorecard.gates.all():
+        pool = group_by_name if gate.target == scoring.GATE_GROUP else by_name
+        gates.append(
+            scoring.Gate(
+                gate.target,
+                pool.get(gate.target_name, gate.target_name),
+                gate.threshold,
+            )
+        )
+    config = scoring.Config(
+        criteria=tuple(
+            scoring.Criterion(
+                key=c.pk,
+                name=c.name,
+                weight=c.weight,
+                minimum=c.minimum,
+                maximum=c.maximum,
+                source=c.source,
+            )
+            for c in criteria
+        ),
+        groups=tuple(config_groups),
+        gates=tuple(gates),
+        shortlist=scorecard.shortlist_size,
+        bottom=scorecard.bottom_size,
+        tie_break=scorecard.tie_break,
+        missing_policy=scorecard.missing_group_policy,
+        small_n=scorecard.small_sample,
+    )
+    return config
+
+
+def score_inputs(*, scorecard, config):
+    """``(scores, votes)`` for :func:`scoring.compute`, aggregated in SQL.
+
+    Ballots for a (group, criterion) pair the configuration no longer contains
+    (an editor changed what a group scores) are left out.
+    """
+    ballots = Ballot.objects.filter(scorecard=scorecard)
+    scored_pairs = {(g.key, c) for g in config.groups for c in g.criteria}
+    mean_groups = [
+        g.key
+        for g in config.groups
+        if g.kind == scoring.KIND_SCORES and g.aggregation == scoring.AGG_MEAN
+    ]
+    ordered_groups = [
+        g.key
+        for g in config.groups
+        if g.kind == scoring.KIND_SCORES and g.aggregation != scoring.AGG_MEAN
+    ]
+    vote_groups = [g.key for g in config.groups if g.kind == scoring.KIND_VOTES]
+    scores = {}
+    if mean_groups:
+        rows = (
+            ballots.filter(group_id__in=mean_groups, criterion__isnull=False)
+            .values("group_id", "subject_id", "criterion_id")
+            .annotate(
+                n=Count("id"), total=Sum("value"), lo=Min("value"), hi=Max("value")
+            )
+            .order_by()
+        )
+        for row in rows:
+            if (row["group_id"], row["criterion_id"]) not in scored_pairs:
+                continue
+            scores[(row["group_id"], row["subject_id"], row["criterion_id"])] = (
+                scoring.ScoreSummary(row["n"], row["total"], row["lo"], row["hi"])
+            )
+    if ordered_groups:
+        rows = (
+            ballots.filter(group_id__in=ordered_groups, criterion__isnull=False)
+            .order_by("group_id", "subject_id", "criterion_id", "value")
+            .values_list("group_id", "subject_id", "criterion_id", "value")
+        )
+        for group_id, subject_id, criterion_id, value in rows.iterator(chunk_size=5000):
+            if (group_id, criterion_id) not in scored_pairs:
+                continue
+            scores.setdefault((group_id, subject_id, criterion_id), []).append(value)
+    votes = {}
+    if vote_groups:
+        rows = (
+            ballots.filter(group_id__in=vote_groups, criterion__isnull=True)
+            .values("group_id", "subject_id")
+            .annotate(
+                yes=Count("id", filter=Q(vote=VOTE_YES)),
+                no=Count("id", filter=Q(vote=VOTE_NO)),
+                abstain=Count("id", filter=Q(vote=VOTE_ABSTAIN)),
+            )
+            .order_by()
+        )
+        for row in rows:
+            votes[(row["group_id"], row["subject_id"])] = scoring.VoteCounts(
+                row["yes"], row["no"], row["abstain"]
+            )
+    return scores, votes
+
+
+def survey_inputs(*, criteria, subjects):
+    """``{(subject pk, criterion pk): SurveyValue}`` for survey criteria.
+
+    This is the only place the scorecards call into the surveys app: a survey
+    criterion takes, for each subject that is a unit, the satisfaction rate (or
+    index) of the chosen survey's answers about that unit, as computed by
+    ``wagtail_pilots.surveys`` (its selector aggregates in SQL, its stats module
+    does the arithmetic). The import is deferred so a site without the surveys
+    app can still use ballot-only scorecards.
+    """
+    survey_criteria = [
+        c for c in criteria if c.source == scoring.SOURCE_SURVEY and c.survey_id
+    ]
+    if not survey_criteria:
+        return {}
+    from wagtail_pilots.surveys.selectors import satisfaction_by_unit
+    from wagtail_pilots.surveys.stats import satisfaction_index, satisfaction_rate
+
+    unit_subjects = {}
+    for s in subjects:
+        if s.unit_id:
+            unit_subjects.setdefault(s.unit_id, []).append(s.pk)
+    result = {}
+    for criterion in survey_criteria:
+        by_unit = satisfaction_by_unit(
+            survey=criterion.survey.specific,
+            unit_ids=list(unit_subjects),
+            question_key=criterion.question_key or None,
+        )
+        for unit_id, figures in by_unit.items():
+            valid = figures["valid"]
+            if not valid:
+                continue
+            if criterion.metric == "index":
+                value = Decimal(satisfaction_index(figures["score_sum"], valid))
+            else:
+                value = Decimal(satisfaction_rate(figures["satisfied"], valid)) * 100
+            for subject_pk in unit_subjects.get(unit_id, ()):
+                result[(subject_pk, criterion.pk)] = scoring.SurveyValue(value, valid)
+    return result
+
+
+def scorecard_load(*, scorecard):
+    """Configuration, subjects and aggregated inputs of a scorecard."""
+    config = scorecard_config(scorecard=scorecard)
+    subject_objects = list(scorecard.subjects.select_related("unit"))
+    criteria = list(scorecard.criteria.all())
+    scores, votes = score_inputs(scorecard=scorecard, config=config)
+    surveys = survey_inputs(criteria=criteria, subjects=subject_objects)
+    return Loaded(
+        config=config,
+        subjects=[scoring.Subject(s.pk, s.display_name) for s in subject_objects],
+        scores=scores,
+        votes=votes,
+        surveys=surveys,
+        criteria={c.pk: c for c in criteria},
+        groups={g.pk: g for g in scorecard.groups.all()},
+        subject_objects={s.pk: s for s in subject_objects},
+        ballot_count=Ballot.objects.filter(scorecard=scorecard).count(),
+    )
+
+
+def scorecard_result(*, scorecard):
+    """``(Loaded, scoring.Result)`` for the scorecard's current ballots."""
+    loaded = scorecard_load(scorecard=scorecard)
+    result = scoring.compute(
+        loaded.config,
+        loaded.subjects,
+        scores=loaded.scores,
+        votes=loaded.votes,
+        surveys=loaded.surveys,
+    )
+    return loaded, result
+
+
+def evaluator_scores(*, scorecard):
+    """``{subject pk: {evaluator: mean 0–100}}``: each evaluator's average mapped
+    score for each subject (a yes counts 100, a no 0, abstentions are left out),
+    averaged by the database."""
+    mapped = ExpressionWrapper(
+        (F("value") - F("criterion__minimum"))
+        * 100
+        / (F("criterion__maximum") - F("criterion__minimum")),
+        output_field=DecimalField(max_digits=20, decimal_places=10),
+    )
+    result = {}
+    rows = (
+        Ballot.objects.filter(scorecard=scorecard, criterion__isnull=False)
+        .values("subject_id", "evaluator")
+        .annotate(score=Avg(mapped))
+        .order_by()
+    )
+    for row in rows:
+        result.setdefault(row["subject_id"], {})[row["evaluator"]] = Decimal(
+            str(row["score"])
+        )
+    rows = (
+        Ballot.objects.filter(
+            scorecard=scorecard, criterion__isnull=True, vote__in=[VOTE_YES, VOTE_NO]
+        )
+        .values("subject_id", "evaluator", "vote")
+        .order_by()
+    )
+    for row in rows:
+        value = Decimal(100) if row["vote"] == VOTE_YES else Decimal(0)
+        result.setdefault(row["subject_id"], {})[row["evaluator"]] = value
+    return result
+
+
+def disagreement(*, scorecard):
+    """``{subject pk: (std dev across evaluators, [evaluators far from the rest])}``."""
+    result = {}
+    for subject_id, by_evaluator in evaluator_scores(scorecard=scorecard).items():
+        values = list(by_evaluator.values())
+        sd = scoring.std_dev(
+            len(values),
+            sum(values, Decimal(0)),
+            sum((v * v for v in values), Decimal(0)),
+        )
+        result[subject_id] = (sd, scoring.outliers(by_evaluator))
+    return result
+
+
+def snapshot_latest(*, scorecard):
+    return (
+        ScorecardSnapshot.objects.filter(scorecard=scorecard)
+        .order_by("-version")
+        .first()
+    )
+
+
+def snapshot_list(*, scorecard):
+    return ScorecardSnapshot.objects.filter(scorecard=scorecard).order_by("-version")

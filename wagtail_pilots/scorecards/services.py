@@ -1,0 +1,455 @@
+"""Writes: ballots (online with an access code, or entered by an editor), access
+codes, and publishing a frozen snapshot of the results."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail_pilots.codes import code_digest, generate_codes, normalise_code
+
+from . import scoring
+from .models import (
+    CHANNEL_ADMIN,
+    CHANNEL_WEB,
+    VOTE_CHOICES,
+    AccessCode,
+    Ballot,
+    ScorecardSnapshot,
+)
+
+CODE_PURPOSE = "wagtail_pilots.scorecards.access_code"
+
+
+class BallotError(ValidationError):
+    """A ballot that cannot be accepted; ``message_dict`` names the fields."""
+
+
+class CodeAlreadyUsed(BallotError):
+    pass
+
+
+# --------------------------------------------------------------------------
+# Access codes
+# --------------------------------------------------------------------------
+
+
+def access_codes_generate(*, scorecard, group, count):
+    """Create ``count`` new one-time codes for ``group``; returns them."""
+    existing = AccessCode.objects.filter(scorecard=scorecard).values_list(
+        "code", flat=True
+    )
+    codes = [
+        AccessCode(
+            scorecard=scorecard,
+            group=group,
+            code=code,
+            digest=code_digest(code, purpose=CODE_PURPOSE),
+        )
+        for code in generate_codes(count, existing=existing)
+    ]
+    with transaction.atomic():
+        return AccessCode.objects.bulk_create(codes)
+
+
+def access_code_lookup(*, scorecard, code):
+    """The unused code of this scorecard matching ``code``, or ``None``."""
+    if not normalise_code(code):
+        return None
+    return (
+        AccessCode.objects.filter(
+            scorecard=scorecard,
+            digest=code_digest(code, purpose=CODE_PURPOSE),
+        )
+        .select_related("group")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------
+# Ballots
+# --------------------------------------------------------------------------
+
+
+def _clean_entries(*, scorecard, group, entries):
+    """Validate ``entries`` for one evaluator of ``group``; return Ballot kwargs.
+
+    ``entries``: for a score group ``{(subject_pk, criterion_pk): value}``, for a
+    vote group ``{subject_pk: "yes" | "no" | "abstain"}``. Every subject (and
+    every criterion the group scores) must be answered: a ballot is all or
+    nothing.
+    """
+    config = scorecard.get_scoring_config()
+    config_group = next(g for g in config.groups if g.key == group.pk)
+    subjects = {s.pk: s for s in scorecard.subjects.all()}
+    criteria = {c.pk: c for c in scorecard.criteria.all()}
+    errors = {}
+    rows = []
+    if group.kind == scoring.KIND_VOTES:
+        allowed = {v for v, _label in VOTE_CHOICES}
+        for subject_pk, subject in subjects.items():
+            vote = entries.get(subject_pk)
+            field = f"vote-{subject_pk}"
+            if vote in (None, ""):
+                errors[field] = _("Vote on %(subject)s.") % {"subject": subject}
+            elif vote not in allowed:
+                errors[field] = _("“%(vote)s” is not a vote.") % {"vote": vote}
+            else:
+                rows.append(
+                    {"subject_id": subject_pk, "criterion_id": None, "vote": vote}
+                )
+        extra = set(entries) - set(subjects)
+    else:
+        scored = [criteria[c] for c in config_group.criteria]
+        for subject_pk, subject in subjects.items():
+            for criterion in scored:
+                field = f"score-{subject_pk}-{criterion.pk}"
+                raw = entries.get((subject_pk, criterion.pk))
+                if raw in (None, ""):
+                    errors[field] = _("Score %(subject)s on %(criterion)s.") % {
+                        "subject": subject,
+                        "criterion": criterion,
+                    }
+                    continue
+                try:
+                    value = scoring.to_decimal(raw)
+                except scoring.ScoringInputError:
+                    errors[field] = _("“%(value)s” is not a number.") % {"value": raw}
+                    continue
+                if value < criterion.minimum or value > criterion.maximum:
+                    errors[field] = _("Enter a value from %(min)s to %(max)s.") % {
+                        "min": criterion.minimum.normalize(),
+                        "max": criterion.maximum.normalize(),
+                    }
+                    continue
+                if value != value.quantize(Decimal("0.0001")):
+                    errors[field] = _("Use at most 4 decimal places.")
+                    continue
+                rows.append(
+                    {
+                        "subject_id": subject_pk,
+                        "criterion_id": criterion.pk,
+                        "value": value,
+                    }
+                )
+        extra = {
+            k
+            for k in entries
+            if k[0] not in subjects or k[1] not in {c.pk for c in scored}
+        }
+    if extra:
+        errors["__all__"] = _(
+            "The ballot names a subject or criterion that is not on this scorecard."
+        )
+    if errors:
+        raise BallotError(errors)
+    return rows
+
+
+def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
+    """Accept one evaluator's whole ballot with a one-time access code.
+
+    The code is marked used by a single conditional UPDATE in the same transaction
+    as the ballots are inserted: of two concurrent posts with the same code, one
+    changes a row and stores its ballots, the other changes nothing and gets
+    :class:`CodeAlreadyUsed`. A rejected ballot leaves nothing written.
+    """
+    access = access_code_lookup(scorecard=scorecard, code=code)
+    if access is None:
+        raise BallotError(
+            {"code": _("This access code is not valid for this scorecard.")}
+        )
+    if access.used_at is not None:
+        raise CodeAlreadyUsed({"code": _("This access code has already been used.")})
+    if not scorecard.ballots_open:
+        raise BallotError({"__all__": _("This scorecard is not accepting ballots.")})
+    rows = _clean_entries(scorecard=scorecard, group=access.group, entries=entries)
+    with transaction.atomic():
+        changed = AccessCode.objects.filter(pk=access.pk, used_at__isnull=True).update(
+            used_at=timezone.now()
+        )
+        if changed != 1:
+            raise CodeAlreadyUsed(
+                {"code": _("This access code has already been used.")}
+            )
+        Ballot.objects.bulk_create(
+            [
+                Ballot(
+                    scorecard=scorecard,
+                    group=access.group,
+                    evaluator=access.evaluator,
+                    channel=channel,
+                    **row,
+                )
+                for row in rows
+            ]
+        )
+    return access
+
+
+def ballot_enter(
+    *,
+    scorecard,
+    group,
+    evaluator,
+    subject,
+    criterion=None,
+    value=None,
+    vote="",
+    channel=CHANNEL_ADMIN,
+    import_batch_id=None,
+):
+    """Store one ballot entered by an editor (or an import), with full checks:
+    the subject, group and criterion belong to the scorecard, the group scores the
+    criterion, the value is finite and in range, the evaluator is not in another
+    group, and has not already scored this subject on this criterion."""
+    evaluator = (evaluator or "").strip()
+    errors = {}
+    if not evaluator:
+        errors["evaluator"] = _("Enter the evaluator's anonymous id.")
+    if group.page_id != scorecard.pk:
+        errors["group"] = _("This group is not part of this scorecard.")
+    if subject.page_id != scorecard.pk:
+        errors["subject"] = _("This subject is not part of this scorecard.")
+    config = scorecard.get_scoring_config()
+    config_group = next((g for g in config.groups if g.key == group.pk), None)
+    if group.kind == scoring.KIND_VOTES:
+        if criterion is not None or value is not None:
+            errors["criterion"] = _("A vote group votes on subjects, not criteria.")
+        if vote not in {v for v, _label in VOTE_CHOICES}:
+            errors["vote"] = _("Choose yes, no or abstain.")
+    else:
+        if vote:
+            errors["vote"] = _("This group gives scores, not votes.")
+        if criterion is None or criterion.page_id != scorecard.pk:
+            errors["criterion"] = _("Choose a criterion of this scorecard.")
+        elif config_group is not None and criterion.pk not in config_group.criteria:
+            errors["criterion"] = _("This group does not score this criterion.")
+        else:
+            try:
+                number = scoring.to_decimal(value)
+            except scoring.ScoringInputError:
+                errors["value"] = _("Enter a finite number.")
+            else:
+                if number < criterion.minimum or number > criterion.maximum:
+                    errors["value"] = _("Enter a value from %(min)s to %(max)s.") % {
+                        "min": criterion.minimum.normalize(),
+                        "max": criterion.maximum.normalize(),
+                    }
+                value = number
+    if errors:
+        raise BallotError(errors)
+    other_group = (
+        Ballot.objects.filter(scorecard=scorecard, evaluator=evaluator)
+        .exclude(group=group)
+        .exists()
+    )
+    if other_group:
+        raise BallotError(
+            {"evaluator": _("This evaluator already belongs to another group.")}
+        )
+    try:
+        with transaction.atomic():
+            return Ballot.objects.create(
+                scorecard=scorecard,
+                group=group,
+                evaluator=evaluator,
+                subject=subject,
+                criterion=criterion if group.kind == scoring.KIND_SCORES else None,
+                value=value if group.kind == scoring.KIND_SCORES else None,
+                vote=vote if group.kind == scoring.KIND_VOTES else "",
+                channel=channel,
+                import_batch_id=import_batch_id,
+            )
+    except IntegrityError:
+        raise BallotError(
+            {"evaluator": _("This evaluator has already scored this subject here.")}
+        ) from None
+
+
+# --------------------------------------------------------------------------
+# Publishing
+# --------------------------------------------------------------------------
+
+
+def _num(value):
+    return None if value is None else str(value)
+
+
+def configuration_data(loaded):
+    """The configuration as plain JSON data, with names, for the snapshot."""
+    config = loaded.config
+    return {
+        "criteria": [
+            {
+                "key": c.key,
+                "name": c.name,
+                "weight": _num(c.weight),
+                "minimum": _num(c.minimum),
+                "maximum": _num(c.maximum),
+                "source": c.source,
+            }
+            for c in config.criteria
+        ],
+        "groups": [
+            {
+                "key": g.key,
+                "name": g.name,
+                "weight": _num(g.weight),
+                "kind": g.kind,
+                "aggregation": g.aggregation,
+                "trim": g.trim,
+                "min_ballots": g.min_ballots,
+                "criteria": list(g.criteria),
+            }
+            for g in config.groups
+        ],
+        "gates": [
+            {"target": gate.target, "key": gate.key, "threshold": _num(gate.threshold)}
+            for gate in config.gates
+        ],
+        "shortlist": config.shortlist,
+        "bottom": config.bottom,
+        "tie_break": config.tie_break,
+        "missing_policy": config.missing_policy,
+        "small_n": config.small_n,
+        "subjects": [{"key": s.key, "name": s.name} for s in loaded.subjects],
+    }
+
+
+def inputs_data(loaded):
+    """The aggregated inputs as canonical JSON data (what the digest covers)."""
+    scores = []
+    for (g, s, c), data in sorted(loaded.scores.items()):
+        if isinstance(data, scoring.ScoreSummary):
+            item = {
+                "n": data.n,
+                "sum": _num(data.total),
+                "min": _num(data.minimum),
+                "max": _num(data.maximum),
+            }
+        else:
+            item = {"values": [_num(Decimal(v).normalize()) for v in data]}
+        scores.append([g, s, c, item])
+    votes = [
+        [g, s, v.yes, v.no, v.abstain] for (g, s), v in sorted(loaded.votes.items())
+    ]
+    surveys = [
+        [s, c, _num(v.value), v.n] for (s, c), v in sorted(loaded.surveys.items())
+    ]
+    return {"scores": scores, "votes": votes, "surveys": surveys}
+
+
+def outputs_data(result):
+    subjects = []
+    for r in result.subjects:
+        subjects.append(
+            {
+                "key": r.subject.key,
+                "name": r.subject.name,
+                "total": _num(r.total),
+                "rank": r.rank,
+                "tied": r.tied,
+                "tied_with": r.tied_with,
+                "shortlisted": r.shortlisted,
+                "bottom": r.bottom,
+                "excluded": r.excluded,
+                "exclusions": [
+                    {
+                        "code": code,
+                        "target": gr.gate.target if gr else None,
+                        "key": gr.gate.key if gr else None,
+                        "threshold": _num(gr.gate.threshold) if gr else None,
+                        "value": _num(gr.value) if gr else None,
+                    }
+                    for code, gr in r.exclusions
+                ],
+                "criteria": [
+                    {
+                        "key": c.criterion,
+                        "value": _num(c.value),
+                        "n": c.n,
+                        "cells": [
+                            {
+                                "group": cell.group,
+                                "n": cell.n,
+                                "value": _num(cell.value),
+                                "weight_used": _num(cell.weight_used),
+                                "votes": (
+                                    [cell.votes.yes, cell.votes.no, cell.votes.abstain]
+                                    if cell.votes
+                                    else None
+                                ),
+                            }
+                            for cell in c.cells
+                        ],
+                    }
+                    for c in r.criteria
+                ],
+                "contributions": [
+                    [k if not isinstance(k, tuple) else list(k), _num(v)]
+                    for k, v in r.contributions.items()
+                ],
+                "warnings": [
+                    {
+                        "code": w.code,
+                        "group": w.group,
+                        "criterion": w.criterion,
+                        "n": w.n,
+                        "minimum": w.minimum,
+                    }
+                    for w in r.warnings
+                ],
+            }
+        )
+    return {"subjects": subjects}
+
+
+def canonical_digest(data):
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def snapshot_publish(*, scorecard, user=None):
+    """Freeze the current result as the next published version and return it.
+
+    Computes first (a bad configuration raises :class:`scoring.ScoringInputError`
+    and nothing is written), then stores configuration, inputs digest, outputs,
+    ballot count and notice period. Earlier versions are kept.
+    """
+    from .selectors import scorecard_result
+
+    loaded, result = scorecard_result(scorecard=scorecard)
+    configuration = configuration_data(loaded)
+    digest = canonical_digest(
+        {"configuration": configuration, "inputs": inputs_data(loaded)}
+    )
+    today = timezone.localdate()
+    with transaction.atomic():
+        # Lock the page row so two editors publishing at once get distinct versions.
+        type(scorecard).objects.select_for_update().filter(pk=scorecard.pk).first()
+        latest = (
+            ScorecardSnapshot.objects.filter(scorecard=scorecard).aggregate(
+                v=Max("version")
+            )["v"]
+            or 0
+        )
+        return ScorecardSnapshot.objects.create(
+            scorecard=scorecard,
+            version=latest + 1,
+            created_by=user,
+            configuration=configuration,
+            inputs_digest=digest,
+            outputs=outputs_data(result),
+            ballot_count=loaded.ballot_count,
+            notice_days=scorecard.notice_days,
+            notice_until=today + datetime.timedelta(days=scorecard.notice_days),
+        )

@@ -1,0 +1,276 @@
+"""Admin views of a scorecard: results, exports, publishing, codes, ballot entry.
+
+Every view checks the user's permissions on the scorecard page itself: viewing
+results, exporting and entering ballots need edit permission, publishing needs
+publish permission.
+"""
+
+import functools
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from wagtail_pilots import spreadsheets
+from wagtail_pilots.codes import format_code
+
+from .. import presentation, scoring
+from ..forms import GenerateCodesForm
+from ..models import VOTE_CHOICES, AccessCode, ScorecardPage, ScorecardSnapshot
+from ..selectors import disagreement, scorecard_result, snapshot_list
+from ..services import (
+    BallotError,
+    access_codes_generate,
+    ballot_enter,
+    configuration_data,
+    outputs_data,
+    snapshot_publish,
+)
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def _page(request, page_id, *, publish=False):
+    page = get_object_or_404(ScorecardPage, pk=page_id)
+    perms = page.permissions_for_user(request.user)
+    allowed = perms.can_publish() if publish else perms.can_edit()
+    if not allowed:
+        raise _Forbidden
+    return page
+
+
+def page_permission(view):
+    """Answer 403 (not Wagtail's redirect to the dashboard) when the user lacks
+    permission on the scorecard page, so scripts and exports fail visibly."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except _Forbidden:
+            return HttpResponseForbidden(
+                _("You do not have permission to do this on this scorecard.")
+            )
+
+    return wrapper
+
+
+def _live(page):
+    """(configuration data, outputs data, error message)."""
+    try:
+        loaded, result = scorecard_result(scorecard=page)
+    except scoring.ScoringInputError as exc:
+        return None, None, str(exc), None
+    return configuration_data(loaded), outputs_data(result), None, loaded
+
+
+@page_permission
+def results(request, page_id):
+    page = _page(request, page_id)
+    configuration, outputs, error, loaded = _live(page)
+    context = {
+        "page": page,
+        "page_title": _("Results of %(title)s") % {"title": page.title},
+        "header_icon": "list-ol",
+        "error": error,
+        "snapshots": snapshot_list(scorecard=page),
+        "can_publish": page.permissions_for_user(request.user).can_publish(),
+    }
+    if outputs is not None:
+        rows = presentation.ranking_rows(configuration, outputs)
+        spread = disagreement(scorecard=page)
+        for row in rows:
+            sd, far = spread.get(row["key"], (None, []))
+            row["spread"] = presentation.fmt(sd)
+            row["far"] = far
+        context.update(
+            rows=rows,
+            ballot_count=loaded.ballot_count,
+            tie_break=presentation.tie_break_text(configuration["tie_break"]),
+            show_disagreement=True,
+            **presentation.chart(configuration, outputs, rows),
+        )
+    return render(request, "wagtail_pilots/scorecards/admin/results.html", context)
+
+
+@page_permission
+def export(request, page_id, fmt):
+    page = _page(request, page_id)
+    configuration, outputs, error, _loaded = _live(page)
+    if error:
+        messages.error(request, error)
+        return redirect("wagtail_pilots_scorecards:results", page.pk)
+    header, rows = presentation.export_rows(configuration, outputs)
+    filename = f"scorecard-{page.slug}"
+    if fmt == "xlsx":
+        return spreadsheets.xlsx_response(filename, header, rows, title=page.title)
+    if fmt == "csv":
+        return spreadsheets.csv_response(filename, header, rows)
+    raise Http404
+
+
+@page_permission
+@require_POST
+def publish(request, page_id):
+    page = _page(request, page_id, publish=True)
+    try:
+        snapshot = snapshot_publish(scorecard=page, user=request.user)
+    except scoring.ScoringInputError as exc:
+        messages.error(request, _("Not published: %(error)s") % {"error": exc})
+    else:
+        messages.success(
+            request,
+            _("Published version %(version)s of the results.")
+            % {"version": snapshot.version},
+        )
+    return redirect("wagtail_pilots_scorecards:results", page.pk)
+
+
+@page_permission
+def snapshot(request, page_id, version):
+    page = _page(request, page_id)
+    snap = get_object_or_404(ScorecardSnapshot, scorecard=page, version=version)
+    context = {
+        "page": page,
+        "page_title": _("Version %(version)s of %(title)s")
+        % {"version": version, "title": page.title},
+        "header_icon": "history",
+        **presentation.snapshot_context(snap),
+    }
+    return render(request, "wagtail_pilots/scorecards/admin/snapshot.html", context)
+
+
+@page_permission
+def codes(request, page_id):
+    page = _page(request, page_id)
+    groups = list(page.groups.all())
+    form = GenerateCodesForm(request.POST or None)
+    group_field = forms.ModelChoiceField(queryset=page.groups.all())
+    form.fields["group"] = group_field
+    group_field.label = gettext_lazy("evaluator group")
+    if request.method == "POST" and form.is_valid():
+        created = access_codes_generate(
+            scorecard=page,
+            group=form.cleaned_data["group"],
+            count=form.cleaned_data["count"],
+        )
+        messages.success(
+            request, _("%(count)s codes created.") % {"count": len(created)}
+        )
+        return redirect("wagtail_pilots_scorecards:codes", page.pk)
+    group_id = request.GET.get("group")
+    queryset = AccessCode.objects.filter(scorecard=page).select_related("group")
+    if group_id and group_id.isdigit():
+        queryset = queryset.filter(group_id=group_id)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "xlsx"):
+        header = [_("evaluator group"), _("code"), _("used")]
+        rows = (
+            [c.group.name, format_code(c.code), _("yes") if c.used_at else ""]
+            for c in queryset.iterator()
+        )
+        name = f"scorecard-codes-{page.slug}"
+        if fmt == "xlsx":
+            return spreadsheets.xlsx_response(name, header, rows)
+        return spreadsheets.csv_response(name, header, rows)
+    if request.GET.get("print"):
+        return render(
+            request,
+            "wagtail_pilots/scorecards/admin/codes_print.html",
+            {
+                "page": page,
+                "codes": [
+                    (c, format_code(c.code))
+                    for c in queryset.filter(used_at__isnull=True)
+                ],
+                "ballot_url": request.build_absolute_uri(page.ballot_url)
+                if page.url
+                else "",
+            },
+        )
+    from django.db.models import Count, Q
+
+    counts = {
+        row["group_id"]: row
+        for row in AccessCode.objects.filter(scorecard=page)
+        .values("group_id")
+        .annotate(total=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))
+        .order_by()
+    }
+    context = {
+        "page": page,
+        "page_title": _("Access codes of %(title)s") % {"title": page.title},
+        "header_icon": "key",
+        "form": form,
+        "groups": [(g, counts.get(g.pk, {"total": 0, "used": 0})) for g in groups],
+    }
+    return render(request, "wagtail_pilots/scorecards/admin/codes.html", context)
+
+
+class BallotEntryForm(forms.Form):
+    evaluator = forms.CharField(label=gettext_lazy("evaluator"), max_length=64)
+    value = forms.CharField(label=gettext_lazy("value"), required=False)
+    vote = forms.ChoiceField(
+        label=gettext_lazy("vote"),
+        choices=[("", "---------"), *VOTE_CHOICES],
+        required=False,
+    )
+
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.fields["group"] = forms.ModelChoiceField(
+            label=gettext_lazy("evaluator group"), queryset=page.groups.all()
+        )
+        self.fields["subject"] = forms.ModelChoiceField(
+            label=gettext_lazy("subject"), queryset=page.subjects.all()
+        )
+        self.fields["criterion"] = forms.ModelChoiceField(
+            label=gettext_lazy("criterion"),
+            queryset=page.criteria.filter(source=scoring.SOURCE_BALLOTS),
+            required=False,
+        )
+        self.order_fields(
+            ["group", "evaluator", "subject", "criterion", "value", "vote"]
+        )
+
+
+@page_permission
+def ballot_add(request, page_id):
+    page = _page(request, page_id)
+    form = BallotEntryForm(request.POST or None, page=page)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            ballot_enter(
+                scorecard=page,
+                group=data["group"],
+                evaluator=data["evaluator"],
+                subject=data["subject"],
+                criterion=data["criterion"],
+                value=data["value"] or None,
+                vote=data["vote"],
+            )
+        except BallotError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(None if field == "__all__" else field, error)
+        else:
+            messages.success(request, _("Ballot saved."))
+            return redirect(
+                reverse("wagtail_pilots_scorecards:ballot_add", args=[page.pk])
+            )
+    context = {
+        "page": page,
+        "page_title": _("Enter a ballot for %(title)s") % {"title": page.title},
+        "header_icon": "form",
+        "form": form,
+    }
+    return render(request, "wagtail_pilots/scorecards/admin/ballot_add.html", context)

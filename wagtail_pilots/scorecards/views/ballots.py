@@ -1,0 +1,168 @@
+"""The evaluator's online ballot: enter a group access code, score, submit once."""
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from wagtail_pilots import ratelimit
+
+from .. import scoring
+from ..services import BallotError, CodeAlreadyUsed, access_code_lookup, ballot_submit
+
+RATE = "30/10m"
+TEMPLATE = "wagtail_pilots/scorecards/ballot.html"
+
+
+def _entries_from_post(post, group):
+    entries = {}
+    for name, value in post.items():
+        parts = name.split("-")
+        try:
+            if (
+                group.kind == scoring.KIND_VOTES
+                and parts[0] == "vote"
+                and len(parts) == 2
+            ):
+                entries[int(parts[1])] = value
+            elif parts[0] == "score" and len(parts) == 3:
+                entries[(int(parts[1]), int(parts[2]))] = value.strip()
+        except ValueError:
+            continue
+    return entries
+
+
+def _ballot_context(page, access, *, entries=None, errors=None):
+    config = page.get_scoring_config()
+    group = next(g for g in config.groups if g.key == access.group_id)
+    criteria = [c for c in page.criteria.all() if c.pk in group.criteria]
+    subjects = list(page.subjects.select_related("unit"))
+    entries = entries or {}
+    errors = errors or {}
+    rows = []
+    for subject in subjects:
+        if access.group.kind == scoring.KIND_VOTES:
+            field = f"vote-{subject.pk}"
+            rows.append(
+                {
+                    "subject": subject,
+                    "field": field,
+                    "vote": entries.get(subject.pk, ""),
+                    "error": errors.get(field),
+                }
+            )
+        else:
+            cells = []
+            for criterion in criteria:
+                field = f"score-{subject.pk}-{criterion.pk}"
+                cells.append(
+                    {
+                        "criterion": criterion,
+                        "field": field,
+                        "value": entries.get((subject.pk, criterion.pk), ""),
+                        "error": errors.get(field),
+                    }
+                )
+            rows.append({"subject": subject, "cells": cells})
+    return {
+        "page": page,
+        "access": access,
+        "group": access.group,
+        "criteria": criteria,
+        "rows": rows,
+        "votes": access.group.kind == scoring.KIND_VOTES,
+        "form_errors": errors.get("__all__"),
+    }
+
+
+@never_cache
+def ballot_view(request, page):
+    key = ratelimit.client_key(request)
+    context = {"page": page, "step": "code"}
+    if request.method != "POST":
+        return render(
+            request, TEMPLATE, {**context, "base_template": page.get_base_template()}
+        )
+    if not ratelimit.hit("scorecards.ballot", key, RATE):
+        context["code_error"] = _("Too many attempts. Please wait a few minutes.")
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=429,
+        )
+    code = request.POST.get("code", "")
+    access = access_code_lookup(scorecard=page, code=code)
+    if access is None:
+        context["code_error"] = _("This access code is not valid for this scorecard.")
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=400,
+        )
+    if access.used_at is not None:
+        context["code_error"] = _("This access code has already been used.")
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=409,
+        )
+    if not page.ballots_open:
+        context["code_error"] = _("This scorecard is not accepting ballots.")
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=403,
+        )
+    context.update(step="ballot", code=code)
+    if request.POST.get("action") != "submit":
+        context.update(_ballot_context(page, access))
+        return render(
+            request, TEMPLATE, {**context, "base_template": page.get_base_template()}
+        )
+    entries = _entries_from_post(request.POST, access.group)
+    try:
+        ballot_submit(scorecard=page, code=code, entries=entries)
+    except CodeAlreadyUsed:
+        context.update(
+            step="code", code_error=_("This access code has already been used.")
+        )
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=409,
+        )
+    except BallotError as exc:
+        context.update(
+            _ballot_context(page, access, entries=entries, errors=exc.message_dict)
+        )
+        context["has_errors"] = True
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=400,
+        )
+    context["step"] = "done"
+    if not page.blind_mode:
+        context.update(_interim(page))
+    return render(
+        request, TEMPLATE, {**context, "base_template": page.get_base_template()}
+    )
+
+
+def _interim(page):
+    """Interim ranking for evaluators of a scorecard that is not blind."""
+    from .. import presentation
+    from ..selectors import scorecard_result
+    from ..services import configuration_data, outputs_data
+
+    try:
+        loaded, result = scorecard_result(scorecard=page)
+    except scoring.ScoringInputError:
+        return {}
+    configuration, outputs = configuration_data(loaded), outputs_data(result)
+    return {"interim_rows": presentation.ranking_rows(configuration, outputs)}
