@@ -113,9 +113,11 @@ def test_zip_bomb_is_refused_before_parsing():
 
 def test_total_uncompressed_size_is_limited():
     data = xlsx_bytes(ROWS)
-    with override_settings(WAGTAIL_PILOTS={"IMPORT_MAX_UNCOMPRESSED_SIZE": 1000}):
-        with pytest.raises(ImportFileError, match="zip bomb"):
-            read_table(data, filename="u.xlsx")
+    with (
+        override_settings(WAGTAIL_PILOTS={"IMPORT_MAX_UNCOMPRESSED_SIZE": 1000}),
+        pytest.raises(ImportFileError, match="zip bomb"),
+    ):
+        read_table(data, filename="u.xlsx")
 
 
 def test_mixed_encodings_are_refused_with_line_numbers():
@@ -146,9 +148,11 @@ def test_a_one_megabyte_cell_is_refused_with_row_and_column(fmt):
     # openpyxl itself stops at Excel's 32,767 characters per cell, so for XLSX
     # the limit is lowered to see ours at work.
     limit = 32767 if fmt != "xlsx" else 1000
-    with override_settings(WAGTAIL_PILOTS={"IMPORT_MAX_CELL_CHARS": limit}):
-        with pytest.raises(ImportFileError) as excinfo:
-            read_table(data, filename=f"u.{fmt}")
+    with (
+        override_settings(WAGTAIL_PILOTS={"IMPORT_MAX_CELL_CHARS": limit}),
+        pytest.raises(ImportFileError) as excinfo,
+    ):
+        read_table(data, filename=f"u.{fmt}")
     assert excinfo.value.row == (3 if fmt != "json" else 2)
     assert str(limit) in str(excinfo.value)
 
@@ -162,9 +166,11 @@ def test_row_limit():
 
 
 def test_file_size_limit():
-    with override_settings(WAGTAIL_PILOTS={"IMPORT_MAX_FILE_SIZE": 10}):
-        with pytest.raises(ImportFileError, match="too large"):
-            read_table(csv_bytes(ROWS), filename="u.csv")
+    with (
+        override_settings(WAGTAIL_PILOTS={"IMPORT_MAX_FILE_SIZE": 10}),
+        pytest.raises(ImportFileError, match="too large"),
+    ):
+        read_table(csv_bytes(ROWS), filename="u.csv")
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
