@@ -4,9 +4,9 @@ page-scoped kinds) itself: a direct URL answers 403, not just a hidden button.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -35,6 +35,11 @@ from .services import (
 from .tasks import runs_in_background, start_check, start_import
 
 TEMPLATE_DIR = "wagtail_pilots/importexport/"
+
+
+def forbidden(request):
+    """A real 403 (Wagtail would turn ``PermissionDenied`` into a redirect)."""
+    return TemplateResponse(request, TEMPLATE_DIR + "403.html", status=403)
 
 
 def _kind_or_404(name):
@@ -81,7 +86,7 @@ class ImportView(BaseView, FormView):
         if not self.kind.importable:
             raise Http404
         if not self.kind.has_import_permission(request.user, page=self.page):
-            raise PermissionDenied
+            return forbidden(request)
         return super().dispatch(request)
 
     def get_page_title(self):
@@ -156,7 +161,7 @@ class BatchMixin:
         self.kind = _kind_or_404(self.batch.kind)
         page = self.batch.page.specific if self.batch.page_id else None
         if not self.kind.has_import_permission(request.user, page=page):
-            raise PermissionDenied
+            return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -290,7 +295,7 @@ class BatchListView(BaseView, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(PERMISSION_IMPORT):
-            raise PermissionDenied
+            return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -325,7 +330,7 @@ class TemplateDownloadView(View):
         kind = _kind_or_404(kind_name)
         user = request.user
         if not (kind.has_import_permission(user) or _may_import_somewhere(kind, user)):
-            raise PermissionDenied
+            return forbidden(request)
         headers = [c.header for c in kind.columns]
         rows = kind.template_rows()
         filename = f"template-{kind.name}"
@@ -350,7 +355,7 @@ class ExportView(View):
             raise Http404
         page = _page_from_request(request)
         if not kind.has_export_permission(request.user, page=page):
-            raise PermissionDenied
+            return forbidden(request)
         headers, rows = export_table(kind=kind, page=page)
         filename = kind.get_export_filename(page=page)
         if fmt == "xlsx":
