@@ -2,6 +2,20 @@ import io
 
 import pytest
 from django.test import override_settings
+from django.utils import translation
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English; the site's default language is Chinese."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture(autouse=True)
