@@ -229,7 +229,7 @@ def read_batch_table(batch) -> Table:
         data,
         filename=batch.file_name,
         fmt=batch.file_format or None,
-        encoding=batch.encoding if batch.file_format == "csv" else None,
+        encoding=batch.encoding or None,
     )
 
 
