@@ -223,6 +223,12 @@ def get_kinds() -> dict:
     return _kinds
 
 
+def clear_cache():
+    """Forget the registered kinds (tests registering hooks temporarily)."""
+    global _kinds
+    _kinds = None
+
+
 def get_kind(name) -> ImportExportKind | None:
     return get_kinds().get(name)
 
