@@ -301,15 +301,17 @@ class BatchListView(BaseView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         kinds = get_kinds()
-        visible = [
-            name
-            for name, kind in kinds.items()
-            if kind.page_model is not None
-            or kind.has_import_permission(self.request.user)
-        ]
-        batches = ImportBatch.objects.filter(kind__in=visible).select_related(
-            "user", "page"
-        )[:100]
+        user = self.request.user
+        batches = [
+            batch
+            for batch in ImportBatch.objects.filter(kind__in=kinds).select_related(
+                "user", "page"
+            )[:200]
+            # Batches of a page only to those who may import into that page.
+            if kinds[batch.kind].has_import_permission(
+                user, page=batch.page.specific if batch.page_id else None
+            )
+        ][:100]
         context.update(
             batches=batches,
             import_links=[
