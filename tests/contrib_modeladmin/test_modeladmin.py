@@ -66,3 +66,13 @@ def test_anonymous_is_sent_to_login(client):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("wagtailadmin_login"))
+
+
+def test_batch_inspect_view(client, make_editor):
+    batch = ImportBatch.objects.create(
+        kind="units", file_name="检查.csv", sha256="3" * 64
+    )
+    client.force_login(make_editor(*IMPORTER))
+    response = client.get(f"{BATCHES_URL}inspect/{batch.pk}/")
+    assert response.status_code == 200
+    assert "检查.csv" in response.content.decode()

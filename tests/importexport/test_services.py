@@ -217,3 +217,42 @@ def test_missing_temporary_file_is_a_clear_failure(import_temp_dir):
     batch = batch_check(batch=batch)
     assert batch.status == ImportBatch.Status.FAILED
     assert "no longer available" in batch.message
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELL = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["", "村", "乡镇", "是", "否", "=1+1", "U0", "None", "null", " "]),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(st.lists(CELL, min_size=4, max_size=4), min_size=1, max_size=6),
+    encoding=st.sampled_from(["utf-8", "gb18030"]),
+)
+def test_any_cell_values_give_a_checked_or_failed_batch(rows, encoding):
+    """Whatever the cells hold, the check ends with a status and messages, and the
+    database is unchanged; nothing raises."""
+    import csv
+    import io
+
+    output = io.StringIO()
+    csv.writer(output).writerows([UNIT_HEADER, *rows])
+    try:
+        data = output.getvalue().encode(encoding)
+    except UnicodeEncodeError:
+        return
+    batch = batch_check(batch=upload(data, force=True))
+    assert batch.status in (ImportBatch.Status.CHECKED, ImportBatch.Status.FAILED)
+    if batch.status == ImportBatch.Status.FAILED:
+        assert batch.message
+    for error in batch.errors:
+        assert error["message"]
+    assert Unit.objects.count() == 0

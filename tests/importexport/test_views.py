@@ -269,3 +269,20 @@ def test_batch_list(client, importer):
     post_file(client, csv_bytes(unit_rows(2)))
     content = client.get(BATCHES_URL).content.decode()
     assert "units.csv" in content
+
+
+def test_busy_batch_shows_progress_and_refreshes(client, importer):
+    from wagtail_pilots.conf import get_cache
+
+    batch = ImportBatch.objects.create(
+        kind="units",
+        file_name="big.csv",
+        sha256="2" * 64,
+        status="running",
+        rows_total=1000,
+    )
+    get_cache().set(f"wagtail_pilots:import-progress:{batch.pk}", 400)
+    content = client.get(batch_url(batch)).content.decode()
+    assert '<progress max="1000" value="400">' in content
+    assert 'http-equiv="refresh"' in content
+    assert "400 of 1000 rows" in content
