@@ -52,6 +52,29 @@ Surveys
     Longest answer to a multi-line text question. Default ``2000``.
 ``SURVEY_NOTIFY_ATTEMPTS``
     Attempts to send a notification e-mail before giving up. Default ``3``.
+
+Import / export
+~~~~~~~~~~~~~~~
+``IMPORT_MAX_FILE_SIZE``
+    Largest file accepted for an import, in bytes. Default 50 MB.
+``IMPORT_MAX_ROWS``
+    Most data rows read from one file. Default ``200_000``.
+``IMPORT_MAX_CELL_CHARS``
+    Longest text accepted in one cell (Excel's own limit). Default ``32_767``.
+``IMPORT_MAX_UNCOMPRESSED_SIZE``
+    Largest total uncompressed size of an XLSX's zip members (zip-bomb guard).
+    Default 200 MB.
+``IMPORT_MAX_COMPRESSION_RATIO``
+    Largest compression ratio of one XLSX zip member above 1 MB. Default ``200``.
+``IMPORT_BACKGROUND_THRESHOLD``
+    Files larger than this many bytes are checked and imported by a background task
+    (django-tasks) with progress shown in the admin. Default 1 MB.
+``IMPORT_TEMP_DIR``
+    Where uploaded files wait between preview and confirmation. ``None`` means a
+    ``wagtail-pilots-imports`` folder in the system temporary directory.
+``IMPORT_ABANDONED_AFTER_HOURS``
+    Uploads never confirmed are deleted after this many hours by
+    ``manage.py pilots_import_cleanup``. Default ``24``.
 """
 
 from django.conf import settings
@@ -75,6 +98,15 @@ DEFAULTS = {
     "SURVEY_CODE_LOCKOUT_SECONDS": 900,
     "SURVEY_TEXT_MAX_LENGTH": 2000,
     "SURVEY_NOTIFY_ATTEMPTS": 3,
+    # importexport
+    "IMPORT_MAX_FILE_SIZE": 50 * 1024 * 1024,
+    "IMPORT_MAX_ROWS": 200_000,
+    "IMPORT_MAX_CELL_CHARS": 32_767,
+    "IMPORT_MAX_UNCOMPRESSED_SIZE": 200 * 1024 * 1024,
+    "IMPORT_MAX_COMPRESSION_RATIO": 200,
+    "IMPORT_BACKGROUND_THRESHOLD": 1024 * 1024,
+    "IMPORT_TEMP_DIR": None,
+    "IMPORT_ABANDONED_AFTER_HOURS": 24,
 }
 
 

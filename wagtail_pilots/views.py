@@ -1,9 +1,11 @@
 """Admin viewsets of the core app."""
 
 import django_filters
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from .models import Unit
 
@@ -23,8 +25,23 @@ class UnitFilterSet(WagtailFilterSet):
         fields = ["kind", "parent", "active"]
 
 
+class SuiteIndexView(IndexView):
+    """A listing whose header menu also shows the buttons that functions
+    registered with the ``register_pilots_listing_buttons`` hook return for
+    ``(model, user)`` — e.g. import and export from ``wagtail_pilots.importexport``.
+    """
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        for hook in hooks.get_hooks("register_pilots_listing_buttons"):
+            buttons.extend(hook(self.model, self.request.user) or ())
+        return buttons
+
+
 class UnitViewSet(SnippetViewSet):
     model = Unit
+    index_view_class = SuiteIndexView
     icon = "site"
     menu_label = _("Units")
     menu_name = "wagtail_pilots_units"

@@ -8,7 +8,7 @@ exist yet.
 
 from importlib import import_module
 
-LOADERS = ("core", "pilots", "surveys", "scorecards")
+LOADERS = ("core", "pilots", "surveys", "scorecards", "importexport")
 
 
 def iter_loaders():

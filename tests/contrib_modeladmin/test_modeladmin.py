@@ -1,0 +1,78 @@
+"""The wagtail-modeladmin listings reach the same import/export views."""
+
+import pytest
+from django.urls import reverse
+
+from wagtail_pilots.importexport.models import ImportBatch
+from wagtail_pilots.models import Unit
+
+pytestmark = pytest.mark.django_db
+
+UNITS_URL = "/admin/wagtail_pilots/unit/"
+BATCHES_URL = "/admin/wagtail_pilots_importexport/importbatch/"
+IMPORTER = (
+    "wagtail_pilots_importexport.import_data",
+    "wagtail_pilots_importexport.export_data",
+    "wagtail_pilots.add_unit",
+    "wagtail_pilots.change_unit",
+    "wagtail_pilots.view_unit",
+)
+
+
+def test_unit_listing_has_import_export_buttons_for_importers(client, make_editor):
+    Unit.objects.create(code="MA1", name="模型管理村", kind="village")
+    client.force_login(make_editor(*IMPORTER))
+    content = client.get(UNITS_URL).content.decode()
+    assert "模型管理村" in content
+    import_url = reverse("wagtail_pilots_importexport:import", args=["units"])
+    export_url = reverse("wagtail_pilots_importexport:export", args=["units", "xlsx"])
+    assert f'href="{import_url}"' in content
+    assert f'href="{export_url}"' in content
+    # The button leads to the same view, which works for this user.
+    assert client.get(import_url).status_code == 200
+
+
+def test_unit_listing_without_import_rights_has_no_buttons(client, make_editor):
+    client.force_login(make_editor("wagtail_pilots.view_unit"))
+    response = client.get(UNITS_URL)
+    assert response.status_code == 200
+    assert "data-pilots-import" not in response.content.decode()
+    assert (
+        client.get(
+            reverse("wagtail_pilots_importexport:import", args=["units"])
+        ).status_code
+        == 403
+    )
+
+
+def test_batch_listing(client, make_editor):
+    ImportBatch.objects.create(
+        kind="units", file_name="县里的单位.csv", sha256="1" * 64
+    )
+    client.force_login(make_editor(*IMPORTER))
+    content = client.get(BATCHES_URL).content.decode()
+    assert "县里的单位.csv" in content
+    assert 'data-pilots-import="units"' in content
+    assert client.get(BATCHES_URL + "create/").status_code in (302, 403)
+
+
+def test_batch_listing_refused_without_import_permission(client, make_editor):
+    client.force_login(make_editor("wagtail_pilots.view_unit"))
+    assert client.get(BATCHES_URL).status_code in (302, 403)
+
+
+def test_anonymous_is_sent_to_login(client):
+    for url in (UNITS_URL, BATCHES_URL):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("wagtailadmin_login"))
+
+
+def test_batch_inspect_view(client, make_editor):
+    batch = ImportBatch.objects.create(
+        kind="units", file_name="检查.csv", sha256="3" * 64
+    )
+    client.force_login(make_editor(*IMPORTER))
+    response = client.get(f"{BATCHES_URL}inspect/{batch.pk}/")
+    assert response.status_code == 200
+    assert "检查.csv" in response.content.decode()

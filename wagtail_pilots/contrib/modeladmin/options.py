@@ -1,0 +1,132 @@
+"""ModelAdmin classes for sites that use wagtail-modeladmin.
+
+Their import/export buttons are the very buttons of the snippet listings
+(``wagtail_pilots.importexport.buttons``): they lead to the same views, which
+check the same permissions.
+"""
+
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
+from wagtail_modeladmin.views import IndexView
+
+from wagtail_pilots.importexport.buttons import kind_buttons, listing_buttons
+from wagtail_pilots.importexport.models import ImportBatch
+from wagtail_pilots.importexport.registry import PERMISSION_IMPORT, get_kinds
+from wagtail_pilots.models import Unit
+
+
+class ImportExportIndexView(IndexView):
+    def get_import_export_buttons(self):
+        user = self.request.user
+        if self.model is ImportBatch:
+            buttons = []
+            for kind in get_kinds().values():
+                if kind.page_model is None:
+                    buttons.extend(
+                        b
+                        for b in kind_buttons(kind, user)
+                        if "data-pilots-import" in b.attrs
+                    )
+            return buttons
+        return listing_buttons(self.model, user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["pilots_buttons"] = self.get_import_export_buttons()
+        return context
+
+
+class ImportExportModelAdminMixin:
+    index_view_class = ImportExportIndexView
+    index_template_name = "wagtail_pilots/modeladmin/index.html"
+
+
+class UnitModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
+    model = Unit
+    menu_label = _("Units")
+    menu_icon = "site"
+    list_display = ("name", "code", "kind", "parent", "region", "active")
+    list_filter = ("kind", "active")
+    search_fields = ("name", "code", "region")
+    ordering = ("code",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent")
+
+
+class ImportBatchPermissionHelper(PermissionHelper):
+    """Batches are listed to importers; they are created by imports only."""
+
+    def user_can_list(self, user):
+        return user.has_perm(PERMISSION_IMPORT)
+
+    def user_can_inspect_obj(self, user, obj):
+        return user.has_perm(PERMISSION_IMPORT)
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class ImportBatchModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
+    model = ImportBatch
+    menu_label = _("Import batches")
+    menu_icon = "upload"
+    permission_helper_class = ImportBatchPermissionHelper
+    inspect_view_enabled = True
+    inspect_view_fields = (
+        "kind",
+        "file_name",
+        "sha256",
+        "page",
+        "user",
+        "created_at",
+        "finished_at",
+        "status",
+        "rows_total",
+        "rows_new",
+        "rows_updated",
+        "rows_skipped",
+        "rows_invalid",
+        "message",
+    )
+    list_display = (
+        "batch_link",
+        "kind",
+        "file_name",
+        "user",
+        "created_at",
+        "status",
+        "rows_new",
+        "rows_updated",
+        "rows_skipped",
+        "rows_invalid",
+    )
+    list_filter = ("kind", "status")
+    search_fields = ("file_name", "sha256")
+
+    @staticmethod
+    def batch_link(obj):
+        from django.urls import reverse
+
+        return format_html(
+            '<a href="{}">#{}</a>',
+            reverse("wagtail_pilots_importexport:batch", args=[obj.pk]),
+            obj.pk,
+        )
+
+    batch_link.short_description = _("batch")
+
+
+class PilotsModelAdminGroup(ModelAdminGroup):
+    menu_label = _("Pilots (modeladmin)")
+    menu_icon = "folder-open-inverse"
+    menu_order = 260
+    items = (UnitModelAdmin, ImportBatchModelAdmin)

@@ -1,0 +1,74 @@
+"""Buttons and menu items that lead to the import/export views.
+
+- ``listing_buttons(model, user)`` answers the suite's
+  ``register_pilots_listing_buttons`` hook: the header "more" menu of a listing
+  (the unit snippets, later the pilots) gets Import / Export / Template entries
+  for every kind whose ``listing_model`` is that model.
+- ``page_header_buttons`` answers Wagtail's ``register_page_header_buttons``: a
+  page whose type is a kind's ``page_model`` (a survey, a scorecard) gets the same
+  entries in its header menu, scoped to that page.
+
+Only kinds the user may use are shown; the views check again.
+"""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets.button import Button
+
+from .registry import PERMISSION_IMPORT, get_kinds, kinds_for_model
+
+
+def kind_buttons(kind, user, *, page=None, priority=100):
+    from .views import export_url, import_url
+
+    label = kind.label
+    if kind.importable and kind.has_import_permission(user, page=page):
+        yield Button(
+            _("Import %(kind)s") % {"kind": label},
+            url=import_url(kind, page),
+            icon_name="upload",
+            priority=priority,
+            attrs={"data-pilots-import": kind.name},
+        )
+        yield Button(
+            _("Download the %(kind)s template") % {"kind": label},
+            url=reverse(
+                "wagtail_pilots_importexport:template", args=[kind.name, "xlsx"]
+            ),
+            icon_name="doc-empty",
+            priority=priority + 1,
+        )
+    if kind.exportable and kind.has_export_permission(user, page=page):
+        for fmt, text in (
+            ("xlsx", _("Export %(kind)s (Excel)")),
+            ("csv", _("Export %(kind)s (CSV)")),
+        ):
+            yield Button(
+                text % {"kind": label},
+                url=export_url(kind, page, fmt),
+                icon_name="download",
+                priority=priority + 2,
+                attrs={"data-pilots-export": f"{kind.name}-{fmt}"},
+            )
+
+
+def listing_buttons(model, user):
+    buttons = []
+    for kind in kinds_for_model(model):
+        buttons.extend(kind_buttons(kind, user))
+    return buttons
+
+
+def page_header_buttons(page, user, view_name=None, next_url=None):
+    page_class = page.specific_class
+    if page_class is None:
+        return
+    for kind in get_kinds().values():
+        if kind.page_model is not None and issubclass(page_class, kind.page_model):
+            yield from kind_buttons(kind, user, page=page, priority=80)
+
+
+class ImportBatchesMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(PERMISSION_IMPORT)

@@ -1,0 +1,629 @@
+"""Import and export services: the admin views, the background tasks and the
+management commands all go through these functions, so they behave the same.
+
+An import is: :func:`batch_upload` (store the file, refuse a duplicate) →
+:func:`batch_check` (django-import-export dry run; counts, errors, preview) →
+:func:`batch_import` (the real run, all-or-nothing unless invalid rows are
+skipped) → maybe :func:`batch_rollback`.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+import tablib
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
+from ..conf import get_cache, pilots_settings
+from .formats import ImportFileError, Table, read_table
+from .models import ImportBatch, ImportedObject
+from .registry import normalise_header
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_ROWS = 20
+MAX_STORED_ERRORS = 1000
+# Columns our own rejected-rows file adds; ignored when that file is re-imported.
+ERROR_HEADER = "错误/error"
+ROW_HEADER = "行号/row"
+IGNORED_HEADERS = {normalise_header(ERROR_HEADER), normalise_header(ROW_HEADER)}
+
+ACTION_IMPORT = "wagtail_pilots.import"
+ACTION_ROLLBACK = "wagtail_pilots.import_rollback"
+
+
+class DuplicateImportError(Exception):
+    """The same file was already imported for the same kind and page."""
+
+    def __init__(self, existing):
+        super().__init__(str(existing))
+        self.existing = existing
+
+
+# -- temporary files -------------------------------------------------------------
+
+
+def temp_dir() -> Path:
+    path = Path(
+        pilots_settings.IMPORT_TEMP_DIR
+        or Path(tempfile.gettempdir()) / "wagtail-pilots-imports"
+    )
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _stored_path(batch) -> Path | None:
+    if not batch.stored_name:
+        return None
+    # The name is ours (a UUID), but never trust it blindly.
+    return temp_dir() / Path(batch.stored_name).name
+
+
+def read_batch_file(batch) -> bytes:
+    path = _stored_path(batch)
+    if path is None or not path.exists():
+        raise ImportFileError(
+            _("The uploaded file is no longer available: upload it again.")
+        )
+    return path.read_bytes()
+
+
+def _delete_file(batch):
+    path = _stored_path(batch)
+    if path is not None:
+        path.unlink(missing_ok=True)
+    batch.stored_name = ""
+
+
+# -- progress ------------------------------------------------------------------
+
+
+def _progress_key(batch_id):
+    return f"wagtail_pilots:import-progress:{batch_id}"
+
+
+def batch_progress(*, batch) -> int:
+    """Rows processed so far; read from the shared cache while a task runs."""
+    value = get_cache().get(_progress_key(batch.pk))
+    return batch.rows_done if value is None else value
+
+
+def _progress_callback(batch, on_progress=None):
+    cache = get_cache()
+
+    def report(rows_done):
+        cache.set(_progress_key(batch.pk), rows_done, 3600)
+        if on_progress is not None:
+            on_progress(rows_done, batch.rows_total)
+
+    return report
+
+
+# -- upload --------------------------------------------------------------------
+
+
+def find_duplicate(*, kind, sha256, page=None):
+    return (
+        ImportBatch.objects.imported()
+        .filter(kind=kind.name, sha256=sha256, page=page)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def batch_upload(
+    *,
+    kind,
+    file_name: str,
+    data: bytes,
+    user=None,
+    page=None,
+    file_format: str = "",
+    encoding: str = "",
+    skip_invalid: bool = False,
+    force: bool = False,
+) -> ImportBatch:
+    """Store an uploaded file and create its batch.
+
+    Raises :class:`DuplicateImportError` when the same file was already imported
+    (same SHA-256, kind and page) and ``force`` is false, and ``ValueError`` when
+    ``page`` does not suit the kind.
+    """
+    kind.check_page(page)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not force:
+        existing = find_duplicate(kind=kind, sha256=sha256, page=page)
+        if existing is not None:
+            raise DuplicateImportError(existing)
+    stored_name = f"{uuid.uuid4().hex}.upload"
+    path = temp_dir() / stored_name
+    with open(path, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, 0o600)
+    return ImportBatch.objects.create(
+        kind=kind.name,
+        file_name=os.path.basename(file_name)[:255] or "upload",
+        file_size=len(data),
+        sha256=sha256,
+        file_format=file_format or "",
+        encoding=encoding or "",
+        stored_name=stored_name,
+        page=page,
+        user=user,
+        skip_invalid=skip_invalid,
+        forced=force,
+    )
+
+
+# -- reading a file into a dataset ----------------------------------------------
+
+
+def build_dataset(table: Table, kind) -> tuple[tablib.Dataset, dict]:
+    """Match the file's headers to the kind's columns; returns the dataset (in the
+    resource's column names) and ``{field: header as written in the file}``.
+
+    Raises :class:`ImportFileError` listing every missing, duplicate or unknown
+    header at once.
+    """
+    used = {}
+    positions = []
+    unknown = []
+    duplicates = []
+    for position, header in enumerate(table.headers):
+        text = force_str(header).strip()
+        if not text or normalise_header(text) in IGNORED_HEADERS:
+            continue
+        column = kind.match_header(text)
+        if column is None:
+            unknown.append(text)
+            continue
+        if column.field in used:
+            duplicates.append((used[column.field], text))
+            continue
+        used[column.field] = text
+        positions.append((position, column.field))
+    problems = []
+    missing = [c.header for c in kind.columns if c.required and c.field not in used]
+    if missing:
+        problems.append(
+            _("Missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}
+        )
+    for first, second in duplicates:
+        problems.append(
+            _("Columns “%(first)s” and “%(second)s” are the same column.")
+            % {"first": first, "second": second}
+        )
+    if unknown:
+        problems.append(
+            _("Unknown column(s): %(columns)s. Accepted columns: %(accepted)s.")
+            % {
+                "columns": ", ".join(unknown),
+                "accepted": ", ".join(c.header for c in kind.columns),
+            }
+        )
+    if problems:
+        raise ImportFileError(
+            " ".join(problems), row=1 if table.format != "json" else None
+        )
+    dataset = tablib.Dataset(headers=[name for _p, name in positions])
+    for values in table.rows:
+        dataset.append([values[p] for p, _name in positions])
+    return dataset, used
+
+
+def read_batch_table(batch) -> Table:
+    data = read_batch_file(batch)
+    return read_table(
+        data,
+        filename=batch.file_name,
+        fmt=batch.file_format or None,
+        encoding=batch.encoding or None,
+    )
+
+
+def collect_errors(result, table: Table, headers: dict) -> list:
+    """Every row error of a django-import-export result as
+    ``{"row", "column", "message"}`` dicts, rows numbered as in the file."""
+    errors = []
+    for invalid in result.invalid_rows:
+        row = table.row_number(invalid.number - 1)
+        for field, messages in invalid.error_dict.items():
+            column = "" if field == NON_FIELD_ERRORS else headers.get(field, field)
+            for message in messages:
+                errors.append({"row": row, "column": column, "message": str(message)})
+    for number, row_errors in result.row_errors():
+        row = table.row_number(number - 1)
+        for error in row_errors:
+            errors.append(
+                {"row": row, "column": "", "message": _error_text(error.error)}
+            )
+    for error in result.base_errors:
+        errors.append({"row": None, "column": "", "message": _error_text(error.error)})
+    errors.sort(key=lambda e: (e["row"] is None, e["row"] or 0))
+    return errors
+
+
+def _error_text(exception):
+    # Unexpected exceptions are logged in full for the developers; users see
+    # one line, never a traceback.
+    logger.info("import row error: %r", exception)
+    return force_str(exception) or exception.__class__.__name__
+
+
+def _counts(result):
+    totals = result.totals
+    return {
+        "rows_new": totals.get("new", 0),
+        "rows_updated": totals.get("update", 0),
+        "rows_skipped": totals.get("skip", 0),
+        "rows_invalid": totals.get("invalid", 0) + totals.get("error", 0),
+    }
+
+
+def _preview(table, dataset, result):
+    statuses = [r.import_type for r in result.rows]
+    if len(statuses) != len(dataset):
+        statuses = [""] * len(dataset)
+    rows = []
+    for index in range(min(PREVIEW_ROWS, len(dataset))):
+        rows.append(
+            {
+                "number": table.row_number(index),
+                "status": statuses[index],
+                "values": [_jsonable(v) for v in dataset[index]],
+            }
+        )
+    return {"headers": list(dataset.headers), "rows": rows}
+
+
+def _rejected(table, dataset, errors, headers_by_field):
+    bad_rows = {}
+    for error in errors:
+        if error["row"] is not None:
+            bad_rows.setdefault(error["row"], []).append(
+                f"{error['column']}: {error['message']}"
+                if error["column"]
+                else error["message"]
+            )
+    rows = []
+    for index in range(len(dataset)):
+        number = table.row_number(index)
+        if number in bad_rows:
+            rows.append(
+                [
+                    number,
+                    *(_jsonable(v) for v in dataset[index]),
+                    "; ".join(bad_rows[number]),
+                ]
+            )
+    headers = [headers_by_field.get(f, f) for f in dataset.headers]
+    return {"headers": headers, "rows": rows}
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return force_str(value)
+
+
+def _fail(batch, message):
+    batch.status = ImportBatch.Status.FAILED
+    batch.message = str(message)
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+# -- dry run ---------------------------------------------------------------------
+
+
+def batch_check(*, batch, on_progress=None) -> ImportBatch:
+    """Dry-run the batch's file: fills in counts, errors and the preview.
+
+    The database is left exactly as it was (django-import-export rolls the dry
+    run's transaction back).
+    """
+    from .registry import get_kind
+
+    kind = get_kind(batch.kind)
+    batch.status = ImportBatch.Status.CHECKING
+    batch.save(update_fields=["status"])
+    try:
+        table = read_batch_table(batch)
+        dataset, headers = build_dataset(table, kind)
+    except ImportFileError as error:
+        batch.errors = [
+            {"row": error.row, "column": error.column or "", "message": error.message}
+        ]
+        return _fail(batch, error)
+    if batch.file_format == "":
+        batch.file_format = table.format
+    if table.encoding:
+        batch.encoding = table.encoding
+    batch.rows_total = len(dataset)
+    resource = kind.get_resource(
+        batch=batch,
+        page=batch.page,
+        user=batch.user,
+        progress=_progress_callback(batch, on_progress),
+    )
+    # The dry run's writes are rolled back: keeping Wagtail's reference index
+    # up to date for them would be wasted work (a third of the time per row).
+    with disable_reference_index_auto_update():
+        result = resource.import_data(
+            dataset, dry_run=True, use_transactions=True, collect_failed_rows=False
+        )
+    errors = collect_errors(result, table, headers)
+    for field, value in _counts(result).items():
+        setattr(batch, field, value)
+    batch.rows_invalid = len({e["row"] for e in errors if e["row"] is not None}) or (
+        batch.rows_invalid
+    )
+    batch.errors = errors[:MAX_STORED_ERRORS]
+    batch.preview = _preview(table, dataset, result)
+    batch.rejected = _rejected(table, dataset, errors, headers)
+    batch.rows_done = 0
+    batch.status = ImportBatch.Status.CHECKED
+    if result.base_errors:
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = _("The file could not be checked.")
+    batch.save()
+    get_cache().delete(_progress_key(batch.pk))
+    return batch
+
+
+def batch_can_import(batch) -> bool:
+    """A checked batch can be imported when it has no invalid rows, or when the
+    user chose to skip them and at least one row is valid."""
+    if batch.status != ImportBatch.Status.CHECKED:
+        return False
+    if not batch.rows_invalid:
+        return True
+    return batch.skip_invalid and batch.rows_invalid < batch.rows_total
+
+
+# -- the real run -----------------------------------------------------------------
+
+
+def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
+    """Import a checked batch for real, in one transaction.
+
+    All-or-nothing unless ``batch.skip_invalid``: then invalid rows are left out
+    and kept in ``batch.rejected`` for download. A row that fails for any other
+    reason rolls everything back. Writes an audit-log entry.
+    """
+    from .registry import get_kind
+
+    kind = get_kind(batch.kind)
+    batch.status = ImportBatch.Status.RUNNING
+    batch.save(update_fields=["status"])
+    try:
+        table = read_batch_table(batch)
+        dataset, headers = build_dataset(table, kind)
+    except ImportFileError as error:
+        return _fail(batch, error)
+    resource = kind.get_resource(
+        batch=batch,
+        page=batch.page,
+        user=user or batch.user,
+        progress=_progress_callback(batch, on_progress),
+    )
+    with transaction.atomic():
+        result = resource.import_data(
+            dataset,
+            dry_run=False,
+            use_transactions=True,
+            rollback_on_validation_errors=not batch.skip_invalid,
+            collect_failed_rows=False,
+        )
+        errors = collect_errors(result, table, headers)
+        failed = result.has_errors() or (
+            result.has_validation_errors() and not batch.skip_invalid
+        )
+        if not failed:
+            kind.after_import(batch=batch, result=result)
+    for field, value in _counts(result).items():
+        setattr(batch, field, value)
+    batch.rows_total = len(dataset)
+    batch.rows_done = len(dataset)
+    batch.errors = errors[:MAX_STORED_ERRORS]
+    batch.rejected = _rejected(table, dataset, errors, headers)
+    get_cache().delete(_progress_key(batch.pk))
+    if failed:
+        batch.rows_new = batch.rows_updated = batch.rows_skipped = 0
+        return _fail(
+            batch,
+            _("Nothing was imported: %(count)s row(s) have errors.")
+            % {"count": len({e["row"] for e in errors}) or 1},
+        )
+    _delete_file(batch)
+    batch.status = ImportBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.message = ""
+    batch.save()
+    log(
+        instance=batch,
+        action=ACTION_IMPORT,
+        user=user or batch.user,
+        data=_log_data(batch),
+    )
+    return batch
+
+
+def _log_data(batch):
+    return {
+        "kind": batch.kind,
+        "file_name": batch.file_name,
+        "sha256": batch.sha256,
+        "page_id": batch.page_id,
+        "rows_new": batch.rows_new,
+        "rows_updated": batch.rows_updated,
+        "rows_skipped": batch.rows_skipped,
+        "rows_invalid": batch.rows_invalid,
+    }
+
+
+# -- rollback and clean-up ---------------------------------------------------------
+
+
+def batch_object_ids(*, batch, model) -> list:
+    """Primary keys of ``model`` objects the batch created."""
+    if any(f.name == "import_batch" for f in model._meta.fields):
+        return list(
+            model._default_manager.filter(import_batch=batch).values_list(
+                "pk", flat=True
+            )
+        )
+    content_type = ContentType.objects.get_for_model(model)
+    ids = ImportedObject.objects.filter(
+        batch=batch, content_type=content_type
+    ).values_list("object_id", flat=True)
+    return [model._meta.pk.to_python(pk) for pk in ids]
+
+
+class RollbackError(Exception):
+    pass
+
+
+def batch_rollback(*, batch, user=None) -> ImportBatch:
+    """Delete everything the batch created, in one transaction, and log it.
+
+    Objects the batch *updated* keep their new values. Raises
+    :class:`RollbackError` when the batch cannot be rolled back (not imported,
+    or other data now depends on what it created).
+    """
+    from .registry import get_kind
+
+    if not batch.can_roll_back:
+        raise RollbackError(_("Only an imported batch can be rolled back."))
+    kind = get_kind(batch.kind)
+    deleted = 0
+    try:
+        with transaction.atomic():
+            kind.before_rollback(batch=batch)
+            for model in kind.models:
+                ids = batch_object_ids(batch=batch, model=model)
+                for start in range(0, len(ids), 500):
+                    count, _by_model = model._default_manager.filter(
+                        pk__in=ids[start : start + 500]
+                    ).delete()
+                    deleted += count
+            kind.after_rollback(batch=batch)
+            batch.imported_objects.all().delete()
+            batch.status = ImportBatch.Status.ROLLED_BACK
+            batch.rolled_back_at = timezone.now()
+            batch.save()
+            log(
+                instance=batch,
+                action=ACTION_ROLLBACK,
+                user=user,
+                data={**_log_data(batch), "deleted": deleted},
+            )
+    except (ProtectedError, RestrictedError) as error:
+        batch.refresh_from_db()
+        blockers = ", ".join(
+            sorted(
+                {
+                    str(o)
+                    for o in list(
+                        getattr(error, "protected_objects", None)
+                        or getattr(error, "restricted_objects", ())
+                    )[:5]
+                }
+            )
+        )
+        raise RollbackError(
+            _(
+                "This batch cannot be rolled back: other data now refers to what it "
+                "imported (%(objects)s)."
+            )
+            % {"objects": blockers}
+        ) from None
+    return batch
+
+
+def batch_discard(*, batch) -> ImportBatch:
+    """Give up a batch that was not imported: its temporary file is deleted."""
+    _delete_file(batch)
+    if batch.is_open:
+        batch.status = ImportBatch.Status.CANCELLED
+    batch.save()
+    return batch
+
+
+def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
+    """Delete temporary files of uploads never confirmed; returns how many.
+
+    Also removes stray files in the temporary folder that no batch refers to.
+    """
+    hours = (
+        pilots_settings.IMPORT_ABANDONED_AFTER_HOURS
+        if older_than_hours is None
+        else older_than_hours
+    )
+    cutoff = timezone.now() - timezone.timedelta(hours=hours)
+    count = 0
+    stale = ImportBatch.objects.filter(created_at__lt=cutoff).exclude(stored_name="")
+    for batch in stale.exclude(
+        status__in=(ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
+    ):
+        batch_discard(batch=batch)
+        count += 1
+    known = set(
+        ImportBatch.objects.exclude(stored_name="").values_list(
+            "stored_name", flat=True
+        )
+    )
+    for path in temp_dir().glob("*.upload"):
+        if path.name not in known and path.stat().st_mtime < cutoff.timestamp():
+            path.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+# -- export --------------------------------------------------------------------------
+
+
+def export_table(*, kind, page=None) -> tuple[list, Iterable]:
+    """Headers (``zh/en``) and a lazy iterator of rows, for streaming exports.
+
+    Rows are rendered by the kind's resource (its widgets), one database chunk
+    at a time, so memory stays flat however many rows there are.
+    """
+    resource = kind.get_resource(page=page)
+    fields_by_name = {f.column_name: f for f in resource.get_export_fields()}
+    columns = [c for c in kind.columns if c.field in fields_by_name]
+    headers = [c.header for c in columns]
+    queryset = kind.get_export_queryset(page=page)
+
+    def rows():
+        for instance in queryset.iterator(chunk_size=2000):
+            yield [
+                resource.export_field(fields_by_name[c.field], instance)
+                for c in columns
+            ]
+
+    return headers, rows()
+
+
+def iter_json(headers, rows):
+    """A JSON list of objects, produced piece by piece."""
+    yield "["
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + json.dumps(
+            dict(zip(headers, row, strict=False)), ensure_ascii=False, default=str
+        )
+    yield "]\n"

@@ -1,0 +1,373 @@
+"""Admin views: upload → preview (dry run) → confirm, batches, rollback, templates
+and exports. Every view checks the kind's permissions (and page permissions for
+page-scoped kinds) itself: a direct URL answers 403, not just a hidden button.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView, View
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.models import Page
+
+from .. import spreadsheets
+from .forms import EXPORT_FORMATS, ImportForm
+from .models import ImportBatch
+from .registry import PERMISSION_IMPORT, get_kind, get_kinds
+from .services import (
+    ERROR_HEADER,
+    ROW_HEADER,
+    DuplicateImportError,
+    RollbackError,
+    batch_can_import,
+    batch_discard,
+    batch_progress,
+    batch_rollback,
+    batch_upload,
+    export_table,
+    iter_json,
+)
+from .tasks import runs_in_background, start_check, start_import
+
+TEMPLATE_DIR = "wagtail_pilots/importexport/"
+
+
+def forbidden(request):
+    """A real 403 (Wagtail would turn ``PermissionDenied`` into a redirect)."""
+    return TemplateResponse(request, TEMPLATE_DIR + "403.html", status=403)
+
+
+def _kind_or_404(name):
+    kind = get_kind(name)
+    if kind is None:
+        raise Http404
+    return kind
+
+
+def _page_from_request(request):
+    page_id = request.GET.get("page") or request.POST.get("page")
+    if not page_id:
+        return None
+    try:
+        return Page.objects.get(pk=int(page_id)).specific
+    except (ValueError, Page.DoesNotExist):
+        raise Http404 from None
+
+
+def import_url(kind, page=None):
+    url = reverse("wagtail_pilots_importexport:import", args=[kind.name])
+    return f"{url}?page={page.pk}" if page is not None else url
+
+
+def export_url(kind, page=None, fmt="csv"):
+    url = reverse("wagtail_pilots_importexport:export", args=[kind.name, fmt])
+    return f"{url}?page={page.pk}" if page is not None else url
+
+
+class BaseView(WagtailAdminTemplateMixin):
+    header_icon = "upload"
+    breadcrumbs_items = []
+
+
+class ImportView(BaseView, FormView):
+    """Upload a file: it is stored, dry-run checked, and the preview shown."""
+
+    form_class = ImportForm
+    template_name = TEMPLATE_DIR + "import.html"
+
+    def dispatch(self, request, kind_name):
+        self.kind = _kind_or_404(kind_name)
+        self.page = _page_from_request(request)
+        if not self.kind.importable:
+            raise Http404
+        if not self.kind.has_import_permission(request.user, page=self.page):
+            return forbidden(request)
+        return super().dispatch(request)
+
+    def get_page_title(self):
+        return _("Import %(kind)s") % {"kind": self.kind.label}
+
+    def get_page_subtitle(self):
+        return self.page.title if self.page is not None else ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            kind=self.kind,
+            scope_page=self.page,
+            columns=self.kind.columns,
+            recent=ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10],
+            template_url=reverse(
+                "wagtail_pilots_importexport:template", args=[self.kind.name, "xlsx"]
+            ),
+            template_csv_url=reverse(
+                "wagtail_pilots_importexport:template", args=[self.kind.name, "csv"]
+            ),
+            page_param=self.page.pk if self.page is not None else "",
+        )
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        try:
+            batch = batch_upload(
+                kind=self.kind,
+                file_name=upload.name,
+                data=upload.read(),
+                user=self.request.user,
+                page=self.page,
+                file_format=form.cleaned_data["file_format"],
+                encoding=form.cleaned_data["encoding"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+                force=form.cleaned_data["force"],
+            )
+        except DuplicateImportError as error:
+            existing = error.existing
+            form.add_error(
+                "file",
+                _(
+                    "This file was already imported on %(date)s (batch #%(batch)s). "
+                    "Tick “import again” below to import it once more."
+                )
+                % {
+                    "date": existing.created_at.strftime("%Y-%m-%d %H:%M"),
+                    "batch": existing.pk,
+                },
+            )
+            return self.form_invalid(form)
+        except ValueError as error:
+            form.add_error(None, str(error))
+            return self.form_invalid(form)
+        start_check(batch)
+        return HttpResponseRedirect(batch_url(batch))
+
+
+def batch_url(batch):
+    return reverse("wagtail_pilots_importexport:batch", args=[batch.pk])
+
+
+class BatchMixin:
+    """Loads the batch and checks import permission on its kind and page."""
+
+    def dispatch(self, request, pk, *args, **kwargs):
+        self.batch = get_object_or_404(
+            ImportBatch.objects.select_related("page", "user"), pk=pk
+        )
+        self.kind = _kind_or_404(self.batch.kind)
+        page = self.batch.page.specific if self.batch.page_id else None
+        if not self.kind.has_import_permission(request.user, page=page):
+            return forbidden(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class BatchView(BatchMixin, BaseView, TemplateView):
+    """The preview of a checked batch, its progress, or its outcome."""
+
+    template_name = TEMPLATE_DIR + "batch.html"
+
+    def get_page_title(self):
+        return _("Import batch #%(id)s") % {"id": self.batch.pk}
+
+    def get_page_subtitle(self):
+        return self.batch.file_name
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        batch = self.batch
+        headers = [
+            self.kind.match_header(h).header if self.kind.match_header(h) else h
+            for h in batch.preview.get("headers", [])
+        ]
+        context.update(
+            batch=batch,
+            kind=self.kind,
+            preview_headers=headers,
+            preview_rows=batch.preview.get("rows", []),
+            can_import=batch_can_import(batch),
+            could_skip=(
+                batch.status == ImportBatch.Status.CHECKED
+                and batch.rows_invalid
+                and batch.rows_invalid < batch.rows_total
+            ),
+            rows_done=batch_progress(batch=batch),
+            background=runs_in_background(batch),
+            rejected_count=len(batch.rejected.get("rows", [])),
+            rollback_url=reverse(
+                "wagtail_pilots_importexport:rollback", args=[batch.pk]
+            ),
+            rejected_url=reverse(
+                "wagtail_pilots_importexport:rejected", args=[batch.pk, "csv"]
+            ),
+            rejected_xlsx_url=reverse(
+                "wagtail_pilots_importexport:rejected", args=[batch.pk, "xlsx"]
+            ),
+            again_url=import_url(self.kind, batch.page),
+        )
+        return context
+
+    def post(self, request):
+        batch = self.batch
+        action = request.POST.get("action")
+        if action == "discard" and (
+            batch.is_open or batch.status == batch.Status.FAILED
+        ):
+            batch_discard(batch=batch)
+            messages.success(request, _("The upload was discarded."))
+            return HttpResponseRedirect(import_url(self.kind, batch.page))
+        if action == "import" and batch.status == ImportBatch.Status.CHECKED:
+            batch.skip_invalid = bool(request.POST.get("skip_invalid"))
+            batch.save(update_fields=["skip_invalid"])
+            if not batch_can_import(batch):
+                messages.error(
+                    request,
+                    _(
+                        "Fix the invalid rows, or choose to skip them, before importing."
+                    ),
+                )
+                return HttpResponseRedirect(batch_url(batch))
+            batch = start_import(batch, user=request.user)
+            if batch.status == ImportBatch.Status.DONE:
+                messages.success(
+                    request,
+                    _(
+                        "Imported: %(new)s new, %(updated)s updated, %(skipped)s unchanged."
+                    )
+                    % {
+                        "new": batch.rows_new,
+                        "updated": batch.rows_updated,
+                        "skipped": batch.rows_skipped,
+                    },
+                )
+            elif batch.status == ImportBatch.Status.FAILED:
+                messages.error(request, batch.message)
+            return HttpResponseRedirect(batch_url(batch))
+        messages.error(request, _("This action is not available for this batch."))
+        return HttpResponseRedirect(batch_url(batch))
+
+
+class RollbackView(BatchMixin, BaseView, TemplateView):
+    template_name = TEMPLATE_DIR + "rollback.html"
+
+    def get_page_title(self):
+        return _("Roll back import batch #%(id)s") % {"id": self.batch.pk}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(batch=self.batch, kind=self.kind)
+        return context
+
+    def post(self, request):
+        try:
+            batch_rollback(batch=self.batch, user=request.user)
+        except RollbackError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("Batch #%(id)s was rolled back: what it created was removed.")
+                % {"id": self.batch.pk},
+            )
+        return HttpResponseRedirect(batch_url(self.batch))
+
+
+class RejectedRowsView(BatchMixin, View):
+    """The rows left out of a batch, with their errors, to fix and re-import."""
+
+    def get(self, request, fmt):
+        rejected = self.batch.rejected or {}
+        headers = [ROW_HEADER, *rejected.get("headers", []), ERROR_HEADER]
+        # The row-number column is informative only; it is ignored on re-import.
+        rows = rejected.get("rows", [])
+        filename = f"rejected-{self.kind.name}-{self.batch.pk}"
+        if fmt == "xlsx":
+            return spreadsheets.xlsx_response(filename, headers, rows)
+        return spreadsheets.csv_response(filename, headers, rows)
+
+
+class BatchListView(BaseView, TemplateView):
+    template_name = TEMPLATE_DIR + "batches.html"
+    page_title = gettext_lazy("Import batches")
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(PERMISSION_IMPORT):
+            return forbidden(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        kinds = get_kinds()
+        user = self.request.user
+        batches = [
+            batch
+            for batch in ImportBatch.objects.filter(kind__in=kinds).select_related(
+                "user", "page"
+            )[:200]
+            # Batches of a page only to those who may import into that page.
+            if kinds[batch.kind].has_import_permission(
+                user, page=batch.page.specific if batch.page_id else None
+            )
+        ][:100]
+        context.update(
+            batches=batches,
+            import_links=[
+                (kind, import_url(kind))
+                for kind in kinds.values()
+                if kind.page_model is None
+                and kind.importable
+                and kind.has_import_permission(self.request.user)
+            ],
+        )
+        return context
+
+
+class TemplateDownloadView(View):
+    """A blank file for a kind: headers in both languages and a sample row."""
+
+    def get(self, request, kind_name, fmt):
+        kind = _kind_or_404(kind_name)
+        user = request.user
+        if not (kind.has_import_permission(user) or _may_import_somewhere(kind, user)):
+            return forbidden(request)
+        headers = [c.header for c in kind.columns]
+        rows = kind.template_rows()
+        filename = f"template-{kind.name}"
+        if fmt == "xlsx":
+            return spreadsheets.xlsx_response(filename, headers, rows)
+        if fmt == "csv":
+            return spreadsheets.csv_response(filename, headers, rows)
+        raise Http404
+
+
+def _may_import_somewhere(kind, user):
+    # Page-scoped kinds: the template itself reveals nothing about any page.
+    return kind.page_model is not None and user.has_perm(PERMISSION_IMPORT)
+
+
+class ExportView(View):
+    """A streaming, formula-safe export of a kind (optionally of one page)."""
+
+    def get(self, request, kind_name, fmt):
+        kind = _kind_or_404(kind_name)
+        if fmt not in EXPORT_FORMATS or not kind.exportable:
+            raise Http404
+        page = _page_from_request(request)
+        if not kind.has_export_permission(request.user, page=page):
+            return forbidden(request)
+        headers, rows = export_table(kind=kind, page=page)
+        filename = kind.get_export_filename(page=page)
+        if fmt == "xlsx":
+            return spreadsheets.xlsx_response(filename, headers, rows)
+        if fmt == "json":
+            response = StreamingHttpResponse(
+                iter_json(headers, rows), content_type="application/json; charset=utf-8"
+            )
+            response["Content-Disposition"] = content_disposition_header(
+                as_attachment=True, filename=f"{filename}.json"
+            )
+            return response
+        return spreadsheets.csv_response(filename, headers, rows)

@@ -1,0 +1,121 @@
+"""django-import-export widgets that accept what Chinese offices type in Excel."""
+
+from django.utils import translation
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
+from import_export import widgets
+
+from .registry import normalise_header
+
+
+class TextWidget(widgets.CharWidget):
+    """Text with surrounding spaces removed; numbers from Excel become text."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return force_str(value).strip()
+
+
+class CodeWidget(TextWidget):
+    """A unit-style code, compared upper-case."""
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value, row, **kwargs).upper()
+
+
+class ChoiceWidget(widgets.Widget):
+    """A choice given by its value or its label in Chinese or English.
+
+    ``choices`` is a list of ``(value, lazy label)`` pairs or a callable
+    returning one. Unknown text is refused with the accepted values.
+    """
+
+    languages = ("zh-hans", "en")
+
+    def __init__(self, choices, *, blank_value=None, aliases=None, **kwargs):
+        self._choices = choices
+        self.blank_value = blank_value
+        self.aliases = aliases or {}
+        super().__init__(**kwargs)
+
+    def get_choices(self):
+        return self._choices() if callable(self._choices) else self._choices
+
+    def lookup(self):
+        lookup = {normalise_header(k): v for k, v in self.aliases.items()}
+        for value, label in self.get_choices():
+            lookup[normalise_header(value)] = value
+            for language in self.languages:
+                with translation.override(language):
+                    lookup.setdefault(normalise_header(force_str(label)), value)
+        return lookup
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else force_str(value).strip()
+        if not text:
+            if self.blank_value is None:
+                raise ValueError(_("This value is required."))
+            return self.blank_value
+        found = self.lookup().get(normalise_header(text))
+        if found is None:
+            accepted = ", ".join(force_str(label) for _v, label in self.get_choices())
+            raise ValueError(
+                _("“%(value)s” is not one of: %(accepted)s.")
+                % {"value": text, "accepted": accepted}
+            )
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        labels = dict(self.get_choices())
+        return force_str(labels.get(value, value or ""))
+
+
+class YesNoWidget(widgets.Widget):
+    """Yes/no as 是/否, 启用/停用, yes/no, true/false, 1/0, ✓; blank is ``default``."""
+
+    TRUE = {"1", "是", "启用", "有效", "yes", "y", "true", "t", "✓", "√"}
+    FALSE = {"0", "否", "停用", "无效", "no", "n", "false", "f", "✗", "×"}
+
+    def __init__(self, *, default=True, **kwargs):
+        self.default = default
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        text = normalise_header(value)
+        if not text:
+            return self.default
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(
+            _("“%(value)s” is not yes or no (use 是 or 否).") % {"value": value}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return "是" if value else "否"
+
+
+class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A related object given by its code; an unknown code is a row error."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = "" if value is None else force_str(value).strip().upper()
+        if not text:
+            return None
+        try:
+            return self.get_queryset(value, row, **kwargs).get(**{self.field: text})
+        except self.model.DoesNotExist:
+            raise ValueError(
+                _("There is no %(model)s with code “%(code)s”.")
+                % {"model": self.model._meta.verbose_name, "code": text}
+            ) from None
