@@ -3,6 +3,20 @@ from django.contrib.auth.models import Group, Permission
 from wagtail.models import Page
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (root page, locale,
+    content types) afterwards. A flush without it re-creates content types with
+    new ids, and the next test that restores serialized data then collides with
+    them."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get(
+            "serialized_rollback"
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
 @pytest.fixture
 def home_page(db):
     """The example site's home page, created the way ``load_demo`` does it."""
