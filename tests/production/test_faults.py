@@ -177,10 +177,14 @@ def _script(tmp_path, *args):
 
 
 def test_large_import_while_public_submits_on_sqlite(tmp_path):
-    summary = _script(tmp_path, "concurrent", "1500", "4", str(tmp_path / "stop"))
+    """On SQLite the import holds the write lock for its whole transaction;
+    submissions queue behind it (IMMEDIATE transactions, 20 s busy timeout).
+    The import here is sized to finish well within that timeout on a busy
+    machine; README "Deploying" says when to move imports to PostgreSQL."""
+    summary = _script(tmp_path, "concurrent", "500", "4", str(tmp_path / "stop"))
     assert summary["errors"] == []  # no "database is locked"
     assert summary["status"] == "done"
-    assert summary["units"] == 1500
+    assert summary["units"] == 500
     assert summary["submitted"] >= 12
     assert summary["stored"] == summary["submitted"]
 
