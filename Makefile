@@ -79,3 +79,9 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+# Load runs on loopback (never part of `make test`): SQLite and PostgreSQL + Redis
+# stacks, survey vs stock Wagtail form page. SECONDS_PER_RUN=60 for the full run.
+.PHONY: load
+load: install
+	bash bench/load/run.sh

@@ -6,6 +6,7 @@
 #
 #   scripts/serve-prod.sh            # or: make serve-prod
 #   WORKERS=8 PORT=8080 scripts/serve-prod.sh
+#   STATE_DIR=/tmp/x LOAD_DEMO=false DJANGO_SETTINGS_MODULE=... scripts/serve-prod.sh  (bench/load)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -14,7 +15,7 @@ port=${PORT:-8000}
 workers=${WORKERS:-4}
 pg_port=${PG_PORT:-54329}
 redis_port=${REDIS_PORT:-63799}
-state="$root/var/prod"
+state=${STATE_DIR:-"$root/var/prod"}
 mkdir -p "$state"
 
 need=()
@@ -56,7 +57,7 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
 pids+=($!)
 
 [ -f "$state/secret_key" ] || "$py" -c "import secrets; print(secrets.token_urlsafe(50))" > "$state/secret_key"
-export DJANGO_SETTINGS_MODULE=example_site.settings.production
+export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-example_site.settings.production}
 export PYTHONPATH="$root"
 export SECRET_KEY="$(cat "$state/secret_key")"
 export ALLOWED_HOSTS="127.0.0.1,localhost"
@@ -67,7 +68,7 @@ export EXAMPLE_SITE_VAR_DIR="$state"
 
 "$py" -m django migrate --noinput -v0
 "$py" -m django collectstatic --noinput -v0
-"$py" -m django load_demo --create-admin
+[ "${LOAD_DEMO:-true}" = true ] && "$py" -m django load_demo --create-admin
 
 "$py" -m django db_worker > "$state/worker.log" 2>&1 &
 pids+=($!)

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "example_site.middleware.ContentSecurityPolicyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "wagtail_pilots.middleware.DatabaseUnavailableMiddleware",
 ]
 
 # A strict Content-Security-Policy in every environment, so that tests catch a

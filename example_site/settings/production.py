@@ -65,8 +65,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if os.environ.get("CACHE_URL", "").startswith("redis"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Reads miss and writes are dropped (logged) while Redis is down,
+            # so the site keeps answering; rate limits allow with a warning.
+            "BACKEND": "wagtail_pilots.cache.ResilientRedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:

@@ -24,6 +24,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
@@ -36,6 +37,10 @@ logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 20
 MAX_STORED_ERRORS = 1000
+INTERRUPTED_MESSAGE = gettext_lazy(
+    "The import was interrupted and nothing was imported. Upload the file again "
+    "to retry."
+)
 # Columns our own rejected-rows file adds; ignored when that file is re-imported.
 ERROR_HEADER = "错误/error"
 ROW_HEADER = "行号/row"
@@ -421,20 +426,27 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
         user=user or batch.user,
         progress=_progress_callback(batch, on_progress),
     )
-    with transaction.atomic():
-        result = resource.import_data(
-            dataset,
-            dry_run=False,
-            use_transactions=True,
-            rollback_on_validation_errors=not batch.skip_invalid,
-            collect_failed_rows=False,
-        )
-        errors = collect_errors(result, table, headers)
-        failed = result.has_errors() or (
-            result.has_validation_errors() and not batch.skip_invalid
-        )
-        if not failed:
-            kind.after_import(batch=batch, result=result)
+    try:
+        with transaction.atomic():
+            result = resource.import_data(
+                dataset,
+                dry_run=False,
+                use_transactions=True,
+                rollback_on_validation_errors=not batch.skip_invalid,
+                collect_failed_rows=False,
+            )
+            errors = collect_errors(result, table, headers)
+            failed = result.has_errors() or (
+                result.has_validation_errors() and not batch.skip_invalid
+            )
+            if not failed:
+                kind.after_import(batch=batch, result=result)
+    except Exception:
+        # The transaction is rolled back: nothing of the file was written. The
+        # batch must not stay "importing" for ever; its file stays for a retry.
+        logger.exception("Import batch %s stopped", batch.pk)
+        get_cache().delete(_progress_key(batch.pk))
+        return _fail(batch, INTERRUPTED_MESSAGE)
     for field, value in _counts(result).items():
         setattr(batch, field, value)
     batch.rows_total = len(dataset)
@@ -564,6 +576,25 @@ def batch_discard(*, batch) -> ImportBatch:
     return batch
 
 
+def fail_interrupted(*, older_than) -> int:
+    """Mark batches still "importing" since before ``older_than`` as failed.
+
+    A worker killed in the middle of an import (deploy, out of memory) leaves its
+    batch ``running``; its transaction was rolled back by the database, so
+    nothing was written. Marking it failed frees the file's SHA-256 for a new
+    upload (a retry) and deletes the temporary file. Returns how many.
+    """
+    stale = ImportBatch.objects.filter(
+        status=ImportBatch.Status.RUNNING, created_at__lt=older_than
+    )
+    count = 0
+    for batch in stale:
+        _delete_file(batch)
+        _fail(batch, INTERRUPTED_MESSAGE)
+        count += 1
+    return count
+
+
 def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
     """Delete temporary files of uploads never confirmed; returns how many.
 
@@ -587,6 +618,7 @@ def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
             "stored_name", flat=True
         )
     )
+    count += fail_interrupted(older_than=cutoff)
     for path in temp_dir().glob("*.upload"):
         if path.name not in known and path.stat().st_mtime < cutoff.timestamp():
             path.unlink(missing_ok=True)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -351,7 +352,11 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
 
         if show_results:
             return public.serve_results(self, request)
-        return public.serve_survey(self, request, *args, **kwargs)
+        response = public.serve_survey(self, request, *args, **kwargs)
+        # The form carries a CSRF token and a signed start time: never cached
+        # by a browser or a front-end cache.
+        add_never_cache_headers(response)
+        return response
 
     def get_results_url(self, request=None):
         url = self.get_url(request)

@@ -1,4 +1,5 @@
-"""``manage.py pilots_import_cleanup``: delete files of uploads never confirmed."""
+"""``manage.py pilots_import_cleanup``: delete files of uploads never confirmed
+and mark imports interrupted by a stopped worker as failed."""
 
 from django.core.management.base import BaseCommand
 
@@ -6,7 +7,10 @@ from ...services import cleanup_abandoned
 
 
 class Command(BaseCommand):
-    help = "Delete temporary files of import uploads that were never confirmed."
+    help = (
+        "Delete temporary files of import uploads that were never confirmed and "
+        "mark imports interrupted by a stopped worker as failed."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -15,4 +19,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, hours, **options):
         count = cleanup_abandoned(older_than_hours=hours)
-        self.stdout.write(f"{count} abandoned upload(s) removed.")
+        self.stdout.write(
+            f"{count} abandoned upload(s) or interrupted import(s) cleaned up."
+        )
