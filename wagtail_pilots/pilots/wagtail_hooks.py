@@ -5,8 +5,8 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import urls
-from .panels import PilotDeadlinesPanel
 from .importexport import IndicatorReadingsKind, PilotPhasesKind
+from .panels import PilotDeadlinesPanel
 from .views import IndicatorReadingViewSet
 
 

@@ -554,18 +554,14 @@ class ScorecardCodesKind(ImportExportKind):
     importable = False
 
     def get_export_table(self, *, page=None):
-        headers = [
-            _("evaluator group") + "/group",
-            _("code") + "/code",
-            _("used") + "/used",
-        ]
+        headers = ["评价组/group", "访问码/code", "已使用/used"]
         codes = (
             AccessCode.objects.filter(scorecard_id=page.pk)
             .select_related("group")
             .order_by("group__sort_order", "pk")
         )
         rows = (
-            [c.group.name, format_code(c.code), _("yes") if c.used_at else ""]
+            [c.group.name, format_code(c.code), "是" if c.used_at else ""]
             for c in codes.iterator(chunk_size=2000)
         )
         return headers, rows
