@@ -310,3 +310,25 @@ def test_cli_refuses_a_bad_file(home_page, tmp_path):
         )
     assert "row 2, column 分值/value" in stderr.getvalue()
     assert not Ballot.objects.exists()
+
+
+def test_a_race_with_another_writer_imports_nothing(home_page, monkeypatch):
+    from django.db import IntegrityError
+
+    page = town(home_page)
+    kind = get_kind("ballots")
+    batch = batch_check(
+        batch=batch_upload(
+            kind=kind, file_name="b.csv", data=csv_bytes(LONG_ROWS), page=page
+        )
+    )
+    assert batch.status == ImportBatch.Status.CHECKED
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("duplicate")
+
+    monkeypatch.setattr(Ballot.objects, "bulk_create", refuse)
+    batch = batch_import(batch=batch)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "stored meanwhile" in batch.errors[0]["message"]
+    assert not Ballot.objects.exists()

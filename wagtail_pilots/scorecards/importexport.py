@@ -21,6 +21,7 @@ from collections import OrderedDict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
@@ -272,7 +273,23 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 ballot.scorecard = scorecard
                 ballot.channel = CHANNEL_IMPORT
                 ballot.import_batch = self.batch
-            Ballot.objects.bulk_create(to_create, batch_size=1000)
+            try:
+                with transaction.atomic():
+                    Ballot.objects.bulk_create(to_create, batch_size=1000)
+            except IntegrityError:
+                # Ballots stored meanwhile (another import, an online ballot):
+                # the database refused a duplicate; nothing of this file is kept.
+                result.append_base_error(
+                    Error(
+                        ValueError(
+                            _(
+                                "Some of these ballots were stored meanwhile by "
+                                "someone else; nothing was imported. Check the "
+                                "file again."
+                            )
+                        )
+                    )
+                )
         self.after_import(dataset, result, dry_run=dry_run, **kwargs)
         return result
 
