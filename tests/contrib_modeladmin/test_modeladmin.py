@@ -76,3 +76,79 @@ def test_batch_inspect_view(client, make_editor):
     response = client.get(f"{BATCHES_URL}inspect/{batch.pk}/")
     assert response.status_code == 200
     assert "检查.csv" in response.content.decode()
+
+
+BALLOTS_URL = "/admin/wagtail_pilots_scorecards/ballot/"
+
+
+@pytest.fixture
+def two_scorecards(home_page):
+    from decimal import Decimal
+
+    from tests.scorecards.helpers import make_scorecard
+    from wagtail_pilots.scorecards.services import ballot_enter
+
+    pages = []
+    for slug, subject in (("a", "甲乡"), ("b", "乙乡")):
+        page = make_scorecard(
+            home_page,
+            subjects=[subject],
+            criteria=[("实绩", 100, 0, 100)],
+            groups=[("考核组", 100, "scores", "mean", 0, 0, "")],
+            slug=slug,
+        )
+        ballot_enter(
+            scorecard=page,
+            group=page.groups.get(),
+            evaluator=f"评价人{slug}",
+            subject=page.subjects.get(),
+            criterion=page.criteria.get(),
+            value=Decimal(90),
+        )
+        pages.append(page)
+    return pages
+
+
+def test_ballot_listing_buttons_for_the_chosen_scorecard(
+    client, make_editor, two_scorecards
+):
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    a, b = two_scorecards
+    group = Group.objects.create(name="考核甲")
+    GroupPagePermission.objects.create(
+        group=group, page=a, permission=Permission.objects.get(codename="change_page")
+    )
+    user = make_editor(
+        "wagtail_pilots_importexport.import_data",
+        "wagtail_pilots_importexport.export_data",
+        "wagtail_pilots_scorecards.add_ballot",
+        "wagtail_pilots_scorecards.change_ballot",
+        "wagtail_pilots_scorecards.view_ballot",
+        groups=[group.name],
+    )
+    client.force_login(user)
+    content = client.get(BALLOTS_URL).content.decode()
+    # Only the ballots of the scorecard this editor may edit are listed.
+    assert "评价人a" in content
+    assert "评价人b" not in content
+    assert "data-pilots-import" not in content
+    content = client.get(f"{BALLOTS_URL}?scorecard__page_ptr__exact={a.pk}").content
+    content = content.decode()
+    import_url = reverse("wagtail_pilots_importexport:import", args=["ballots"])
+    assert f'href="{import_url}?page={a.pk}"' in content
+    assert 'data-pilots-export="scorecard-results-xlsx"' in content
+    assert client.get(f"{import_url}?page={a.pk}").status_code == 200
+    # Asking for scorecard B shows no buttons, and its views answer 403.
+    content = client.get(f"{BALLOTS_URL}?scorecard__page_ptr__exact={b.pk}").content
+    assert b"data-pilots-import" not in content
+    assert client.get(f"{import_url}?page={b.pk}").status_code == 403
+
+
+def test_ballot_listing_needs_view_permission(client, make_editor):
+    client.force_login(make_editor("wagtail_pilots.view_unit"))
+    assert client.get(BALLOTS_URL).status_code in (302, 403)
+    client.logout()
+    response = client.get(BALLOTS_URL)
+    assert response.status_code == 302

@@ -131,6 +131,13 @@ class ImportExportKind:
     def get_export_queryset(self, *, page=None):
         return self.resource_class(kind=self).get_queryset()
 
+    def get_export_table(self, *, page=None):
+        """``(headers, rows)`` for an export that is not one resource row per
+        object (a ranked result, printable codes); ``None`` (the default) exports
+        ``get_export_queryset`` through the resource. The rows are written
+        formula-safe like any other export."""
+        return None
+
     def get_export_filename(self, *, page=None):
         return self.name if page is None else f"{self.name}-{page.slug}"
 

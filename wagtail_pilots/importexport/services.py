@@ -635,6 +635,9 @@ def export_table(*, kind, page=None) -> tuple[list, Iterable]:
     Rows are rendered by the kind's resource (its widgets), one database chunk
     at a time, so memory stays flat however many rows there are.
     """
+    custom = kind.get_export_table(page=page)
+    if custom is not None:
+        return custom
     resource = kind.get_resource(page=page)
     fields_by_name = {f.column_name: f for f in resource.get_export_fields()}
     columns = [c for c in kind.columns if c.field in fields_by_name]

@@ -5,6 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import urls
+from .importexport import IndicatorReadingsKind, PilotPhasesKind
 from .panels import PilotDeadlinesPanel
 from .views import IndicatorReadingViewSet
 
@@ -38,3 +39,13 @@ def add_pilot_deadlines_panel(request, panels):
 @hooks.register("register_admin_viewset")
 def register_indicator_reading_viewset():
     return IndicatorReadingViewSet()
+
+
+@hooks.register("register_pilots_importexport_kind")
+def register_pilot_phases_kind():
+    return PilotPhasesKind()
+
+
+@hooks.register("register_pilots_importexport_kind")
+def register_indicator_readings_kind():
+    return IndicatorReadingsKind()

@@ -423,8 +423,8 @@ class Ballot(models.Model):
     """One evaluator's value for a subject on a criterion, or their vote on a subject.
 
     ``evaluator`` is an anonymous id (an access code's, or one chosen by whoever
-    enters paper ballots). ``import_batch_id`` identifies the bulk import that
-    created the ballot, if any.
+    enters paper ballots). ``import_batch`` is the bulk import that created the
+    ballot, if any (rolling that batch back deletes its ballots).
     """
 
     scorecard = models.ForeignKey(
@@ -456,8 +456,13 @@ class Ballot(models.Model):
     channel = models.CharField(
         _("channel"), max_length=10, choices=CHANNEL_CHOICES, default=CHANNEL_ADMIN
     )
-    import_batch_id = models.BigIntegerField(
-        _("import batch"), null=True, blank=True, db_index=True
+    import_batch = models.ForeignKey(
+        "wagtail_pilots_importexport.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -205,7 +205,7 @@ def ballot_enter(
     value=None,
     vote="",
     channel=CHANNEL_ADMIN,
-    import_batch_id=None,
+    import_batch=None,
 ):
     """Store one ballot entered by an editor (or an import), with full checks:
     the subject, group and criterion belong to the scorecard, the group scores the
@@ -267,7 +267,7 @@ def ballot_enter(
                 value=value if group.kind == scoring.KIND_SCORES else None,
                 vote=vote if group.kind == scoring.KIND_VOTES else "",
                 channel=channel,
-                import_batch_id=import_batch_id,
+                import_batch=import_batch,
             )
     except IntegrityError:
         raise BallotError(

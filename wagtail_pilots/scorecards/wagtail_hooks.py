@@ -4,6 +4,7 @@ from wagtail import hooks
 from wagtail.admin.widgets import Button
 
 from . import urls
+from .importexport import BallotsKind, ScorecardCodesKind, ScorecardResultsKind
 from .models import ScorecardPage
 
 
@@ -29,3 +30,18 @@ def scorecard_header_buttons(page, user, view_name, next_url=None):
             icon_name=icon,
             priority=priority,
         )
+
+
+@hooks.register("register_pilots_importexport_kind")
+def register_ballots_kind():
+    return BallotsKind()
+
+
+@hooks.register("register_pilots_importexport_kind")
+def register_scorecard_results_kind():
+    return ScorecardResultsKind()
+
+
+@hooks.register("register_pilots_importexport_kind")
+def register_scorecard_codes_kind():
+    return ScorecardCodesKind()

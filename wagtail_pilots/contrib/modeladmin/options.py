@@ -5,6 +5,7 @@ Their import/export buttons are the very buttons of the snippet listings
 check the same permissions.
 """
 
+from django.apps import apps
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import PermissionHelper
@@ -125,8 +126,81 @@ class ImportBatchModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
     batch_link.short_description = _("batch")
 
 
+class BallotIndexView(ImportExportIndexView):
+    """Ballots of the scorecards the user may edit; once the listing is
+    filtered to one scorecard, its header carries that page's import/export
+    buttons (ballots, results, access codes)."""
+
+    def selected_scorecard(self):
+        from wagtail_pilots.scorecards.models import ScorecardPage
+
+        for key, value in self.request.GET.items():
+            if key.startswith("scorecard") and value.isdigit():
+                page = ScorecardPage.objects.filter(pk=value).first()
+                if (
+                    page is not None
+                    and page.permissions_for_user(self.request.user).can_edit()
+                ):
+                    return page
+        return None
+
+    def get_import_export_buttons(self):
+        page = self.selected_scorecard()
+        if page is None:
+            return []
+        buttons = []
+        for kind in get_kinds().values():
+            if kind.page_model is not None and isinstance(page, kind.page_model):
+                buttons.extend(kind_buttons(kind, self.request.user, page=page))
+        return buttons
+
+
+class BallotModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
+    model = None  # set below when the scorecards app is installed
+    index_view_class = BallotIndexView
+    menu_label = _("Ballots")
+    menu_icon = "list-ol"
+    list_display = (
+        "scorecard",
+        "group",
+        "evaluator",
+        "subject",
+        "criterion",
+        "value",
+        "vote",
+        "channel",
+        "created_at",
+    )
+    list_filter = ("scorecard", "channel")
+    search_fields = ("evaluator",)
+    inspect_view_enabled = False
+
+    def get_queryset(self, request):
+        from wagtail_pilots.scorecards.models import ScorecardPage
+
+        # Scorecards are few: check each one's page permissions.
+        editable = [
+            page.pk
+            for page in ScorecardPage.objects.all()
+            if page.permissions_for_user(request.user).can_edit()
+        ]
+        return (
+            super()
+            .get_queryset(request)
+            .filter(scorecard_id__in=editable)
+            .select_related("scorecard", "group", "subject__unit", "criterion")
+        )
+
+
 class PilotsModelAdminGroup(ModelAdminGroup):
     menu_label = _("Pilots (modeladmin)")
     menu_icon = "folder-open-inverse"
     menu_order = 260
     items = (UnitModelAdmin, ImportBatchModelAdmin)
+
+
+if apps.is_installed("wagtail_pilots.scorecards"):
+    from wagtail_pilots.scorecards.models import Ballot
+
+    BallotModelAdmin.model = Ballot
+    PilotsModelAdminGroup.items = (*PilotsModelAdminGroup.items, BallotModelAdmin)

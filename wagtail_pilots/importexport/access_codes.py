@@ -1,0 +1,65 @@
+"""Export-only kind: a survey's one-time access codes, for printing.
+
+It only reads ``wagtail_pilots.surveys`` models (registered from this app's
+``wagtail_hooks.py`` when the surveys app is installed). The scorecards' own
+evaluator codes are the ``scorecard-codes`` kind of that app.
+"""
+
+from django.utils.translation import gettext_lazy
+
+from ..codes import format_code
+from .registry import ImportExportKind
+from .resources import BatchResourceMixin
+
+
+class _NoResource(BatchResourceMixin):
+    """Export-only kinds build their table in ``get_export_table``."""
+
+
+class SurveyCodesKind(ImportExportKind):
+    name = "survey-codes"
+    label = gettext_lazy("survey access codes")
+    resource_class = _NoResource
+    importable = False
+
+    @property
+    def models(self):
+        from ..surveys.models import AccessCode
+
+        return (AccessCode,)
+
+    @property
+    def page_model(self):
+        from ..surveys.models import SurveyPage
+
+        return SurveyPage
+
+    def get_export_table(self, *, page=None):
+        from ..surveys.models import AccessCode
+
+        headers = [
+            "访问码/code",
+            "对象类别/group",
+            "单位/unit",
+            "批次/batch",
+            "已使用/used",
+        ]
+        codes = (
+            AccessCode.objects.filter(survey_id=page.pk)
+            .select_related("unit")
+            .order_by("pk")
+        )
+        rows = (
+            [
+                format_code(c.code),
+                c.group,
+                c.unit.name if c.unit_id else "",
+                c.batch,
+                "是" if c.used_at else "",
+            ]
+            for c in codes.iterator(chunk_size=2000)
+        )
+        return headers, rows
+
+    def get_export_filename(self, *, page=None):
+        return f"survey-codes-{page.slug}"
