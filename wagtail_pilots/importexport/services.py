@@ -338,7 +338,7 @@ def batch_check(*, batch, on_progress=None) -> ImportBatch:
     """
     from .registry import get_kind
 
-    kind = get_kind(batch.kind)
+    kind = get_kind(batch.kind).for_page(batch.page)
     batch.status = ImportBatch.Status.CHECKING
     batch.save(update_fields=["status"])
     try:
@@ -407,7 +407,7 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
     """
     from .registry import get_kind
 
-    kind = get_kind(batch.kind)
+    kind = get_kind(batch.kind).for_page(batch.page)
     batch.status = ImportBatch.Status.RUNNING
     batch.save(update_fields=["status"])
     try:
@@ -603,6 +603,7 @@ def export_table(*, kind, page=None) -> tuple[list, Iterable]:
     Rows are rendered by the kind's resource (its widgets), one database chunk
     at a time, so memory stays flat however many rows there are.
     """
+    kind = kind.for_page(page)
     resource = kind.get_resource(page=page)
     fields_by_name = {f.column_name: f for f in resource.get_export_fields()}
     columns = [c for c in kind.columns if c.field in fields_by_name]
