@@ -5,6 +5,7 @@ Their import/export buttons are the very buttons of the snippet listings
 check the same permissions.
 """
 
+from django.apps import apps
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import PermissionHelper
@@ -20,6 +21,9 @@ from wagtail_pilots.models import Unit
 class ImportExportIndexView(IndexView):
     def get_import_export_buttons(self):
         user = self.request.user
+        page_buttons = getattr(self.model_admin, "get_page_buttons", None)
+        if page_buttons is not None:
+            return page_buttons(self.request)
         if self.model is ImportBatch:
             buttons = []
             for kind in get_kinds().values():
@@ -130,3 +134,15 @@ class PilotsModelAdminGroup(ModelAdminGroup):
     menu_icon = "folder-open-inverse"
     menu_order = 260
     items = (UnitModelAdmin, ImportBatchModelAdmin)
+
+    def __init__(self, *args, **kwargs):
+        # Survey responses are listed when the surveys app is installed.
+        if apps.is_installed("wagtail_pilots.surveys"):
+            from .surveys import SurveyResponseModelAdmin
+
+            self.items = (
+                UnitModelAdmin,
+                SurveyResponseModelAdmin,
+                ImportBatchModelAdmin,
+            )
+        super().__init__(*args, **kwargs)
