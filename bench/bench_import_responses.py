@@ -13,7 +13,7 @@ and print rows/s, ratios and peak memory (tracemalloc).
 4. raw ``sqlite3`` ``executemany`` of the same responses *and* answer rows — the
    limit.
 
-    python bench/bench_import_responses.py                # 2,000 questionnaires
+    python bench/bench_import_responses.py                # 5,000 questionnaires
     python bench/bench_import_responses.py --rows 100000
 """
 
@@ -184,7 +184,7 @@ def measure(name, function, survey, questions, rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--questions", type=int, default=20)
     args = parser.parse_args()
     if os.environ.get("DATABASE_URL", "").startswith("postgres"):

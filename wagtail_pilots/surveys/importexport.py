@@ -15,8 +15,8 @@ columns come from the survey's own questions (:meth:`ResponsesKind.for_page`):
   labels); ``填写日期/date`` defaults to today.
 
 Imports are written in bulk (django-import-export's ``use_bulk``): each chunk of
-responses is inserted with one ``bulk_create``, then their answer rows with
-another; the dry run validates every row without writing. Every response
+responses is inserted with one ``bulk_create``, then their answer rows with a
+parameterised ``executemany``; the dry run validates every row without writing. Every response
 carries its ``import_batch``, so a rollback deletes the batch's responses and
 their answers with a few queries and recounts the survey's ``response_count``.
 """
