@@ -415,3 +415,63 @@ def test_survey_page_header_has_import_buttons(client, two_surveys, editor_of_a)
     a, _b = two_surveys
     response = client.get(reverse("wagtailadmin_pages:edit", args=[a.pk]))
     assert 'data-pilots-import="responses"' in response.content.decode()
+
+
+# -- cell parsing (no database) -----------------------------------------------
+
+
+def five_level_question():
+    from wagtail_pilots.surveys.questions import Option, Question
+
+    options = [
+        Option(
+            pk=10 + n,
+            label=label,
+            score=Decimal(score),
+            satisfied=n < 2,
+            excluded=False,
+        )
+        for n, (label, score) in enumerate(
+            [
+                ("非常满意", 5),
+                ("满意", 4),
+                ("一般", 3),
+                ("不满意", 2),
+                ("非常不满意", 1),
+            ]
+        )
+    ]
+    return Question(
+        key="q", label="总体", field_type="scale", required=True, options=options
+    )
+
+
+@pytest.mark.django_db(False)
+def test_number_that_is_another_options_score_is_ambiguous():
+    from wagtail_pilots.surveys.importexport import RowParser
+
+    question = five_level_question()
+    parser = RowParser([question])
+    assert parser.option(question, "满意").pk == 11
+    # 3 is both the third option and the score of the third option: the same.
+    assert parser.option(question, "3").pk == 12
+    with pytest.raises(ValueError, match="ambiguous"):
+        parser.option(question, "1")  # number 1 = 非常满意, score 1 = 非常不满意
+    with pytest.raises(ValueError, match="not one of the options"):
+        parser.option(question, "6")
+
+
+@pytest.mark.django_db(False)
+def test_channel_and_date_cells():
+    import datetime
+
+    from wagtail_pilots.surveys.importexport import parse_channel, parse_day
+
+    assert parse_channel("") == "paper"
+    assert parse_channel("网络") == "web" and parse_channel("IMPORT") == "import"
+    with pytest.raises(ValueError, match="Unknown channel"):
+        parse_channel("电话")
+    assert parse_day("2025年6月3日") == datetime.date(2025, 6, 3)
+    assert parse_day("2025.06.30") == datetime.date(2025, 6, 30)
+    with pytest.raises(ValueError, match="not a date"):
+        parse_day("2025-02-30")

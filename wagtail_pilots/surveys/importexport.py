@@ -308,7 +308,11 @@ def parse_day(value):
             day = datetime.date(*(int(g) for g in match.groups()))
         except ValueError:
             day = None
-    day = day or parse_date(text[:10])
+    if day is None and not match:
+        try:
+            day = parse_date(text[:10])
+        except ValueError:
+            day = None
     if day is None:
         raise ValueError(
             _("“%(value)s” is not a date (e.g. 2025-06-30).") % {"value": text}
