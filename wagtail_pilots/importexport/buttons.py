@@ -11,7 +11,6 @@
 Only kinds the user may use are shown; the views check again.
 """
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets.button import Button
@@ -20,7 +19,7 @@ from .registry import PERMISSION_IMPORT, get_kinds, kinds_for_model
 
 
 def kind_buttons(kind, user, *, page=None, priority=100):
-    from .views import export_url, import_url
+    from .views import export_url, import_url, template_url
 
     label = kind.label
     if kind.importable and kind.has_import_permission(user, page=page):
@@ -33,9 +32,7 @@ def kind_buttons(kind, user, *, page=None, priority=100):
         )
         yield Button(
             _("Download the %(kind)s template") % {"kind": label},
-            url=reverse(
-                "wagtail_pilots_importexport:template", args=[kind.name, "xlsx"]
-            ),
+            url=template_url(kind, page, "xlsx"),
             icon_name="doc-empty",
             priority=priority + 1,
         )

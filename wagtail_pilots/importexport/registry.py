@@ -95,6 +95,15 @@ class ImportExportKind:
 
     # -- columns ---------------------------------------------------------------
 
+    def for_page(self, page):
+        """The kind as it applies to ``page`` (or to no page).
+
+        Kinds whose columns depend on the page (a survey's questions) return a
+        copy with those columns; the machinery calls this before reading a file,
+        writing a template or exporting. The default returns the kind itself.
+        """
+        return self
+
     @cached_property
     def header_lookup(self):
         lookup = {}

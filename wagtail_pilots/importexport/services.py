@@ -343,7 +343,7 @@ def batch_check(*, batch, on_progress=None) -> ImportBatch:
     """
     from .registry import get_kind
 
-    kind = get_kind(batch.kind)
+    kind = get_kind(batch.kind).for_page(batch.page)
     batch.status = ImportBatch.Status.CHECKING
     batch.save(update_fields=["status"])
     try:
@@ -412,7 +412,7 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
     """
     from .registry import get_kind
 
-    kind = get_kind(batch.kind)
+    kind = get_kind(batch.kind).for_page(batch.page)
     batch.status = ImportBatch.Status.RUNNING
     batch.save(update_fields=["status"])
     try:
@@ -635,6 +635,7 @@ def export_table(*, kind, page=None) -> tuple[list, Iterable]:
     Rows are rendered by the kind's resource (its widgets), one database chunk
     at a time, so memory stays flat however many rows there are.
     """
+    kind = kind.for_page(page)
     custom = kind.get_export_table(page=page)
     if custom is not None:
         return custom

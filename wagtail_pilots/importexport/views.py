@@ -64,6 +64,11 @@ def import_url(kind, page=None):
     return f"{url}?page={page.pk}" if page is not None else url
 
 
+def template_url(kind, page=None, fmt="xlsx"):
+    url = reverse("wagtail_pilots_importexport:template", args=[kind.name, fmt])
+    return f"{url}?page={page.pk}" if page is not None else url
+
+
 def export_url(kind, page=None, fmt="csv"):
     url = reverse("wagtail_pilots_importexport:export", args=[kind.name, fmt])
     return f"{url}?page={page.pk}" if page is not None else url
@@ -100,14 +105,10 @@ class ImportView(BaseView, FormView):
         context.update(
             kind=self.kind,
             scope_page=self.page,
-            columns=self.kind.columns,
+            columns=self.kind.for_page(self.page).columns,
             recent=ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10],
-            template_url=reverse(
-                "wagtail_pilots_importexport:template", args=[self.kind.name, "xlsx"]
-            ),
-            template_csv_url=reverse(
-                "wagtail_pilots_importexport:template", args=[self.kind.name, "csv"]
-            ),
+            template_url=template_url(self.kind, self.page, "xlsx"),
+            template_csv_url=template_url(self.kind, self.page, "csv"),
             page_param=self.page.pk if self.page is not None else "",
         )
         return context
@@ -179,8 +180,9 @@ class BatchView(BatchMixin, BaseView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         batch = self.batch
+        kind = self.kind.for_page(batch.page)
         headers = [
-            self.kind.match_header(h).header if self.kind.match_header(h) else h
+            kind.match_header(h).header if kind.match_header(h) else h
             for h in batch.preview.get("headers", [])
         ]
         context.update(
@@ -331,11 +333,21 @@ class TemplateDownloadView(View):
     def get(self, request, kind_name, fmt):
         kind = _kind_or_404(kind_name)
         user = request.user
-        if not (kind.has_import_permission(user) or _may_import_somewhere(kind, user)):
+        page = _page_from_request(request)
+        if page is not None:
+            # A page's own template (e.g. its questions as columns).
+            if kind.page_model is None or not kind.has_import_permission(
+                user, page=page
+            ):
+                return forbidden(request)
+            kind = kind.for_page(page)
+        elif not (
+            kind.has_import_permission(user) or _may_import_somewhere(kind, user)
+        ):
             return forbidden(request)
         headers = [c.header for c in kind.columns]
         rows = kind.template_rows()
-        filename = f"template-{kind.name}"
+        filename = f"template-{kind.name}" + (f"-{page.slug}" if page else "")
         if fmt == "xlsx":
             return spreadsheets.xlsx_response(filename, headers, rows)
         if fmt == "csv":

@@ -453,8 +453,13 @@ class SurveyResponse(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    import_batch_id = models.BigIntegerField(
-        _("import batch"), null=True, blank=True, db_index=True
+    import_batch = models.ForeignKey(
+        "wagtail_pilots_importexport.ImportBatch",
+        verbose_name=_("import batch"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="survey_responses",
     )
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 

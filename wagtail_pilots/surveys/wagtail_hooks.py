@@ -3,7 +3,9 @@ from wagtail import hooks
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 
+from ..importexport.registry import HOOK_NAME as IMPORTEXPORT_HOOK
 from . import urls
+from .importexport import ResponsesKind
 from .models import SurveyPageMixin
 from .views.admin import survey_admin_links
 from .viewsets import ScaleViewSet
@@ -36,3 +38,8 @@ def survey_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def survey_listing_buttons(page, user, next_url=None):
     yield from _survey_buttons(page, user, 45)
+
+
+@hooks.register(IMPORTEXPORT_HOOK)
+def register_responses_kind():
+    return ResponsesKind()

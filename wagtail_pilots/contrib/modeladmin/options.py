@@ -21,6 +21,9 @@ from wagtail_pilots.models import Unit
 class ImportExportIndexView(IndexView):
     def get_import_export_buttons(self):
         user = self.request.user
+        page_buttons = getattr(self.model_admin, "get_page_buttons", None)
+        if page_buttons is not None:
+            return page_buttons(self.request)
         if self.model is ImportBatch:
             buttons = []
             for kind in get_kinds().values():
@@ -198,9 +201,17 @@ class PilotsModelAdminGroup(ModelAdminGroup):
     menu_order = 260
     items = (UnitModelAdmin, ImportBatchModelAdmin)
 
+    def __init__(self, *args, **kwargs):
+        # Survey responses and ballots are listed when their apps are installed.
+        items = [UnitModelAdmin]
+        if apps.is_installed("wagtail_pilots.surveys"):
+            from .surveys import SurveyResponseModelAdmin
 
-if apps.is_installed("wagtail_pilots.scorecards"):
-    from wagtail_pilots.scorecards.models import Ballot
+            items.append(SurveyResponseModelAdmin)
+        if apps.is_installed("wagtail_pilots.scorecards"):
+            from wagtail_pilots.scorecards.models import Ballot
 
-    BallotModelAdmin.model = Ballot
-    PilotsModelAdminGroup.items = (*PilotsModelAdminGroup.items, BallotModelAdmin)
+            BallotModelAdmin.model = Ballot
+            items.append(BallotModelAdmin)
+        self.items = (*items, ImportBatchModelAdmin)
+        super().__init__(*args, **kwargs)

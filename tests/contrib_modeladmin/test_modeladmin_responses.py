@@ -1,0 +1,87 @@
+"""The wagtail-modeladmin survey responses listing: scoped to the surveys the
+user may edit, with the chosen survey's import/export buttons."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+from wagtail.models import GroupPagePermission
+
+from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
+from wagtail_pilots.surveys.models import Channel, SurveyResponse
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/wagtail_pilots_surveys/surveyresponse/"
+
+
+@pytest.fixture
+def surveys(make_survey):  # noqa: F811
+    a = make_survey(title="甲村测评", slug="survey-a")
+    b = make_survey(title="乙村测评", slug="survey-b")
+    for survey, group in ((a, "党员"), (b, "村民代表")):
+        SurveyResponse.objects.create(
+            survey=survey, channel=Channel.PAPER, group=group, submitted_on="2025-06-30"
+        )
+    return a, b
+
+
+@pytest.fixture
+def editor_of_a(make_editor, surveys):
+    group = Group.objects.create(name="甲的编辑")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=surveys[0],
+        permission=Permission.objects.get(codename="change_page"),
+    )
+    return make_editor(
+        "wagtail_pilots_importexport.import_data",
+        "wagtail_pilots_importexport.export_data",
+        "wagtail_pilots_surveys.add_surveyresponse",
+        "wagtail_pilots_surveys.change_surveyresponse",
+        "wagtail_pilots_surveys.view_surveyresponse",
+        groups=[group.name],
+    )
+
+
+def test_listing_shows_only_editable_surveys(client, surveys, editor_of_a):
+    client.force_login(editor_of_a)
+    response = client.get(URL)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "党员" in content and "甲村测评" in content
+    assert "村民代表" not in content
+    # No survey chosen: no buttons (they need a survey).
+    assert "data-pilots-import" not in content
+
+
+def test_chosen_survey_has_its_import_export_buttons(client, surveys, editor_of_a):
+    a, b = surveys
+    client.force_login(editor_of_a)
+    content = client.get(f"{URL}?survey={a.pk}").content.decode()
+    import_url = reverse("wagtail_pilots_importexport:import", args=["responses"])
+    export_url = reverse(
+        "wagtail_pilots_importexport:export", args=["responses", "csv"]
+    )
+    assert f'href="{import_url}?page={a.pk}"' in content
+    assert f'href="{export_url}?page={a.pk}"' in content
+    # The buttons lead to the same views, which work for this user on A ...
+    assert client.get(f"{import_url}?page={a.pk}").status_code == 200
+    # ... and answer 403 on B, whose buttons are never shown.
+    content_b = client.get(f"{URL}?survey={b.pk}").content.decode()
+    assert "data-pilots-import" not in content_b
+    assert client.get(f"{import_url}?page={b.pk}").status_code == 403
+    assert client.get(f"{export_url}?page={b.pk}").status_code == 403
+
+
+def test_responses_cannot_be_created_or_edited_here(client, surveys, editor_of_a):
+    client.force_login(editor_of_a)
+    response = SurveyResponse.objects.get(survey=surveys[0])
+    assert client.get(URL + "create/").status_code in (302, 403)
+    assert client.get(f"{URL}edit/{response.pk}/").status_code in (302, 403)
+    assert client.get(f"{URL}inspect/{response.pk}/").status_code == 200
+
+
+def test_anonymous_and_users_without_view_permission(client, surveys, make_editor):
+    assert client.get(URL).status_code == 302
+    client.force_login(make_editor("wagtail_pilots.view_unit", username="other"))
+    assert client.get(URL).status_code in (302, 403)

@@ -1,0 +1,477 @@
+"""The survey responses kind: wide files of paper questionnaires."""
+
+import csv
+import io
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from wagtail.models import GroupPagePermission
+
+from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
+from wagtail_pilots.importexport.models import ImportBatch
+from wagtail_pilots.importexport.registry import get_kind
+from wagtail_pilots.importexport.services import (
+    batch_check,
+    batch_import,
+    batch_rollback,
+    batch_upload,
+)
+from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
+from wagtail_pilots.surveys.selectors import survey_results
+
+from .conftest import csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "您的身份",
+    "总体评价",
+    "村委会评价 - 石桥村",
+    "村委会评价 - 红山村",
+    "村委会评价 - 龙口村",
+    "意见建议",
+]
+
+
+@pytest.fixture
+def survey(make_survey):  # noqa: F811
+    return make_survey()
+
+
+def rows(count, *, overall="满意", bad_row=None, bad_value="很满意"):
+    """``count`` questionnaires; ``bad_row`` (file row, header = 1) gets an
+    unknown option in 总体评价."""
+    lines = [list(HEADER)]
+    for index in range(count):
+        lines.append(["党员", overall, "满意", "基本满意", "不满意", f"意见{index}"])
+    if bad_row is not None:
+        lines[bad_row - 1][1] = bad_value
+    return lines
+
+
+def run_import(survey, data, *, name="paper.csv", skip_invalid=False):
+    kind = get_kind("responses")
+    batch = batch_upload(
+        kind=kind,
+        file_name=name,
+        data=data,
+        page=survey,
+        skip_invalid=skip_invalid,
+        force=True,
+    )
+    batch = batch_check(batch=batch)
+    if batch.status == ImportBatch.Status.CHECKED and (
+        not batch.rows_invalid or skip_invalid
+    ):
+        batch = batch_import(batch=batch)
+    return batch
+
+
+def response_keys(survey):
+    from wagtail_pilots.surveys.questions import survey_questions
+
+    return {q.label: q.key for q in survey_questions(survey)}
+
+
+def overall(results):
+    return next(q for q in results.questions if q.question.label == "总体评价")
+
+
+def matrix(results):
+    return next(q for q in results.questions if q.question.label == "村委会评价")
+
+
+def test_gb18030_paper_questionnaires_change_the_results(survey):
+    assert survey_results(survey=survey).responses == 0
+    data = csv_bytes(
+        rows(3) + [["村民代表", "不满意", "满意", "满意", "满意", ""]],
+        encoding="gb18030",
+    )
+    batch = run_import(survey, data)
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    assert batch.encoding.lower().replace("-", "") in ("gb18030", "gbk", "gb2312")
+    assert batch.rows_new == 4
+
+    results = survey_results(survey=survey)
+    assert results.responses == 4
+    assert {c: n for c, _label, n in results.channels}["paper"] == 4
+    assert dict(results.groups) == {"党员": 3, "村民代表": 1}
+    # 总体评价: 3 满意 (100) + 1 不满意 (0): 3 satisfied of 4 valid, index 75.
+    result = overall(results).result
+    assert (result.satisfied, result.valid) == (3, 4)
+    assert result.index == Decimal(75)
+    # The matrix: 石桥村 4 满意; 龙口村 3 不满意 + 1 满意.
+    rows_by_label = {b.label: b.result for b in matrix(results).rows}
+    assert (rows_by_label["石桥村"].satisfied, rows_by_label["石桥村"].valid) == (4, 4)
+    assert (rows_by_label["龙口村"].satisfied, rows_by_label["龙口村"].valid) == (1, 4)
+
+    survey.refresh_from_db()
+    assert survey.response_count == 4
+    response = SurveyResponse.objects.filter(group="村民代表").get()
+    assert response.import_batch == batch and response.channel == "paper"
+    assert response.data[response_keys(survey)["意见建议"]] == ""
+    # group + overall + 3 matrix rows per questionnaire.
+    assert SurveyAnswer.objects.filter(survey_id=survey.pk).count() == 4 * 5
+
+
+def test_one_bad_row_among_many_writes_nothing_and_names_it(survey):
+    data = csv_bytes(rows(300, bad_row=157), encoding="gb18030")
+    batch = run_import(survey, data)
+    assert batch.status == ImportBatch.Status.CHECKED
+    assert batch.rows_invalid == 1 and batch.rows_total == 300
+    [error] = batch.errors
+    assert error["row"] == 157
+    assert error["column"] == "总体评价"
+    assert "很满意" in error["message"] and "not one of the options" in error["message"]
+    # Forcing the real run anyway: all or nothing.
+    batch = batch_import(batch=batch)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert not SurveyResponse.objects.exists()
+    assert not SurveyAnswer.objects.exists()
+    survey.refresh_from_db()
+    assert survey.response_count == 0
+
+
+def test_skip_invalid_imports_the_others(survey):
+    batch = run_import(survey, csv_bytes(rows(5, bad_row=3)), skip_invalid=True)
+    assert batch.status == ImportBatch.Status.DONE
+    assert batch.rows_new == 4
+    assert SurveyResponse.objects.count() == 4
+    assert batch.rejected["rows"][0][0] == 3
+
+
+@pytest.mark.parametrize("cell", ["基本满意", "2", "80", " 基本满意 ", "2.0"])
+def test_option_as_label_number_or_score(survey, cell):
+    batch = run_import(survey, csv_bytes(rows(1, overall=cell)))
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    response = SurveyResponse.objects.get()
+    assert "基本满意" in response.data.values()
+    options = overall(survey_results(survey=survey)).options
+    assert {o.label: o.count for o in options}["基本满意"] == 1
+
+
+def test_group_and_choices_by_number_and_unknown_group(survey):
+    data = rows(2)
+    data[1][0] = "2"  # 村民代表
+    data[2][0] = "游客"
+    batch = run_import(survey, csv_bytes(data))
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (3, "您的身份")
+    assert "Unknown respondent group" in error["message"]
+
+
+def test_missing_required_answer_is_named(survey):
+    data = rows(2)
+    data[2][3] = ""  # 村委会评价 - 红山村
+    batch = run_import(survey, csv_bytes(data))
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (3, "村委会评价 - 红山村")
+    assert "required" in error["message"]
+    assert not SurveyResponse.objects.exists()
+
+
+def test_unknown_header_is_refused(survey):
+    data = rows(2)
+    data[0][5] = "满意程度"
+    batch = run_import(survey, csv_bytes(data))
+    assert batch.status == ImportBatch.Status.FAILED
+    assert "Unknown column(s): 满意程度" in batch.message
+    assert batch.errors[0]["row"] == 1
+
+
+def test_headers_by_key_channel_and_date(survey):
+    kind = get_kind("responses").for_page(survey)
+    headers = [c.en for c in kind.columns]
+    data = [headers]
+    sample = dict(zip(headers, [c.sample for c in kind.columns], strict=True))
+    sample["channel"] = "网络"
+    sample["date"] = "2025/6/30"
+    data.append([sample[h] for h in headers])
+    batch = run_import(survey, csv_bytes(data))
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    response = SurveyResponse.objects.get()
+    assert response.channel == "web"
+    assert response.submitted_on.isoformat() == "2025-06-30"
+
+
+def test_rollback_restores_results_and_counts(survey):
+    run_import(survey, csv_bytes(rows(2)), name="first.csv")
+    before = overall(survey_results(survey=survey)).result
+    batch = run_import(survey, csv_bytes(rows(4, overall="不满意")), name="second.csv")
+    assert batch.status == ImportBatch.Status.DONE, (batch.message, batch.errors)
+    survey.refresh_from_db()
+    assert survey.response_count == 6
+    assert overall(survey_results(survey=survey)).result.satisfied == 2
+    assert overall(survey_results(survey=survey)).result.valid == 6
+
+    batch_rollback(batch=batch)
+    after = overall(survey_results(survey=survey)).result
+    assert (after.satisfied, after.valid, after.score_sum) == (
+        before.satisfied,
+        before.valid,
+        before.score_sum,
+    )
+    survey.refresh_from_db()
+    assert survey.response_count == 2
+    assert SurveyResponse.objects.count() == 2
+    assert SurveyAnswer.objects.count() == 2 * 5
+    assert not SurveyResponse.objects.filter(import_batch=batch).exists()
+
+
+def test_export_re_imports_cleanly(survey, make_survey):  # noqa: F811
+    run_import(
+        survey, csv_bytes(rows(3) + [["村民代表", "不满意", "满意", "2", "0", "=1+1"]])
+    )
+    out = StringIO()
+    call_command(
+        "pilots_export",
+        "responses",
+        "--page",
+        str(survey.pk),
+        "--format",
+        "csv",
+        stdout=out,
+    )
+    text = out.getvalue().lstrip("\ufeff")
+    lines = list(csv.reader(io.StringIO(text)))
+    assert lines[0][0].startswith("您的身份/")
+    assert lines[0][2].startswith("村委会评价 - 石桥村/")
+    assert lines[1][:2] == ["党员", "满意"]
+    assert "渠道/channel" in lines[0] and "填写日期/date" in lines[0]
+    assert len(lines) == 5
+    # Formula-safe: the text answer "=1+1" is written as text.
+    assert "'=1+1" in lines[-1]
+
+    other = make_survey(title="另一次测评", slug="survey-2")
+    batch = run_import(other, text.encode("utf-8"), name="export.csv")
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    first, second = survey_results(survey=survey), survey_results(survey=other)
+    assert overall(first).result.satisfied == overall(second).result.satisfied == 3
+    assert [b.result.satisfied for b in matrix(first).rows] == [
+        b.result.satisfied for b in matrix(second).rows
+    ]
+
+
+def test_cli_round_trip(survey, tmp_path):
+    path = tmp_path / "paper.csv"
+    path.write_bytes(csv_bytes(rows(5), encoding="gb18030"))
+    out, err = StringIO(), StringIO()
+    call_command(
+        "pilots_import",
+        "responses",
+        str(path),
+        "--page",
+        str(survey.pk),
+        stdout=out,
+        stderr=err,
+    )
+    assert "new: 5" in out.getvalue() and err.getvalue() == ""
+    assert survey_results(survey=survey).responses == 5
+
+    exported = tmp_path / "export.xlsx"
+    call_command(
+        "pilots_export",
+        "responses",
+        "--page",
+        str(survey.pk),
+        "--format",
+        "xlsx",
+        "-o",
+        str(exported),
+        stdout=StringIO(),
+    )
+    call_command(
+        "pilots_import",
+        "responses",
+        str(exported),
+        "--page",
+        str(survey.pk),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    assert survey_results(survey=survey).responses == 10
+    survey.refresh_from_db()
+    assert survey.response_count == 10
+
+
+def test_cli_bad_row_exits_non_zero(survey, tmp_path):
+    path = tmp_path / "paper.csv"
+    path.write_bytes(csv_bytes(rows(5, bad_row=4), encoding="gb18030"))
+    err = StringIO()
+    with pytest.raises(CommandError, match="Nothing was written"):
+        call_command(
+            "pilots_import",
+            "responses",
+            str(path),
+            "--page",
+            str(survey.pk),
+            stdout=StringIO(),
+            stderr=err,
+        )
+    assert "row 4, column 总体评价" in err.getvalue()
+    assert not SurveyResponse.objects.exists()
+
+
+# -- admin ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_surveys(make_survey):  # noqa: F811
+    return make_survey(slug="survey-a"), make_survey(title="乙", slug="survey-b")
+
+
+@pytest.fixture
+def editor_of_a(make_editor, two_surveys):
+    group = Group.objects.create(name="甲的编辑")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=two_surveys[0],
+        permission=Permission.objects.get(codename="change_page"),
+    )
+    return make_editor(
+        "wagtail_pilots_importexport.import_data",
+        "wagtail_pilots_importexport.export_data",
+        "wagtail_pilots_surveys.add_surveyresponse",
+        "wagtail_pilots_surveys.change_surveyresponse",
+        "wagtail_pilots_surveys.view_surveyresponse",
+        groups=[group.name],
+    )
+
+
+def admin_urls(page):
+    return [
+        reverse("wagtail_pilots_importexport:import", args=["responses"])
+        + f"?page={page.pk}",
+        reverse("wagtail_pilots_importexport:export", args=["responses", "csv"])
+        + f"?page={page.pk}",
+        reverse("wagtail_pilots_importexport:template", args=["responses", "csv"])
+        + f"?page={page.pk}",
+    ]
+
+
+def test_anonymous_is_sent_to_login(client, two_surveys):
+    for url in admin_urls(two_surveys[0]):
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_editor_of_a_gets_403_on_b(client, two_surveys, editor_of_a):
+    a, b = two_surveys
+    client.force_login(editor_of_a)
+    for url in admin_urls(a):
+        assert client.get(url).status_code == 200, url
+    for url in admin_urls(b):
+        assert client.get(url).status_code == 403, url
+    response = client.post(
+        admin_urls(b)[0],
+        {"file": SimpleUploadedFile("p.csv", csv_bytes(rows(2))), "page": b.pk},
+    )
+    assert response.status_code == 403
+    assert not ImportBatch.objects.exists()
+
+
+def test_admin_upload_preview_confirm(client, two_surveys, editor_of_a):
+    a, _b = two_surveys
+    client.force_login(editor_of_a)
+    response = client.post(
+        admin_urls(a)[0],
+        {
+            "file": SimpleUploadedFile(
+                "p.csv", csv_bytes(rows(3, bad_row=3), encoding="gb18030")
+            ),
+            "page": a.pk,
+        },
+    )
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert "很满意" in preview.content.decode()
+    assert batch.page_id == a.pk
+
+
+def test_page_template_has_questions_and_both_languages(
+    client, two_surveys, editor_of_a
+):
+    client.force_login(editor_of_a)
+    response = client.get(admin_urls(two_surveys[0])[2])
+    text = b"".join(
+        response.streaming_content if response.streaming else [response.content]
+    ).decode("utf-8-sig")
+    header, sample = list(csv.reader(io.StringIO(text)))[:2]
+    assert header[0].startswith("您的身份/")
+    assert "村委会评价 - 石桥村/" in header[2]
+    assert header[-2:] == ["渠道/channel", "填写日期/date"]
+    assert sample[:2] == ["党员", "满意"]
+
+
+def test_survey_page_header_has_import_buttons(client, two_surveys, editor_of_a):
+    client.force_login(editor_of_a)
+    a, _b = two_surveys
+    response = client.get(reverse("wagtailadmin_pages:edit", args=[a.pk]))
+    assert 'data-pilots-import="responses"' in response.content.decode()
+
+
+# -- cell parsing (no database) -----------------------------------------------
+
+
+def five_level_question():
+    from wagtail_pilots.surveys.questions import Option, Question
+
+    options = [
+        Option(
+            pk=10 + n,
+            label=label,
+            score=Decimal(score),
+            satisfied=n < 2,
+            excluded=False,
+        )
+        for n, (label, score) in enumerate(
+            [
+                ("非常满意", 5),
+                ("满意", 4),
+                ("一般", 3),
+                ("不满意", 2),
+                ("非常不满意", 1),
+            ]
+        )
+    ]
+    return Question(
+        key="q", label="总体", field_type="scale", required=True, options=options
+    )
+
+
+@pytest.mark.django_db(False)
+def test_number_that_is_another_options_score_is_ambiguous():
+    from wagtail_pilots.surveys.importexport import RowParser
+
+    question = five_level_question()
+    parser = RowParser([question])
+    assert parser.option(question, "满意").pk == 11
+    # 3 is both the third option and the score of the third option: the same.
+    assert parser.option(question, "3").pk == 12
+    with pytest.raises(ValueError, match="ambiguous"):
+        parser.option(question, "1")  # number 1 = 非常满意, score 1 = 非常不满意
+    with pytest.raises(ValueError, match="not one of the options"):
+        parser.option(question, "6")
+
+
+@pytest.mark.django_db(False)
+def test_channel_and_date_cells():
+    import datetime
+
+    from wagtail_pilots.surveys.importexport import parse_channel, parse_day
+
+    assert parse_channel("") == "paper"
+    assert parse_channel("网络") == "web" and parse_channel("IMPORT") == "import"
+    with pytest.raises(ValueError, match="Unknown channel"):
+        parse_channel("电话")
+    assert parse_day("2025年6月3日") == datetime.date(2025, 6, 3)
+    assert parse_day("2025.06.30") == datetime.date(2025, 6, 30)
+    with pytest.raises(ValueError, match="not a date"):
+        parse_day("2025-02-30")

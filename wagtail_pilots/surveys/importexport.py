@@ -1,0 +1,540 @@
+"""The *survey responses* import/export kind (registered in ``wagtail_hooks.py``).
+
+Wide format: one row per questionnaire, one column per question (a matrix
+question: one column per row), plus the respondent's channel and date. The
+columns come from the survey's own questions (:meth:`ResponsesKind.for_page`):
+
+- a question's header is its label or its key (``总体评价`` or ``zong_ti_ping_jia``
+  …); templates and exports write ``label/key``;
+- a matrix row's header is ``<question label> - <row label>`` (also ``label /
+  row``, ``<key>__<row key>`` or the bare row key when unique);
+- a scale cell holds the option's label, its number (1-based position on the
+  scale) or its score; a choice or group cell the choice or its number; a
+  multiple-choice cell several of them separated by ``;`` ``；`` or ``、``;
+- ``渠道/channel`` is ``paper`` (the default), ``web`` or ``import`` (or their
+  labels); ``填写日期/date`` defaults to today.
+
+Imports are written in bulk (django-import-export's ``use_bulk``): each chunk of
+responses is inserted with one ``bulk_create``, then their answer rows with a
+parameterised ``executemany``; the dry run validates every row without writing. Every response
+carries its ``import_batch``, so a rollback deletes the batch's responses and
+their answers with a few queries and recounts the survey's ``response_count``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import connections, router
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields, resources, widgets
+
+from ..importexport.registry import Column, ImportExportKind
+from ..importexport.resources import BatchResourceMixin
+from .models import Channel, SurveyAnswer, SurveyPageMixin, SurveyResponse
+from .questions import (
+    CHOICE_TYPES,
+    GROUP,
+    MATRIX,
+    MULTI_CHOICE_TYPES,
+    SCALE,
+    survey_questions,
+)
+from .services import SubmitError, build_answers
+
+CHANNEL_FIELD = "channel"
+DATE_FIELD = "submitted_on"
+MULTI_SEPARATORS = re.compile(r"\s*[;；、]\s*")
+
+CHANNEL_COLUMN = Column(
+    CHANNEL_FIELD,
+    en="channel",
+    zh="渠道",
+    aliases=("填报渠道", "来源"),
+    sample="paper",
+)
+DATE_COLUMN = Column(
+    DATE_FIELD,
+    en="date",
+    zh="填写日期",
+    aliases=("日期", "submitted on", "submitted_on"),
+    sample="2025-06-30",
+)
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _number(text):
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def question_field(question, row=None):
+    """The resource field (and dataset column) name of a question or matrix row."""
+    if row is None:
+        return f"answer:{question.key}"
+    return f"answer:{question.key}:{row.key}"
+
+
+def question_columns(questions):
+    """The columns of a survey: one per question, one per matrix row."""
+    row_key_uses = {}
+    for question in questions:
+        for row in question.rows:
+            row_key_uses[row.key] = row_key_uses.get(row.key, 0) + 1
+    columns = []
+    for question in questions:
+        if question.field_type == MATRIX:
+            for row in question.rows:
+                aliases = [
+                    f"{question.label} / {row.label}",
+                    f"{question.key}__{row.key}",
+                ]
+                if row_key_uses[row.key] == 1:
+                    aliases.append(row.key)
+                columns.append(
+                    Column(
+                        question_field(question, row),
+                        en=f"{question.key}__{row.key}",
+                        zh=f"{question.label} - {row.label}",
+                        required=question.required and question.is_counted,
+                        aliases=tuple(aliases),
+                        sample=_sample(question),
+                    )
+                )
+            continue
+        aliases = [question.key]
+        if question.field_type == GROUP:
+            aliases += ["group", "respondent group", "受访者类别", "群体"]
+        columns.append(
+            Column(
+                question_field(question),
+                en=question.key,
+                zh=question.label,
+                required=question.required and question.is_counted,
+                aliases=tuple(aliases),
+                sample=_sample(question),
+            )
+        )
+    return columns
+
+
+def _sample(question):
+    if question.options:
+        satisfied = [o for o in question.options if o.satisfied]
+        return (satisfied or question.options)[0].label
+    if question.choices:
+        return question.choices[0]
+    return ""
+
+
+class RowParser:
+    """Turns one wide row into ``(data for build_answers, errors by field)``.
+
+    ``data`` is what :func:`~.services.build_answers` expects: an option's pk for
+    a scale question, ``{row key: option pk}`` for a matrix, the choice text for
+    a choice or group question, a list for a multiple choice, text otherwise.
+    """
+
+    def __init__(self, questions):
+        self.questions = questions
+        self._options = {}
+        for question in questions:
+            if question.options:
+                self._options[question.key] = self._option_lookup(question)
+
+    @staticmethod
+    def _option_lookup(question):
+        by_label = {_text(o.label).casefold(): o for o in question.options}
+        by_number = {Decimal(n): o for n, o in enumerate(question.options, start=1)}
+        by_score = {}
+        for option in question.options:
+            by_score.setdefault(Decimal(option.score), option)
+        return by_label, by_number, by_score
+
+    def option(self, question, text):
+        """The option ``text`` names (label, number or score); raises ValueError."""
+        by_label, by_number, by_score = self._options.get(question.key, ({}, {}, {}))
+        found = by_label.get(text.casefold())
+        if found is not None:
+            return found
+        number = _number(text)
+        if number is not None:
+            by_position = by_number.get(number)
+            by_value = by_score.get(number)
+            if by_position and by_value and by_position is not by_value:
+                raise ValueError(
+                    _(
+                        "“%(value)s” is ambiguous: option number %(value)s is "
+                        "“%(first)s”, score %(value)s is “%(second)s”. Write the "
+                        "option's label."
+                    )
+                    % {
+                        "value": text,
+                        "first": by_position.label,
+                        "second": by_value.label,
+                    }
+                )
+            if by_position or by_value:
+                return by_position or by_value
+        raise ValueError(
+            _("“%(value)s” is not one of the options (%(options)s).")
+            % {
+                "value": text,
+                "options": ", ".join(
+                    f"{n} {o.label} ({o.score.normalize():f})"
+                    for n, o in enumerate(question.options, start=1)
+                ),
+            }
+        )
+
+    @staticmethod
+    def choice(question, text):
+        for choice in question.choices:
+            if _text(choice).casefold() == text.casefold():
+                return choice
+        number = _number(text)
+        if number is not None and number == number.to_integral_value():
+            index = int(number) - 1
+            if 0 <= index < len(question.choices):
+                return question.choices[index]
+        if question.field_type == GROUP:
+            message = _("Unknown respondent group “%(value)s” (%(choices)s).")
+        else:
+            message = _("“%(value)s” is not one of the choices (%(choices)s).")
+        raise ValueError(
+            message % {"value": text, "choices": ", ".join(question.choices)}
+        )
+
+    def parse(self, row):
+        data = {}
+        errors = {}
+        required = _("This answer is required.")
+        for question in self.questions:
+            if question.field_type == MATRIX:
+                values = {}
+                for matrix_row in question.rows:
+                    name = question_field(question, matrix_row)
+                    text = _text(row.get(name))
+                    if not text:
+                        if question.required and name in row:
+                            errors[name] = required
+                        continue
+                    try:
+                        values[matrix_row.key] = self.option(question, text).pk
+                    except ValueError as error:
+                        errors[name] = str(error)
+                data[question.key] = values
+                continue
+            name = question_field(question)
+            text = _text(row.get(name))
+            if not text:
+                if question.required and question.is_counted and name in row:
+                    errors[name] = required
+                continue
+            try:
+                if question.field_type == SCALE:
+                    data[question.key] = self.option(question, text).pk
+                elif question.field_type in (GROUP, *CHOICE_TYPES):
+                    data[question.key] = self.choice(question, text)
+                elif question.field_type in MULTI_CHOICE_TYPES:
+                    data[question.key] = [
+                        self.choice(question, item)
+                        for item in MULTI_SEPARATORS.split(text)
+                        if item
+                    ]
+                else:
+                    data[question.key] = text
+            except ValueError as error:
+                errors[name] = str(error)
+        return data, errors
+
+
+CHANNEL_ALIASES = {
+    "纸质": Channel.PAPER,
+    "纸质问卷": Channel.PAPER,
+    "纸质录入": Channel.PAPER,
+    "网络": Channel.WEB,
+    "网上": Channel.WEB,
+    "在线": Channel.WEB,
+    "导入": Channel.IMPORT,
+}
+
+
+def parse_channel(value):
+    text = _text(value)
+    if not text:
+        return Channel.PAPER
+    for choice, label in Channel.choices:
+        if text.casefold() in (choice, str(label).casefold()):
+            return choice
+    if text in CHANNEL_ALIASES:
+        return CHANNEL_ALIASES[text]
+    raise ValueError(
+        _("Unknown channel “%(value)s” (paper, web or import).") % {"value": text}
+    )
+
+
+def parse_day(value):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    if not text:
+        return timezone.localdate()
+    text = text.replace("/", "-").replace(".", "-")
+    text = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", text)
+    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    day = None
+    if match:
+        try:
+            day = datetime.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            day = None
+    if day is None and not match:
+        try:
+            day = parse_date(text[:10])
+        except ValueError:
+            day = None
+    if day is None:
+        raise ValueError(
+            _("“%(value)s” is not a date (e.g. 2025-06-30).") % {"value": text}
+        )
+    return day
+
+
+class AnswerExportField(fields.Field):
+    """Exports one question (or matrix row) from the response's stored labels."""
+
+    def __init__(self, *, question_key, row_key=None, **kwargs):
+        super().__init__(widget=widgets.Widget(), readonly=True, **kwargs)
+        self.question_key = question_key
+        self.row_key = row_key
+
+    def get_value(self, instance):
+        value = (instance.data or {}).get(self.question_key, "")
+        if self.row_key is not None:
+            value = value.get(self.row_key, "") if isinstance(value, dict) else ""
+        if isinstance(value, list):
+            value = "; ".join(str(v) for v in value)
+        return value
+
+    def export(self, instance, **kwargs):
+        value = self.get_value(instance)
+        return "" if value is None else value
+
+
+class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
+    """One new :class:`SurveyResponse` per row, with its answer rows.
+
+    Rows are never matched to existing responses (``force_init_instance``): a
+    questionnaire is a new response. Rows are validated in ``import_instance``
+    (errors by column) and written in chunks by ``bulk_create``.
+    """
+
+    channel = fields.Field(attribute="channel", column_name=CHANNEL_FIELD)
+    submitted_on = fields.Field(attribute="submitted_on", column_name=DATE_FIELD)
+
+    class Meta:
+        model = SurveyResponse
+        fields = ("channel", "submitted_on")
+        force_init_instance = True
+        use_bulk = True
+        batch_size = 1000
+        clean_model_instances = False
+        skip_diff = True
+        skip_html_diff = True
+        report_skipped = False
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        survey = self.page.specific if self.page is not None else None
+        self.survey = survey
+        self.questions = survey_questions(survey) if survey is not None else []
+        self.parser = RowParser(self.questions)
+        self.group_keys = [q.key for q in self.questions if q.field_type == GROUP]
+        for question in self.questions:
+            rows = question.rows if question.field_type == MATRIX else [None]
+            for row in rows:
+                name = question_field(question, row)
+                self.fields[name] = AnswerExportField(
+                    attribute=name,
+                    column_name=name,
+                    question_key=question.key,
+                    row_key=row.key if row is not None else None,
+                )
+
+    def get_queryset(self):
+        queryset = SurveyResponse.objects.order_by("pk")
+        if self.page is not None:
+            queryset = queryset.filter(survey_id=self.page.pk)
+        return queryset.only("pk", "channel", "submitted_on", "data")
+
+    def dehydrate_channel(self, instance):
+        return instance.channel
+
+    def dehydrate_submitted_on(self, instance):
+        return instance.submitted_on.isoformat() if instance.submitted_on else ""
+
+    # -- import -------------------------------------------------------------------
+
+    def import_instance(self, instance, row, **kwargs):
+        """Validate and convert the whole row; errors are keyed by column."""
+        data, errors = self.parser.parse(row)
+        try:
+            instance.channel = parse_channel(row.get(CHANNEL_FIELD))
+        except ValueError as error:
+            errors[CHANNEL_FIELD] = str(error)
+        try:
+            instance.submitted_on = parse_day(row.get(DATE_FIELD))
+        except ValueError as error:
+            errors[DATE_FIELD] = str(error)
+        if errors:
+            raise ValidationError(
+                {name: ValidationError(message) for name, message in errors.items()}
+            )
+        try:
+            stored, answer_rows = build_answers(self.questions, data)
+        except SubmitError as error:  # resolved above; kept as a safety net
+            raise ValidationError(str(error.message)) from None
+        instance.survey_id = self.survey.pk
+        instance.data = stored
+        instance.group = next(
+            (stored[k] for k in self.group_keys if stored.get(k)), ""
+        )[:100]
+        instance.entered_by = self.user if getattr(self.user, "pk", None) else None
+        instance._pilots_answers = answer_rows
+
+    def bulk_create(
+        self, using_transactions, dry_run, raise_errors, batch_size=None, result=None
+    ):
+        """Insert the pending responses (``bulk_create``), then all their
+        answers (:func:`insert_answers`). A dry run only validates: nothing is
+        written."""
+        if dry_run:
+            self.create_instances.clear()
+            return
+        instances = list(self.create_instances)
+        super().bulk_create(
+            using_transactions,
+            dry_run,
+            raise_errors,
+            batch_size=batch_size,
+            result=result,
+        )
+        if not instances or instances[0].pk is None:
+            return
+        try:
+            insert_answers(
+                (
+                    instance.pk,
+                    instance.survey_id,
+                    answer["question_key"],
+                    answer.get("row_key", ""),
+                    answer.get("row_label", ""),
+                    answer.get("unit_id"),
+                    answer.get("option_id"),
+                    answer.get("value", ""),
+                    instance.group,
+                    instance.channel,
+                )
+                for instance in instances
+                for answer in instance._pilots_answers
+            )
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+
+
+ANSWER_COLUMNS = (
+    "response_id",
+    "survey_id",
+    "question_key",
+    "row_key",
+    "row_label",
+    "unit_id",
+    "option_id",
+    "value",
+    "group",
+    "channel",
+)
+
+
+def insert_answers(values, *, chunk=5000):
+    """Insert answer rows (tuples in ``ANSWER_COLUMNS`` order) with parameterised
+    ``executemany``: the rows are already validated, and building 20 model
+    instances per questionnaire would take most of an import's time."""
+    using = router.db_for_write(SurveyAnswer)
+    quote = connections[using].ops.quote_name
+    # Identifiers are this module's constants, quoted; values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(SurveyAnswer._meta.db_table),
+        ", ".join(quote(c) for c in ANSWER_COLUMNS),
+        ", ".join(["%s"] * len(ANSWER_COLUMNS)),
+    )
+    with connections[using].cursor() as cursor:
+        pending = []
+        for row in values:
+            pending.append(row)
+            if len(pending) >= chunk:
+                cursor.executemany(sql, pending)
+                pending = []
+        if pending:
+            cursor.executemany(sql, pending)
+
+
+def recount_responses(survey):
+    """Bring ``response_count`` back in line with the stored responses."""
+    specific = survey.specific
+    count = SurveyResponse.objects.filter(survey_id=specific.pk).count()
+    type(specific)._default_manager.filter(pk=specific.pk).update(response_count=count)
+    return count
+
+
+class ResponsesKind(ImportExportKind):
+    """Survey responses, scoped to one survey page."""
+
+    name = "responses"
+    label = gettext_lazy("survey responses")
+    resource_class = SurveyResponseResource
+    models = (SurveyResponse,)
+    page_model = SurveyPageMixin
+    columns = (CHANNEL_COLUMN, DATE_COLUMN)
+
+    def for_page(self, page):
+        if page is None:
+            return self
+        bound = type(self)()
+        questions = survey_questions(page.specific)
+        bound.columns = (*question_columns(questions), CHANNEL_COLUMN, DATE_COLUMN)
+        return bound
+
+    def get_export_queryset(self, *, page=None):
+        return self.get_resource(page=page).get_queryset()
+
+    def after_import(self, *, batch, result):
+        recount_responses(batch.page)
+
+    def before_rollback(self, *, batch):
+        # One DELETE for every answer of the batch, rather than Django's
+        # cascade collecting them response by response.
+        SurveyAnswer.objects.filter(response__import_batch=batch).delete()
+
+    def after_rollback(self, *, batch):
+        recount_responses(batch.page)
