@@ -52,3 +52,62 @@ def test_permissions(client, make_editor, indicator):
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         assert response["Location"] == reverse("wagtailadmin_home")
+
+
+def test_readings_are_scoped_to_pilots_the_editor_may_edit(
+    client, make_editor, make_pilot, indicator
+):
+    """The model permission alone does not open another department's pilot."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    other = make_pilot(
+        title="城市医疗救助试点",
+        slug="medical",
+        indicators=[{"name": "救助人次", "baseline": 0, "target": 100}],
+    )
+    other_indicator = other.indicators.get()
+    mine = IndicatorReading.objects.create(indicator=indicator, date=days(-2), value=30)
+    theirs = IndicatorReading.objects.create(
+        indicator=other_indicator, date=days(-2), value=40
+    )
+    group = Group.objects.create(name="小额保险试点编辑")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=indicator.pilot,
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    perms = [
+        f"wagtail_pilots_pilots.{p}_indicatorreading"
+        for p in ("view", "add", "change", "delete")
+    ]
+    client.force_login(make_editor(*perms, groups=[group.name]))
+
+    html = client.get(reverse(INDEX)).content.decode()
+    assert "参保率" in html and "救助人次" not in html
+    form = client.get(reverse(ADD)).context["form"]
+    assert list(form.fields["indicator"].queryset) == [indicator]
+    edit = "pilot_indicator_readings:edit"
+    delete = "pilot_indicator_readings:delete"
+    assert client.get(reverse(edit, args=[mine.pk])).status_code == 200
+    # Wagtail answers a refused admin view with a redirect home (or a 403).
+    for response in (
+        client.get(reverse(edit, args=[theirs.pk])),
+        client.post(reverse(edit, args=[theirs.pk]), {"value": "99"}),
+        client.post(reverse(delete, args=[theirs.pk])),
+    ):
+        assert response.status_code in (302, 403)
+        if response.status_code == 302:
+            assert response["Location"] == reverse("wagtailadmin_home")
+    response = client.post(
+        reverse(ADD),
+        {"indicator": other_indicator.pk, "date": days(-1).isoformat(), "value": "1"},
+    )
+    assert (
+        response.status_code == 200 and "indicator" in response.context["form"].errors
+    )
+    theirs.refresh_from_db()
+    assert theirs.value == 40
+    assert IndicatorReading.objects.count() == 2

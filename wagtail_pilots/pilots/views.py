@@ -6,12 +6,16 @@ import datetime
 from dataclasses import dataclass
 
 import django_filters
+from django.core.exceptions import PermissionDenied
+from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
+from wagtail.admin.views.generic import DeleteView, EditView, IndexView
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.pages import PagePermissionPolicy
@@ -201,15 +205,59 @@ class PilotReportView(FormulaSafeSpreadsheetExportMixin, ReportView):
         return str(self.export_headings[field])
 
 
+def editable_readings(user):
+    """Readings of the pilots ``user`` may edit: the model permission alone does
+    not open another department's pilot."""
+    return IndicatorReading.objects.filter(
+        indicator__pilot__in=editable_pilots(user)
+    ).select_related("indicator__pilot", "report")
+
+
 class IndicatorReadingFilterSet(WagtailFilterSet):
     indicator__pilot = django_filters.ModelChoiceFilter(
         label=_("pilot"),
-        queryset=lambda request: PilotProgramPage.objects.order_by("title"),
+        queryset=lambda request: editable_pilots(request.user).order_by("title"),
     )
 
     class Meta:
         model = IndicatorReading
         fields = ["indicator__pilot"]
+
+
+class IndicatorReadingForm(WagtailAdminModelForm):
+    """Offers only indicators of pilots the editor may edit."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        indicators = PilotIndicator.objects.select_related("pilot").order_by(
+            "pilot__title", "sort_order"
+        )
+        if for_user is not None:
+            indicators = indicators.filter(pilot__in=editable_pilots(for_user))
+        self.fields["indicator"].queryset = indicators
+
+
+class ScopedReadingMixin:
+    # A reading of a pilot the user may not edit is refused like any other
+    # object the user has no permission for (403), after the usual checks.
+    def get_object(self, queryset=None):
+        reading = super().get_object(queryset)
+        if not editable_readings(self.request.user).filter(pk=reading.pk).exists():
+            raise PermissionDenied
+        return reading
+
+
+class IndicatorReadingIndexView(IndexView):
+    def get_base_queryset(self):
+        return editable_readings(self.request.user).order_by("-date", "-pk")
+
+
+class IndicatorReadingEditView(ScopedReadingMixin, EditView):
+    pass
+
+
+class IndicatorReadingDeleteView(ScopedReadingMixin, DeleteView):
+    pass
 
 
 class IndicatorReadingViewSet(ModelViewSet):
@@ -232,16 +280,11 @@ class IndicatorReadingViewSet(ModelViewSet):
 
         return pilots_settings.MENU_ORDER + 1
 
-    def get_queryset(self, request):
-        return IndicatorReading.objects.select_related(
-            "indicator__pilot", "report"
-        ).order_by("-date", "-pk")
+    index_view_class = IndicatorReadingIndexView
+    edit_view_class = IndicatorReadingEditView
+    delete_view_class = IndicatorReadingDeleteView
 
     def get_form_class(self, for_update=False):
-        form_class = super().get_form_class(for_update=for_update)
-        form_class.base_fields[
-            "indicator"
-        ].queryset = PilotIndicator.objects.select_related("pilot").order_by(
-            "pilot__title", "sort_order"
+        return modelform_factory(
+            IndicatorReading, form=IndicatorReadingForm, fields=self.form_fields
         )
-        return form_class
