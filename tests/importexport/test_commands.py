@@ -132,20 +132,42 @@ def test_cleanup_command():
 
 
 def test_exit_status_of_the_real_command(tmp_path):
-    """The process exits non-zero on any error (checked without a database write)."""
-    path = tmp_path / "units.csv"
-    path.write_bytes(b"\x00\x01binary")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "pilots_import", "units", str(path), "--dry-run"],
-        cwd=REPO / "example_site",
-        capture_output=True,
-        text=True,
-        env={
-            "DJANGO_SETTINGS_MODULE": "example_site.settings.test",
-            "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": str(REPO),
-        },
-        check=False,
-    )
+    """The process exits non-zero with a message (no traceback) on a bad file and
+    writes nothing; zero on a good file. Run as a real process on its own
+    migrated SQLite file, as an operator would."""
+    database = tmp_path / "cli.sqlite3"
+    env = {
+        "DJANGO_SETTINGS_MODULE": "example_site.settings.test",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(REPO),
+    }
+
+    def manage(*args):
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO / "example_site",
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    assert manage("migrate", "--noinput", "-v0").returncode == 0
+    bad = tmp_path / "units.csv"
+    bad.write_bytes(b"\x00\x01binary")
+    result = manage("pilots_import", "units", str(bad))
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+    assert "Nothing was written" in result.stderr
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes(unit_rows(3), encoding="gb18030"))
+    result = manage("pilots_import", "units", str(good))
+    assert result.returncode == 0, result.stderr
+    assert "new: 3" in result.stdout
+
+    import sqlite3
+
+    with sqlite3.connect(database) as db:
+        (units,) = db.execute("SELECT COUNT(*) FROM wagtail_pilots_unit").fetchone()
+    assert units == 3
