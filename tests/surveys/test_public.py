@@ -114,6 +114,34 @@ def test_missing_required_answer(client, survey):
     assert SurveyResponse.objects.count() == 0
 
 
+def test_errors_are_announced_and_tied_to_their_inputs(client, survey):
+    """A screen reader hears which answer is wrong: the question's inputs are
+    marked invalid and point at the message, which exists with that id."""
+    import re
+
+    response = client.post(survey.url, post_data(survey, overall=None))
+    html = response.content.decode()
+    q = next(
+        q for q in survey_questions(survey) if q.key in response.context["form"].errors
+    )
+    error_id = f"id_{q.key}_error"
+    assert re.search(
+        rf'<p class="wp-error" id="{error_id}" role="alert">[^<]+</p>', html
+    )
+    assert re.search(
+        rf'role="radiogroup"[^>]*aria-invalid="true" aria-describedby="{error_id}"',
+        html,
+    )
+    assert html.count('aria-invalid="true"') >= 2  # the group and its radios
+    # Questions answered correctly are not marked.
+    other = next(
+        q
+        for q in survey_questions(survey)
+        if q.key not in response.context["form"].errors
+    )
+    assert f"id_{other.key}_error" not in html
+
+
 @override_settings(WAGTAIL_PILOTS={"SURVEY_TEXT_MAX_LENGTH": 50})
 def test_text_over_limit(client, survey):
     q = next(q for q in survey_questions(survey) if q.field_type == "multiline")
