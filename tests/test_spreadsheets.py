@@ -6,7 +6,12 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from wagtail_pilots.spreadsheets import formula_safe, iter_csv, write_xlsx
+from wagtail_pilots.spreadsheets import (
+    formula_safe,
+    formula_unsafe,
+    iter_csv,
+    write_xlsx,
+)
 
 PAYLOADS = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tX", "\rY", '=HYPERLINK("x")']
 
@@ -21,6 +26,17 @@ def test_formula_like_text_is_prefixed(payload):
 )
 def test_numbers_dates_and_empty_are_untouched(value):
     assert formula_safe(value) is value
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_formula_unsafe_undoes_formula_safe(payload):
+    assert formula_unsafe(formula_safe(payload)) == payload
+
+
+def test_formula_unsafe_keeps_other_apostrophes():
+    assert formula_unsafe("'满意") == "'满意"
+    assert formula_unsafe("'") == "'"
+    assert formula_unsafe("''=1") == "''=1"
 
 
 def test_plain_text_is_untouched():

@@ -37,6 +37,15 @@ def formula_safe(value):
     return text
 
 
+def formula_unsafe(text: str) -> str:
+    """Undo :func:`formula_safe` on a cell read back from one of our CSV files:
+    ``'=SUM(A1)`` is ``=SUM(A1)`` again, so an export imports unchanged. Only an
+    apostrophe followed by a formula character is removed."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
+
+
 class _Echo:
     """A file-like object whose write returns the line, for streaming csv.writer."""
 

@@ -50,6 +50,12 @@ def test_explicit_encoding_is_checked():
         read_table(data, encoding="klingon")
 
 
+def test_csv_formula_escapes_of_our_exports_are_undone():
+    table = read_table(csv_bytes([["'=名称", "备注"], ["'+考核组", "'满意"]]))
+    assert table.headers == ["=名称", "备注"]
+    assert table.rows == [["+考核组", "'满意"]]
+
+
 def test_xlsx_is_read_with_row_numbers_counting_blank_rows():
     data = xlsx_bytes([ROWS[0], ROWS[1], [None, None], ROWS[2]])
     table = read_table(data, filename="units.xlsx")

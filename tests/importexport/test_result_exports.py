@@ -154,3 +154,274 @@ def test_templates_have_both_languages_and_a_sample(admin_client):
         lines = text.splitlines()
         assert lines[0].startswith(first), kind
         assert len(lines) >= 2
+
+
+# -- survey results ---------------------------------------------------------------
+
+
+@pytest.fixture
+def small_survey(home_page):
+    """One group question and one question on the three-level scale (满意 100,
+    基本满意 80, 不满意 0; the first two count as satisfied), answered
+    满意 / 基本满意 by 党员 and 不满意 by “=群众”, on paper; minimum sample 2."""
+    from wagtail_pilots.surveys.models import Scale, SurveyField
+    from wagtail_pilots.surveys.questions import survey_questions
+    from wagtail_pilots.surveys.services import response_submit
+
+    survey = home_page.add_child(
+        instance=SurveyPage(title="窗口满意度", slug="chuangkou", minimum_sample=2)
+    )
+    scale = Scale.objects.get(name="满意度（三级）")
+    SurveyField.objects.create(
+        page=survey,
+        sort_order=0,
+        label="您的身份",
+        field_type="group",
+        choices="党员\n=群众",
+    )
+    SurveyField.objects.create(
+        page=survey, sort_order=1, label="=总体评价", field_type="scale", scale=scale
+    )
+    survey.save_revision().publish()
+    group, overall = survey_questions(survey)
+    for who, label in (("党员", "满意"), ("党员", "基本满意"), ("=群众", "不满意")):
+        option = next(o for o in overall.options if o.label == label)
+        response_submit(
+            survey=survey,
+            data={group.key: who, overall.key: option.pk},
+            channel="paper",
+        )
+    return survey
+
+
+RESULTS_HEADER = [
+    "question",
+    "slice",
+    "value",
+    "valid",
+    "satisfied",
+    "rate_percent",
+    "wilson_low_percent",
+    "wilson_high_percent",
+    "index",
+    "insufficient_sample",
+    "below_threshold",
+]
+# Rate 2/3 = 66.67 %; index (100 + 80 + 0) / 3 = 60.00; Wilson 95 % for 2 of 3
+# (z = 1.96): centre (2/3 + z²/6) / (1 + z²/3) = 0.5731, half-width
+# z·√(2/27 + z²/36) / (1 + z²/3) = 0.3654 → 20.77 % – 93.85 %.
+ALL_ROW = [
+    "'=总体评价",
+    "all",
+    "",
+    "3",
+    "2",
+    "66.67",
+    "20.77",
+    "93.85",
+    "60.00",
+    "False",
+    "False",
+]
+
+
+def test_survey_results_export_matches_hand_computed_figures(
+    admin_client, small_survey
+):
+    rows = download(admin_client, "survey-results", small_survey)
+    assert rows[0] == RESULTS_HEADER
+    body = rows[1:]
+    # The group question is not rated: its options are counted.
+    assert body[0][:4] == ["您的身份", "option", "党员", "2"]
+    assert body[1][:4] == ["您的身份", "option", "'=群众", "1"]
+    assert ALL_ROW in body
+    by_group = {r[2]: r for r in body if r[1] == "group"}
+    # 党员: 2 of 2 satisfied, index (100 + 80) / 2 = 90; “=群众”: 0 of 1, index 0,
+    # below the minimum sample of 2.
+    assert by_group["党员"][3:6] == ["2", "2", "100.00"]
+    assert by_group["党员"][8:10] == ["90.00", "False"]
+    assert by_group["'=群众"][3:6] == ["1", "0", "0.00"]
+    assert by_group["'=群众"][8:10] == ["0.00", "True"]
+    (paper,) = [r for r in body if r[1] == "channel"]
+    assert paper[3:9] == ALL_ROW[3:9]
+
+
+def test_survey_results_export_is_the_results_screen_export(admin_client, small_survey):
+    """The kind and the survey admin's Results → export write the same table."""
+    ours = download(admin_client, "survey-results", small_survey)
+    screen = admin_client.get(
+        reverse("wagtail_pilots_surveys:export_results", args=[small_survey.pk, "csv"])
+    )
+    text = b"".join(screen.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == ours
+
+
+def test_survey_results_xlsx_is_formula_safe(admin_client, small_survey):
+    from openpyxl import load_workbook
+
+    response = download(admin_client, "survey-results", small_survey, fmt="xlsx")
+    assert "survey-results-chuangkou.xlsx" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    row = next(r for r in values if r[1] == "all")
+    assert row[0] == "=总体评价"  # text, not a formula
+    assert row[3:9] == [3, 2, 66.67, 20.77, 93.85, 60]
+    assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+
+
+def test_survey_results_on_the_command_line(small_survey, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    out = tmp_path / "results.json"
+    call_command(
+        "pilots_export",
+        "survey-results",
+        "--page",
+        str(small_survey.pk),
+        "--format",
+        "json",
+        "-o",
+        str(out),
+    )
+    rows = json.loads(out.read_text(encoding="utf-8"))
+    (overall,) = [r for r in rows if r["slice"] == "all"]
+    assert overall["question"] == "=总体评价"
+    assert (overall["valid"], overall["satisfied"]) == (3, 2)
+    assert (overall["rate_percent"], overall["index"]) == ("66.67", "60.00")
+    assert overall["insufficient_sample"] is False
+    stdout = io.StringIO()
+    call_command(
+        "pilots_export", "survey-results", "--page", "chuangkou", stdout=stdout
+    )
+    lines = list(csv.reader(io.StringIO(stdout.getvalue().lstrip("\ufeff"))))
+    assert lines[0] == RESULTS_HEADER and ALL_ROW in lines
+
+
+def test_survey_results_needs_a_survey_page(scorecard):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as error:
+        call_command("pilots_export", "survey-results", "--page", str(scorecard.pk))
+    assert str(error.value) == "“考核” is not a page that holds survey results."
+    with pytest.raises(CommandError) as error:
+        call_command("pilots_export", "survey-results")
+    assert str(error.value) == "Choose the page to export survey results from."
+
+
+@pytest.fixture
+def survey_editor_of_a(make_editor, small_survey, home_page):
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import GroupPagePermission
+
+    other = home_page.add_child(instance=SurveyPage(title="乙调查", slug="other"))
+    group = Group.objects.create(name="窗口满意度编辑")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=small_survey,
+        permission=Permission.objects.get(codename="change_page"),
+    )
+    user = make_editor(
+        "wagtail_pilots_importexport.export_data",
+        "wagtail_pilots_surveys.view_surveyresponse",
+        groups=[group.name],
+    )
+    return user, small_survey, other
+
+
+def test_survey_results_editor_of_a_gets_403_on_b(client, survey_editor_of_a):
+    user, survey_a, survey_b = survey_editor_of_a
+    client.force_login(user)
+    url = reverse("wagtail_pilots_importexport:export", args=["survey-results", "csv"])
+    assert client.get(url, {"page": survey_a.pk}).status_code == 200
+    assert client.get(url, {"page": survey_b.pk}).status_code == 403
+    # The entry is in survey A's header menu, next to the other exports.
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[survey_a.pk]))
+    content = edit.content.decode()
+    assert 'data-pilots-export="survey-results-xlsx"' in content
+    assert 'data-pilots-export="responses-xlsx"' in content
+
+
+def test_survey_results_needs_view_responses(client, make_editor, survey_editor_of_a):
+    _user, survey_a, _b = survey_editor_of_a
+    from django.contrib.auth.models import Group
+
+    user = make_editor(
+        "wagtail_pilots_importexport.export_data",
+        username="no-view",
+        groups=[Group.objects.get(name="窗口满意度编辑").name],
+    )
+    client.force_login(user)
+    url = reverse("wagtail_pilots_importexport:export", args=["survey-results", "csv"])
+    assert client.get(url, {"page": survey_a.pk}).status_code == 403
+    edit = client.get(reverse("wagtailadmin_pages:edit", args=[survey_a.pk]))
+    assert 'data-pilots-export="survey-results' not in edit.content.decode()
+
+
+def test_survey_results_cannot_be_imported(admin_client, small_survey):
+    url = reverse("wagtail_pilots_importexport:import", args=["survey-results"])
+    assert admin_client.get(url, {"page": small_survey.pk}).status_code == 404
+
+
+# -- scope and round trips of every kind ------------------------------------------
+
+
+def test_a_page_of_another_type_is_404_not_500(admin_client, scorecard, small_survey):
+    for kind, page in (
+        ("scorecard-results", small_survey),
+        ("survey-results", scorecard),
+        ("responses", scorecard),
+        ("ballots", small_survey),
+    ):
+        for name, args in (("export", [kind, "csv"]), ("template", [kind, "csv"])):
+            url = reverse(f"wagtail_pilots_importexport:{name}", args=args)
+            response = admin_client.get(url, {"page": page.pk})
+            assert response.status_code == 404, (kind, name)
+    url = reverse("wagtail_pilots_importexport:import", args=["responses"])
+    assert admin_client.get(url, {"page": scorecard.pk}).status_code == 404
+
+
+def test_export_only_kinds_have_no_template(admin_client, scorecard):
+    url = reverse(
+        "wagtail_pilots_importexport:template", args=["scorecard-results", "csv"]
+    )
+    assert admin_client.get(url, {"page": scorecard.pk}).status_code == 404
+
+
+def test_cli_export_without_a_page_says_export():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as error:
+        call_command("pilots_export", "scorecard-results")
+    assert str(error.value) == "Choose the page to export scorecard results from."
+
+
+def test_formula_safe_csv_imports_back_unchanged(admin_client, scorecard):
+    """The CSV export writes “'+考核组” and “'=HYPERLINK…” so that spreadsheet
+    programs show text; importing that file gives the names back."""
+    from wagtail_pilots.scorecards.models import Ballot
+
+    from .test_ballots import run
+
+    before = set(
+        Ballot.objects.values_list(
+            "group__name", "evaluator", "subject__name", "criterion__name", "value"
+        )
+    )
+    url = reverse("wagtail_pilots_importexport:export", args=["ballots", "csv"])
+    data = b"".join(
+        admin_client.get(
+            url, {"page": scorecard.pk, "layout": "wide"}
+        ).streaming_content
+    )
+    assert "'+考核组".encode() in data and b"'=HYPERLINK" in data
+    Ballot.objects.all().delete()
+    batch = run(scorecard, data, name="wide.csv")
+    assert batch.errors == []
+    after = set(
+        Ballot.objects.values_list(
+            "group__name", "evaluator", "subject__name", "criterion__name", "value"
+        )
+    )
+    assert after == before

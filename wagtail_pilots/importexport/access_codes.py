@@ -9,17 +9,13 @@ from django.utils.translation import gettext_lazy
 
 from ..codes import format_code
 from .registry import ImportExportKind
-from .resources import BatchResourceMixin
-
-
-class _NoResource(BatchResourceMixin):
-    """Export-only kinds build their table in ``get_export_table``."""
+from .resources import ExportOnlyResource
 
 
 class SurveyCodesKind(ImportExportKind):
     name = "survey-codes"
     label = gettext_lazy("survey access codes")
-    resource_class = _NoResource
+    resource_class = ExportOnlyResource
     importable = False
 
     @property

@@ -19,9 +19,13 @@ from .registry import PERMISSION_IMPORT, get_kinds, kinds_for_model
 
 
 def kind_buttons(kind, user, *, page=None, priority=100):
+    """Import, template and export entries of ``kind`` that ``user`` may use;
+    a kind with several layouts gets a template and exports for each."""
     from .views import export_url, import_url, template_url
 
     label = kind.label
+    layouts = kind.layouts or (None,)
+    named = len(layouts) > 1
     if kind.importable and kind.has_import_permission(user, page=page):
         yield Button(
             _("Import %(kind)s") % {"kind": label},
@@ -30,24 +34,48 @@ def kind_buttons(kind, user, *, page=None, priority=100):
             priority=priority,
             attrs={"data-pilots-import": kind.name},
         )
-        yield Button(
-            _("Download the %(kind)s template") % {"kind": label},
-            url=template_url(kind, page, "xlsx"),
-            icon_name="doc-empty",
-            priority=priority + 1,
-        )
-    if kind.exportable and kind.has_export_permission(user, page=page):
-        for fmt, text in (
-            ("xlsx", _("Export %(kind)s (Excel)")),
-            ("csv", _("Export %(kind)s (CSV)")),
-        ):
+        for layout in layouts:
             yield Button(
-                text % {"kind": label},
-                url=export_url(kind, page, fmt),
-                icon_name="download",
-                priority=priority + 2,
-                attrs={"data-pilots-export": f"{kind.name}-{fmt}"},
+                _("Download the %(kind)s template (%(layout)s)")
+                % {"kind": label, "layout": layout.label}
+                if named
+                else _("Download the %(kind)s template") % {"kind": label},
+                url=template_url(kind, page, "xlsx", layout),
+                icon_name="doc-empty",
+                priority=priority + 1,
+                attrs={"data-pilots-template": _button_key(kind, layout)},
             )
+    if kind.exportable and kind.has_export_permission(user, page=page):
+        for layout in layouts:
+            for fmt, text, text_layout in (
+                (
+                    "xlsx",
+                    _("Export %(kind)s (Excel)"),
+                    _("Export %(kind)s (Excel, %(layout)s)"),
+                ),
+                (
+                    "csv",
+                    _("Export %(kind)s (CSV)"),
+                    _("Export %(kind)s (CSV, %(layout)s)"),
+                ),
+            ):
+                yield Button(
+                    text_layout % {"kind": label, "layout": layout.label}
+                    if named
+                    else text % {"kind": label},
+                    url=export_url(kind, page, fmt, layout),
+                    icon_name="download",
+                    priority=priority + 2,
+                    attrs={"data-pilots-export": f"{_button_key(kind, layout)}-{fmt}"},
+                )
+
+
+def _button_key(kind, layout):
+    # The default layout keeps the kind's name (``ballots-csv``), others add
+    # theirs (``ballots-wide-csv``).
+    if kind.is_default_layout(layout):
+        return kind.name
+    return f"{kind.name}-{layout.name}"
 
 
 def listing_buttons(model, user):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from ..conf import pilots_settings
+from ..spreadsheets import formula_unsafe
 
 FORMATS = ("csv", "xlsx", "json")
 EXTENSIONS = {
@@ -332,9 +333,9 @@ def _read_csv(data, *, encoding=None):
                 % {"cells": len(values), "headers": width},
                 row=numbers[index],
             )
-        rows[index] = (values + [""] * width)[:width]
+        rows[index] = [formula_unsafe(v) for v in (values + [""] * width)[:width]]
     return Table(
-        headers=headers,
+        headers=[formula_unsafe(h) for h in headers],
         rows=rows,
         format="csv",
         encoding=used_encoding,

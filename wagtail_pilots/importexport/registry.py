@@ -52,7 +52,8 @@ class Column:
     """A column of a file, matched to the resource field of the same name.
 
     ``en`` and ``zh`` are the headers written in templates and exports (as
-    ``"zh/en"``); any of them, ``field`` itself or an ``aliases`` entry is
+    ``"zh/en"``, or once when they are the same, e.g. a wide ballot column
+    ``张三×工作实绩``); any of them, ``field`` itself or an ``aliases`` entry is
     accepted on import.
     """
 
@@ -65,11 +66,22 @@ class Column:
 
     @property
     def header(self):
-        return f"{self.zh}/{self.en}"
+        return self.zh if self.zh == self.en else f"{self.zh}/{self.en}"
 
     def accepted(self):
         names = {self.field, self.en, self.zh, self.header, *self.aliases}
         return {normalise_header(n) for n in names if n}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One way of laying out a kind's rows in templates and exports (ballots:
+    one row per ballot, or one row per evaluator). ``label`` says what a row is;
+    ``name`` is the ``?layout=`` value and the ``--layout`` of ``pilots_export``.
+    """
+
+    name: str
+    label: str
 
 
 class ImportExportKind:
@@ -89,6 +101,9 @@ class ImportExportKind:
     exportable = True
     # Extra sample rows of the template, beyond the one built from ``Column.sample``.
     sample_rows: tuple = ()
+    # The layouts templates and exports come in, the default first (empty: just
+    # one). An import tells them apart itself, e.g. by its headers.
+    layouts: tuple = ()
 
     def __repr__(self):
         return f"<ImportExportKind {self.name}>"
@@ -101,6 +116,37 @@ class ImportExportKind:
         Kinds whose columns depend on the page (a survey's questions) return a
         copy with those columns; the machinery calls this before reading a file,
         writing a template or exporting. The default returns the kind itself.
+        """
+        return self
+
+    def get_layout(self, name=None):
+        """The :class:`Layout` called ``name`` (the default one when ``name`` is
+        empty; None for a kind with one layout). Raises ``ValueError`` naming the
+        layouts when the kind has no such layout."""
+        if not name:
+            return self.layouts[0] if self.layouts else None
+        for layout in self.layouts:
+            if layout.name == name:
+                return layout
+        raise ValueError(
+            _("%(kind)s have no layout “%(layout)s”; layouts: %(layouts)s.")
+            % {
+                "kind": self.label,
+                "layout": name,
+                "layouts": ", ".join(
+                    f"{layout.name} ({layout.label})" for layout in self.layouts
+                )
+                or "—",
+            }
+        )
+
+    def for_layout(self, layout):
+        """The kind as it writes ``layout`` (a :class:`Layout` from
+        :meth:`get_layout`, or None) in templates and exports.
+
+        Called after :meth:`for_page`. Kinds with ``layouts`` return a copy
+        whose ``columns``, ``template_rows()`` and ``get_export_table()`` follow
+        that layout; the default returns the kind itself.
         """
         return self
 
@@ -150,6 +196,9 @@ class ImportExportKind:
     def get_export_filename(self, *, page=None):
         return self.name if page is None else f"{self.name}-{page.slug}"
 
+    def is_default_layout(self, layout) -> bool:
+        return layout is None or not self.layouts or layout == self.layouts[0]
+
     # -- permissions -------------------------------------------------------------
 
     def has_import_permission(self, user, *, page=None) -> bool:
@@ -181,17 +230,30 @@ class ImportExportKind:
         return page.permissions_for_user(user).can_edit()
 
     def check_page(self, page):
-        """Raise ``ValueError`` with a message when ``page`` does not suit the kind."""
+        """Raise ``ValueError`` with a message when ``page`` does not suit an
+        import of the kind. Kinds add their own rules (calling ``super()``)."""
+        self.check_scope(page)
+
+    def check_scope(self, page, *, export=False):
+        """Raise ``ValueError`` with a message when ``page`` is not the kind of
+        page the kind belongs to, is missing, or is given to a kind without
+        pages (``export``: the message speaks of an export)."""
         if self.page_model is None:
             if page is not None:
-                raise ValueError(
-                    _("%(kind)s are not imported into a page.") % {"kind": self.label}
+                message = (
+                    _("%(kind)s are not exported from a page.")
+                    if export
+                    else _("%(kind)s are not imported into a page.")
                 )
+                raise ValueError(message % {"kind": self.label})
             return
         if page is None:
-            raise ValueError(
-                _("Choose the page to import %(kind)s into.") % {"kind": self.label}
+            message = (
+                _("Choose the page to export %(kind)s from.")
+                if export
+                else _("Choose the page to import %(kind)s into.")
             )
+            raise ValueError(message % {"kind": self.label})
         if not isinstance(page.specific, self.page_model):
             raise ValueError(
                 _("“%(page)s” is not a page that holds %(kind)s.")

@@ -26,8 +26,13 @@ class BatchResourceMixin:
     - ``after_import_row`` reports progress every few hundred rows.
 
     A kind's resource receives ``batch``, ``page``, ``user``, ``progress`` and
-    ``kind`` as keyword arguments and finds them on ``self``.
+    ``kind`` as keyword arguments and finds them on ``self``; :meth:`file_row`
+    gives the row number a user sees in the file, for messages that point at
+    another row (e.g. "the first one is in row 3").
     """
+
+    # Set by the import services: the file's ``Table.row_number``.
+    file_row_numbers = None
 
     def __init__(self, *, batch=None, page=None, user=None, progress=None, kind=None):
         super().__init__()
@@ -38,6 +43,14 @@ class BatchResourceMixin:
         self.kind = kind
         self._created = []
         self._rows_seen = 0
+
+    def file_row(self, number):
+        """The row number shown in a spreadsheet for the dataset's row ``number``
+        (1-based, as django-import-export counts): the header is row 1 and blank
+        rows skipped on reading still count."""
+        if self.file_row_numbers is not None:
+            return self.file_row_numbers(number - 1)
+        return number + 1
 
     def _has_batch_field(self):
         return any(f.name == "import_batch" for f in self._meta.model._meta.fields)
@@ -75,6 +88,11 @@ class BatchResourceMixin:
             ),
             batch_size=1000,
         )
+
+
+class ExportOnlyResource(BatchResourceMixin, resources.Resource):
+    """The resource of an export-only kind, whose table comes from the kind's
+    ``get_export_table`` (a ranked result, printable codes)."""
 
 
 class UnitResource(BatchResourceMixin, resources.ModelResource):

@@ -365,6 +365,7 @@ def batch_check(*, batch, on_progress=None) -> ImportBatch:
         user=batch.user,
         progress=_progress_callback(batch, on_progress),
     )
+    resource.file_row_numbers = table.row_number
     # The dry run's writes are rolled back: keeping Wagtail's reference index
     # up to date for them would be wasted work (a third of the time per row).
     with disable_reference_index_auto_update():
@@ -426,6 +427,7 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
         user=user or batch.user,
         progress=_progress_callback(batch, on_progress),
     )
+    resource.file_row_numbers = table.row_number
     try:
         with transaction.atomic():
             result = resource.import_data(
@@ -629,13 +631,14 @@ def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
 # -- export --------------------------------------------------------------------------
 
 
-def export_table(*, kind, page=None) -> tuple[list, Iterable]:
+def export_table(*, kind, page=None, layout=None) -> tuple[list, Iterable]:
     """Headers (``zh/en``) and a lazy iterator of rows, for streaming exports.
 
     Rows are rendered by the kind's resource (its widgets), one database chunk
-    at a time, so memory stays flat however many rows there are.
+    at a time, so memory stays flat however many rows there are. ``layout`` is
+    one of the kind's :class:`~.registry.Layout` (None: the default).
     """
-    kind = kind.for_page(page)
+    kind = kind.for_page(page).for_layout(layout)
     custom = kind.get_export_table(page=page)
     if custom is not None:
         return custom

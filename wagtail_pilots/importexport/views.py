@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
@@ -59,19 +59,51 @@ def _page_from_request(request):
         raise Http404 from None
 
 
+def _scope_or_404(kind, request):
+    """The ``?page=`` of a request, which must be a page of the kind's type."""
+    page = _page_from_request(request)
+    if page is not None and kind.page_model is not None:
+        try:
+            kind.check_scope(page)
+        except ValueError:
+            raise Http404 from None
+    return page
+
+
+def _layout_or_404(kind, request):
+    try:
+        return kind.get_layout(request.GET.get("layout"))
+    except ValueError:
+        raise Http404 from None
+
+
+def _with_query(url, page=None, layout=None):
+    query = {}
+    if page is not None:
+        query["page"] = page.pk
+    if layout is not None:
+        query["layout"] = layout.name
+    return f"{url}?{urlencode(query)}" if query else url
+
+
 def import_url(kind, page=None):
     url = reverse("wagtail_pilots_importexport:import", args=[kind.name])
-    return f"{url}?page={page.pk}" if page is not None else url
+    return _with_query(url, page)
 
 
-def template_url(kind, page=None, fmt="xlsx"):
+def template_url(kind, page=None, fmt="xlsx", layout=None):
+    """``layout``: a :class:`~.registry.Layout` other than the default, or None."""
     url = reverse("wagtail_pilots_importexport:template", args=[kind.name, fmt])
-    return f"{url}?page={page.pk}" if page is not None else url
+    return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
 
 
-def export_url(kind, page=None, fmt="csv"):
+def export_url(kind, page=None, fmt="csv", layout=None):
     url = reverse("wagtail_pilots_importexport:export", args=[kind.name, fmt])
-    return f"{url}?page={page.pk}" if page is not None else url
+    return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
+
+
+def _layout_filename(kind, name, layout):
+    return name if kind.is_default_layout(layout) else f"{name}-{layout.name}"
 
 
 class BaseView(WagtailAdminTemplateMixin):
@@ -87,9 +119,9 @@ class ImportView(BaseView, FormView):
 
     def dispatch(self, request, kind_name):
         self.kind = _kind_or_404(kind_name)
-        self.page = _page_from_request(request)
         if not self.kind.importable:
             raise Http404
+        self.page = _scope_or_404(self.kind, request)
         if not self.kind.has_import_permission(request.user, page=self.page):
             return forbidden(request)
         return super().dispatch(request)
@@ -102,13 +134,21 @@ class ImportView(BaseView, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        layouts = self.kind.layouts or (None,)
         context.update(
             kind=self.kind,
             scope_page=self.page,
             columns=self.kind.for_page(self.page).columns,
             recent=ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10],
-            template_url=template_url(self.kind, self.page, "xlsx"),
-            template_csv_url=template_url(self.kind, self.page, "csv"),
+            # (layout label or "", Excel URL, CSV URL) of every template.
+            templates=[
+                (
+                    layout.label if layout is not None else "",
+                    template_url(self.kind, self.page, "xlsx", layout),
+                    template_url(self.kind, self.page, "csv", layout),
+                )
+                for layout in layouts
+            ],
             page_param=self.page.pk if self.page is not None else "",
         )
         return context
@@ -332,8 +372,11 @@ class TemplateDownloadView(View):
 
     def get(self, request, kind_name, fmt):
         kind = _kind_or_404(kind_name)
+        if not kind.importable:
+            raise Http404
+        layout = _layout_or_404(kind, request)
         user = request.user
-        page = _page_from_request(request)
+        page = _scope_or_404(kind, request)
         if page is not None:
             # A page's own template (e.g. its questions as columns).
             if kind.page_model is None or not kind.has_import_permission(
@@ -345,9 +388,12 @@ class TemplateDownloadView(View):
             kind.has_import_permission(user) or _may_import_somewhere(kind, user)
         ):
             return forbidden(request)
+        kind = kind.for_layout(layout)
         headers = [c.header for c in kind.columns]
         rows = kind.template_rows()
-        filename = f"template-{kind.name}" + (f"-{page.slug}" if page else "")
+        filename = _layout_filename(
+            kind, f"template-{kind.name}" + (f"-{page.slug}" if page else ""), layout
+        )
         if fmt == "xlsx":
             return spreadsheets.xlsx_response(filename, headers, rows)
         if fmt == "csv":
@@ -367,11 +413,12 @@ class ExportView(View):
         kind = _kind_or_404(kind_name)
         if fmt not in EXPORT_FORMATS or not kind.exportable:
             raise Http404
-        page = _page_from_request(request)
+        layout = _layout_or_404(kind, request)
+        page = _scope_or_404(kind, request)
         if not kind.has_export_permission(request.user, page=page):
             return forbidden(request)
-        headers, rows = export_table(kind=kind, page=page)
-        filename = kind.get_export_filename(page=page)
+        headers, rows = export_table(kind=kind, page=page, layout=layout)
+        filename = _layout_filename(kind, kind.get_export_filename(page=page), layout)
         if fmt == "xlsx":
             return spreadsheets.xlsx_response(filename, headers, rows)
         if fmt == "json":

@@ -6,8 +6,11 @@
   (``张三×工作实绩``; a vote group's column is the subject alone). The format is
   detected from the headers. Every ballot gets the checks of
   :func:`.services.ballot_enter` (plus the file's own duplicates), errors are
-  named by row and column, valid ballots are bulk-created with
-  ``import_batch`` set so that a rollback removes them.
+  named by row and column (a clash inside the file also names the row, and
+  in a wide file the column, of the first ballot), valid ballots are
+  bulk-created with ``import_batch`` set so that a rollback removes them.
+  Templates and exports come in both layouts (:data:`LONG`, :data:`WIDE`),
+  built from the scorecard's own groups, subjects and criteria.
 - **scorecard-results** (export only): the ranked table with its breakdown,
   built from :func:`.selectors.scorecard_result` and
   :func:`.presentation.export_rows` — nothing is computed here.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -31,9 +35,14 @@ from wagtail_pilots.codes import format_code
 from wagtail_pilots.importexport.registry import (
     Column,
     ImportExportKind,
+    Layout,
     normalise_header,
 )
-from wagtail_pilots.importexport.resources import PROGRESS_EVERY, BatchResourceMixin
+from wagtail_pilots.importexport.resources import (
+    PROGRESS_EVERY,
+    BatchResourceMixin,
+    ExportOnlyResource,
+)
 
 from . import presentation, scoring
 from .models import (
@@ -241,8 +250,10 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                     evaluator__in=evaluator_list[start : start + 500],
                 ).values_list("evaluator", "subject_id", "criterion_id")
             )
-        seen_cells = set()
-        file_group = {}
+        # Where each ballot and each evaluator's group first appear in the file,
+        # to name that place in the message about a second one.
+        seen_cells = {}  # (evaluator, subject pk, criterion pk) -> (row, column)
+        file_group = {}  # evaluator -> (group, row)
         to_create = []
         for number, values in enumerate(dataset, 1):
             if self.progress is not None and number % PROGRESS_EVERY == 0:
@@ -317,9 +328,10 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                     _("Unknown evaluator group “%(name)s”; groups: %(groups)s.")
                     % {"name": group_text, "groups": names.group_list()}
                 ]
+        row_number = self.file_row(number)
         if evaluator and group is not None:
             other = existing_group.get(evaluator)
-            first = file_group.setdefault(evaluator, group)
+            first, first_row = file_group.setdefault(evaluator, (group, row_number))
             if other is not None and other != group.pk:
                 errors["evaluator"] = [
                     _("This evaluator already belongs to another group.")
@@ -327,10 +339,10 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
             elif first.pk != group.pk:
                 errors["evaluator"] = [
                     _(
-                        "This evaluator is in group “%(group)s” earlier in this "
-                        "file; an evaluator belongs to one group."
+                        "This evaluator is in group “%(group)s” in row %(row)s of "
+                        "this file; an evaluator belongs to one group."
                     )
-                    % {"group": first.name}
+                    % {"group": first.name, "row": first_row}
                 ]
         if columns is None:
             cells = [("long", row.get("subject"), row.get("criterion"))]
@@ -359,16 +371,38 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 )
             elif cell in seen:
                 errors.setdefault(field, []).append(
-                    _(
-                        "This evaluator already scored this subject earlier in "
-                        "this file."
-                    )
+                    self._duplicate_message(ballot, *seen[cell])
                 )
             else:
-                seen.add(cell)
+                seen[cell] = (row_number, None if header == "long" else header)
                 ballot.evaluator = evaluator
                 ballots.append(ballot)
         return errors, ballots
+
+    @staticmethod
+    def _duplicate_message(ballot, row, column):
+        """A second ballot of one evaluator for one subject (× criterion): the
+        message names the row (and, in a wide file, the column) of the first."""
+        if column is None:
+            place = _("row %(row)s") % {"row": row}
+        else:
+            place = _("row %(row)s, column “%(column)s”") % {
+                "row": row,
+                "column": column,
+            }
+        if ballot.criterion is None:
+            return _(
+                "This evaluator already voted on “%(subject)s” in %(place)s of "
+                "this file."
+            ) % {"subject": ballot.subject.display_name, "place": place}
+        return _(
+            "This evaluator already scored “%(subject)s × %(criterion)s” in "
+            "%(place)s of this file."
+        ) % {
+            "subject": ballot.subject.display_name,
+            "criterion": ballot.criterion.name,
+            "place": place,
+        }
 
     def _check_cell(
         self, row, header, subject_raw, criterion_raw, names, group, errors
@@ -463,29 +497,138 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         return Ballot(group=group, subject=subject, criterion=criterion, value=number)
 
 
+GROUP_COLUMN = Column(
+    "group",
+    en="group",
+    zh="评价组",
+    required=True,
+    aliases=("评价组别", "组别", "evaluator group"),
+    sample="班子成员",
+)
+EVALUATOR_COLUMN = Column(
+    "evaluator",
+    en="evaluator",
+    zh="评价人",
+    required=True,
+    aliases=("评价人编号", "评分人"),
+    sample="E01",
+)
+LONG = Layout("long", gettext_lazy("one row per ballot"))
+WIDE = Layout("wide", gettext_lazy("one row per evaluator"))
+SAMPLE_VOTE = "同意"
+
+
+def wide_header(subject, criterion=None) -> str:
+    """The header of a wide column: ``张三×工作实绩``, or ``张三`` for a vote."""
+    if criterion is None:
+        return subject.display_name
+    return f"{subject.display_name}×{criterion.name}"
+
+
+def wide_columns(names) -> list:
+    """``[(header, subject, criterion or None)]`` of a wide file of the scorecard:
+    every subject × every criterion a score group scores, then, when there is a
+    vote group, every subject alone (its vote)."""
+    scored = set()
+    votes = False
+    for group in names.groups:
+        if group.kind == scoring.KIND_VOTES:
+            votes = True
+        else:
+            scored.update(names.scored.get(group.pk, ()))
+    criteria = [c for c in names.criteria if c.pk in scored]
+    columns = [
+        (wide_header(subject, criterion), subject, criterion)
+        for subject in names.subjects
+        for criterion in criteria
+    ]
+    if votes:
+        columns.extend((wide_header(s), s, None) for s in names.subjects)
+    return columns
+
+
+def _sample_value(criterion):
+    # A plausible value: nine tenths of the way up the criterion's range.
+    span = criterion.maximum - criterion.minimum
+    value = (criterion.minimum + span * Decimal("0.9")).quantize(Decimal("0.0001"))
+    return _NumberWidget().render(value)
+
+
+def _sample_groups(names):
+    """The first score group and the first vote group (either may be None)."""
+    score = next((g for g in names.groups if g.kind != scoring.KIND_VOTES), None)
+    vote = next((g for g in names.groups if g.kind == scoring.KIND_VOTES), None)
+    return score, vote
+
+
+def _long_samples(names):
+    """Sample rows of a long file in the scorecard's own names."""
+    score, vote = _sample_groups(names)
+    subject = names.subjects[0].display_name if names.subjects else ""
+    rows = []
+    if score is not None:
+        criterion = next(
+            (c for c in names.criteria if c.pk in names.scored.get(score.pk, ())),
+            None,
+        )
+        if criterion is not None:
+            rows.append(
+                (
+                    score.name,
+                    "E01",
+                    subject,
+                    criterion.name,
+                    _sample_value(criterion),
+                    "",
+                )
+            )
+    if vote is not None:
+        rows.append((vote.name, "V01", subject, "", "", SAMPLE_VOTE))
+    return rows
+
+
+def _wide_samples(names, columns):
+    """Sample rows of a wide file: one for a score group, one for a vote group."""
+    score, vote = _sample_groups(names)
+    rows = []
+    if score is not None:
+        scored = names.scored.get(score.pk, ())
+        rows.append(
+            [
+                score.name,
+                "E01",
+                *(
+                    _sample_value(c) if c is not None and c.pk in scored else ""
+                    for _h, _s, c in columns
+                ),
+            ]
+        )
+    if vote is not None:
+        rows.append(
+            [
+                vote.name,
+                "V01",
+                *(SAMPLE_VOTE if c is None else "" for _h, _s, c in columns),
+            ]
+        )
+    return rows or [["", "E01", *("" for _c in columns)]]
+
+
 class BallotsKind(ImportExportKind):
+    """Ballots of a scorecard. Imports take either layout (told apart by the
+    headers); templates and exports come in both: :data:`LONG` (one ballot per
+    row, the default) and :data:`WIDE` (one evaluator per row, one column per
+    subject × criterion, built from the scorecard)."""
+
     name = "ballots"
     label = gettext_lazy("ballots")
     resource_class = BallotResource
     models = (Ballot,)
     page_model = ScorecardPage
+    layouts = (LONG, WIDE)
     columns = (
-        Column(
-            "group",
-            en="group",
-            zh="评价组",
-            required=True,
-            aliases=("评价组别", "组别", "evaluator group"),
-            sample="班子成员",
-        ),
-        Column(
-            "evaluator",
-            en="evaluator",
-            zh="评价人",
-            required=True,
-            aliases=("评价人编号", "评分人"),
-            sample="E01",
-        ),
+        GROUP_COLUMN,
+        EVALUATOR_COLUMN,
         Column(
             "subject",
             en="subject",
@@ -503,7 +646,61 @@ class BallotsKind(ImportExportKind):
         Column("value", en="value", zh="分值", aliases=("得分", "分数"), sample=90),
         Column("vote", en="vote", zh="投票", aliases=("表决",), sample=""),
     )
-    sample_rows = (("群众代表", "V01", "张三", "", "", "同意"),)
+    sample_rows = (("群众代表", "V01", "张三", "", "", SAMPLE_VOTE),)
+    # Without a page: a wide template with made-up subjects and criteria.
+    generic_wide = (
+        ("张三×工作实绩", 90),
+        ("张三×工作作风", 85),
+        ("李四×工作实绩", 80),
+        ("李四×工作作风", 95),
+    )
+    page = None
+    layout = LONG
+    _names = None
+
+    def for_page(self, page):
+        """The kind bound to a scorecard: its templates' samples use the
+        scorecard's own groups, subjects and criteria."""
+        scorecard = ScorecardPage.objects.filter(pk=page.pk).first() if page else None
+        if scorecard is None:
+            return self  # not a scorecard: refused by check_page / permissions
+        bound = type(self)()
+        bound.page = page
+        bound._names = _Names(scorecard)
+        rows = _long_samples(bound._names)
+        if rows:
+            bound.columns = tuple(
+                replace(column, sample=value)
+                for column, value in zip(self.columns, rows[0], strict=True)
+            )
+            bound.sample_rows = tuple(rows[1:])
+        return bound
+
+    def for_layout(self, layout):
+        if layout != WIDE:
+            return self
+        bound = type(self)()
+        bound.page, bound._names, bound.layout = self.page, self._names, WIDE
+        if self._names is None:
+            wide = [
+                Column(header, en=header, zh=header, sample=value)
+                for header, value in self.generic_wide
+            ]
+            bound.columns = (GROUP_COLUMN, EVALUATOR_COLUMN, *wide)
+            bound.sample_rows = ()
+            return bound
+        columns = wide_columns(self._names)
+        first, *others = _wide_samples(self._names, columns)
+        bound.columns = (
+            replace(GROUP_COLUMN, sample=first[0]),
+            replace(EVALUATOR_COLUMN, sample=first[1]),
+            *(
+                Column(header, en=header, zh=header, sample=value)
+                for (header, _s, _c), value in zip(columns, first[2:], strict=True)
+            ),
+        )
+        bound.sample_rows = tuple(others)
+        return bound
 
     def match_header(self, header):
         text = str(header or "").strip()
@@ -530,16 +727,73 @@ class BallotsKind(ImportExportKind):
             )
         )
 
+    def get_export_table(self, *, page=None):
+        if self.layout != WIDE:
+            return None
+        return wide_export_table(page, names=self._names)
 
-class ReadOnlyResource(BatchResourceMixin, resources.Resource):
-    """Placeholder resource of the export-only kinds (their tables are built by
-    ``get_export_table``)."""
+
+def wide_export_table(page, *, names=None):
+    """Headers and rows (streamed) of the wide export: one row per evaluator,
+    the same columns as the wide template, plus a column for any stored ballot
+    that no column of the current configuration holds (so nothing is left out).
+    Scores are numbers, votes ``yes/no/abstain``: the file imports again."""
+    if names is None:
+        names = _Names(ScorecardPage.objects.get(pk=page.pk))
+    columns = wide_columns(names)
+    position = {
+        (subject.pk, criterion.pk if criterion else None): index
+        for index, (_h, subject, criterion) in enumerate(columns)
+    }
+    ballots = Ballot.objects.filter(scorecard_id=page.pk)
+    subjects = {s.pk: s for s in names.subjects}
+    criteria = {c.pk: c for c in names.criteria}
+    for subject_id, criterion_id in (
+        ballots.values_list("subject_id", "criterion_id")
+        .distinct()
+        .order_by("subject__sort_order", "criterion__sort_order")
+    ):
+        if (subject_id, criterion_id) not in position:
+            position[(subject_id, criterion_id)] = len(columns)
+            criterion = criteria.get(criterion_id)
+            columns.append(
+                (wide_header(subjects[subject_id], criterion), None, criterion)
+            )
+    headers = [GROUP_COLUMN.header, EVALUATOR_COLUMN.header, *(h for h, *_ in columns)]
+    render = _NumberWidget().render
+
+    def rows():
+        current, line = None, None
+        for group_id, group_name, evaluator, subject_id, criterion_id, value, vote in (
+            ballots.order_by("group__sort_order", "group_id", "evaluator", "pk")
+            .values_list(
+                "group_id",
+                "group__name",
+                "evaluator",
+                "subject_id",
+                "criterion_id",
+                "value",
+                "vote",
+            )
+            .iterator(chunk_size=2000)
+        ):
+            if (group_id, evaluator) != current:
+                if line is not None:
+                    yield line
+                current = (group_id, evaluator)
+                line = [group_name, evaluator, *([None] * len(columns))]
+            cell = render(value) if criterion_id is not None else vote
+            line[2 + position[(subject_id, criterion_id)]] = cell
+        if line is not None:
+            yield line
+
+    return headers, rows()
 
 
 class ScorecardResultsKind(ImportExportKind):
     name = "scorecard-results"
     label = gettext_lazy("scorecard results")
-    resource_class = ReadOnlyResource
+    resource_class = ExportOnlyResource
     models = (Ballot,)
     page_model = ScorecardPage
     importable = False
@@ -565,7 +819,7 @@ class ScorecardResultsKind(ImportExportKind):
 class ScorecardCodesKind(ImportExportKind):
     name = "scorecard-codes"
     label = gettext_lazy("evaluator access codes")
-    resource_class = ReadOnlyResource
+    resource_class = ExportOnlyResource
     models = (AccessCode,)
     page_model = ScorecardPage
     importable = False

@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from ..importexport.registry import Column, ImportExportKind
-from ..importexport.resources import BatchResourceMixin
+from ..importexport.resources import BatchResourceMixin, ExportOnlyResource
 from .models import Channel, SurveyAnswer, SurveyPageMixin, SurveyResponse
 from .questions import (
     CHOICE_TYPES,
@@ -47,6 +47,7 @@ from .questions import (
     SCALE,
     survey_questions,
 )
+from .selectors import results_table_rows, survey_results
 from .services import SubmitError, build_answers
 
 CHANNEL_FIELD = "channel"
@@ -538,3 +539,23 @@ class ResponsesKind(ImportExportKind):
 
     def after_rollback(self, *, batch):
         recount_responses(batch.page)
+
+
+class SurveyResultsKind(ImportExportKind):
+    """Export only: a survey's results table, the very table of the survey
+    admin's *Results → export* (:func:`.selectors.results_table_rows` of
+    :func:`.selectors.survey_results`, counted by the database); nothing is
+    computed here. Needs what the responses export needs."""
+
+    name = "survey-results"
+    label = gettext_lazy("survey results")
+    resource_class = ExportOnlyResource
+    models = (SurveyResponse,)
+    page_model = SurveyPageMixin
+    importable = False
+
+    def get_export_table(self, *, page=None):
+        return results_table_rows(survey_results(survey=page.specific))
+
+    def get_export_filename(self, *, page=None):
+        return f"survey-results-{page.slug}"

@@ -5,7 +5,7 @@ from wagtail.snippets.models import register_snippet
 
 from ..importexport.registry import HOOK_NAME as IMPORTEXPORT_HOOK
 from . import urls
-from .importexport import ResponsesKind
+from .importexport import ResponsesKind, SurveyResultsKind
 from .models import SurveyPageMixin
 from .views.admin import survey_admin_links
 from .viewsets import ScaleViewSet
@@ -43,3 +43,8 @@ def survey_listing_buttons(page, user, next_url=None):
 @hooks.register(IMPORTEXPORT_HOOK)
 def register_responses_kind():
     return ResponsesKind()
+
+
+@hooks.register(IMPORTEXPORT_HOOK)
+def register_survey_results_kind():
+    return SurveyResultsKind()

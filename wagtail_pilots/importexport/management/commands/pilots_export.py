@@ -22,19 +22,28 @@ class Command(BaseCommand):
         parser.add_argument(
             "-o", "--output", help="file to write (default: standard output)"
         )
+        parser.add_argument(
+            "--layout",
+            default="",
+            help="layout of kinds that have several (ballots: long or wide)",
+        )
 
-    def handle(self, *args, kind, page, fmt, output, **options):
+    def handle(self, *args, kind, page, fmt, output, layout, **options):
         found = get_kind(kind)
         if found is None or not found.exportable:
             raise CommandError(
                 f"Unknown kind {kind!r}; choose one of: {', '.join(sorted(get_kinds()))}."
             )
-        scope = resolve_page(page)
         try:
-            found.check_page(scope)
+            chosen = found.get_layout(layout)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        headers, rows = export_table(kind=found, page=scope)
+        scope = resolve_page(page)
+        try:
+            found.check_scope(scope, export=True)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        headers, rows = export_table(kind=found, page=scope, layout=chosen)
         if fmt == "xlsx":
             if not output:
                 raise CommandError("XLSX needs -o FILE.")
