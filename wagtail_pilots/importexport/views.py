@@ -105,7 +105,7 @@ class ImportView(BaseView, FormView):
         context.update(
             kind=self.kind,
             scope_page=self.page,
-            columns=self.kind.for_page(self.page).columns,
+            columns=self.kind.for_page(self.page).template_columns(),
             recent=ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10],
             template_url=template_url(self.kind, self.page, "xlsx"),
             template_csv_url=template_url(self.kind, self.page, "csv"),
@@ -345,7 +345,7 @@ class TemplateDownloadView(View):
             kind.has_import_permission(user) or _may_import_somewhere(kind, user)
         ):
             return forbidden(request)
-        headers = [c.header for c in kind.columns]
+        headers = [c.header for c in kind.template_columns()]
         rows = kind.template_rows()
         filename = f"template-{kind.name}" + (f"-{page.slug}" if page else "")
         if fmt == "xlsx":
