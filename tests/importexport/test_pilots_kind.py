@@ -13,6 +13,7 @@ from wagtail.models import GroupPagePermission
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
+    RollbackError,
     batch_check,
     batch_import,
     batch_rollback,
@@ -97,6 +98,40 @@ def test_phases_update_by_name_add_new_and_publish(pilot):
     assert [p.name for p in pilot.get_latest_revision_as_object().phases.all()] == [
         "摸底调查"
     ]
+    # The phase the batch updated is back as it was before the import.
+    phase = PilotPhase.objects.get()
+    assert (phase.due_date, phase.note, phase.progress) == (None, "", 100)
+    pilot.refresh_from_db()
+    assert pilot.live and not pilot.has_unpublished_changes
+    assert pilot.get_latest_revision_as_object().phases.get().note == ""
+
+
+def test_phase_rollback_is_refused_after_a_later_edit(pilot):
+    batch = run("pilot-phases", pilot, csv_bytes(PHASES))
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    pilot.refresh_from_db()
+    pilot.summary = "导入后又编辑"
+    pilot.save_revision().publish()
+    with pytest.raises(RollbackError, match="“小额人身保险试点” was changed after"):
+        batch_rollback(batch=batch)
+    assert PilotPhase.objects.count() == 2
+    assert PilotPhase.objects.get(name="摸底调查").note == "已完成"
+
+
+def test_phases_of_a_pilot_never_published_are_imported_into_its_draft(home_page):
+    index = home_page.add_child(instance=PilotIndexPage(title="试点", slug="p"))
+    draft = PilotProgramPage(title="新试点", slug="new", live=False)
+    index.add_child(instance=draft)
+    draft.save_revision()
+    batch = run("pilot-phases", draft, csv_bytes(PHASES))
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    draft.refresh_from_db()
+    assert not draft.live
+    assert draft.get_latest_revision_as_object().phases.count() == 2
+    batch_rollback(batch=batch)
+    assert not PilotPhase.objects.filter(pilot=draft).exists()
+    draft.refresh_from_db()
+    assert draft.get_latest_revision_as_object().phases.count() == 0
 
 
 def test_phase_errors_are_named(pilot):

@@ -48,7 +48,7 @@ class UnitsKind(ImportExportKind):
         Column("active", en="active", zh="是否启用", aliases=("启用",), sample="是"),
     )
 
-    def before_rollback(self, *, batch):
+    def before_rollback(self, *, batch, user=None):
         # Units of one batch may be each other's parents (PROTECT): detach them
         # from each other first so they can be deleted together.
         from .services import batch_object_ids

@@ -54,7 +54,9 @@ class Column:
     ``en`` and ``zh`` are the headers written in templates and exports (as
     ``"zh/en"``, or once when they are the same, e.g. a wide ballot column
     ``张三×工作实绩``); any of them, ``field`` itself or an ``aliases`` entry is
-    accepted on import.
+    accepted on import. A ``readonly`` column (a figure computed for the
+    export, e.g. a pilot's progress) is written by exports only: it is left out
+    of templates and, when an exported file comes back, ignored on import.
     """
 
     field: str
@@ -63,6 +65,7 @@ class Column:
     required: bool = False
     aliases: tuple = ()
     sample: object = ""
+    readonly: bool = False
 
     @property
     def header(self):
@@ -104,6 +107,9 @@ class ImportExportKind:
     # The layouts templates and exports come in, the default first (empty: just
     # one). An import tells them apart itself, e.g. by its headers.
     layouts: tuple = ()
+    # True when a rollback also puts back what the import *changed* (pilot
+    # pages are restored to their revision from before the import).
+    rollback_restores_updates = False
 
     def __repr__(self):
         return f"<ImportExportKind {self.name}>"
@@ -170,8 +176,12 @@ class ImportExportKind:
                 return column
         return None
 
+    def template_columns(self):
+        """The columns a file to import may have: every column but read-only ones."""
+        return [column for column in self.columns if not column.readonly]
+
     def template_rows(self):
-        rows = [[column.sample for column in self.columns]]
+        rows = [[column.sample for column in self.template_columns()]]
         rows.extend(list(row) for row in self.sample_rows)
         return rows
 
@@ -268,10 +278,15 @@ class ImportExportKind:
         Override to bring counters up to date (e.g. a survey's response count).
         """
 
-    def before_rollback(self, *, batch):
-        """Called inside the rollback's transaction, before objects are deleted."""
+    def before_rollback(self, *, batch, user=None):
+        """Called inside the rollback's transaction, before objects are deleted.
 
-    def after_rollback(self, *, batch):
+        ``user`` rolls the batch back (``None`` from code). Raise
+        :class:`~.services.RollbackError` with a message to refuse the rollback;
+        nothing is changed then.
+        """
+
+    def after_rollback(self, *, batch, user=None):
         """Called inside the rollback's transaction, after objects are deleted.
 
         Override to correct counters the import had increased.

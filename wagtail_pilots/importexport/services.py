@@ -199,6 +199,9 @@ def build_dataset(table: Table, kind) -> tuple[tablib.Dataset, dict]:
             duplicates.append((used[column.field], text))
             continue
         used[column.field] = text
+        if column.readonly:
+            # Written by exports for information (e.g. progress), never imported.
+            continue
         positions.append((position, column.field))
     problems = []
     missing = [c.header for c in kind.columns if c.required and c.field not in used]
@@ -216,7 +219,7 @@ def build_dataset(table: Table, kind) -> tuple[tablib.Dataset, dict]:
             _("Unknown column(s): %(columns)s. Accepted columns: %(accepted)s.")
             % {
                 "columns": ", ".join(unknown),
-                "accepted": ", ".join(c.header for c in kind.columns),
+                "accepted": ", ".join(c.header for c in kind.template_columns()),
             }
         )
     if problems:
@@ -515,9 +518,11 @@ class RollbackError(Exception):
 def batch_rollback(*, batch, user=None) -> ImportBatch:
     """Delete everything the batch created, in one transaction, and log it.
 
-    Objects the batch *updated* keep their new values. Raises
-    :class:`RollbackError` when the batch cannot be rolled back (not imported,
-    or other data now depends on what it created).
+    Objects the batch *updated* keep their new values, unless the kind puts
+    them back in its rollback hooks (pilot pages are restored to their
+    revision from before the import). Raises :class:`RollbackError` when the
+    batch cannot be rolled back (not imported, other data now depends on what
+    it created, or the kind refuses).
     """
     from .registry import get_kind
 
@@ -527,7 +532,7 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
     deleted = 0
     try:
         with transaction.atomic():
-            kind.before_rollback(batch=batch)
+            kind.before_rollback(batch=batch, user=user)
             for model in kind.models:
                 ids = batch_object_ids(batch=batch, model=model)
                 for start in range(0, len(ids), 500):
@@ -535,7 +540,7 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
                         pk__in=ids[start : start + 500]
                     ).delete()
                     deleted += count
-            kind.after_rollback(batch=batch)
+            kind.after_rollback(batch=batch, user=user)
             batch.imported_objects.all().delete()
             batch.status = ImportBatch.Status.ROLLED_BACK
             batch.rolled_back_at = timezone.now()

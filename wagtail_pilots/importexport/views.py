@@ -138,7 +138,7 @@ class ImportView(BaseView, FormView):
         context.update(
             kind=self.kind,
             scope_page=self.page,
-            columns=self.kind.for_page(self.page).columns,
+            columns=self.kind.for_page(self.page).template_columns(),
             recent=ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10],
             # (layout label or "", Excel URL, CSV URL) of every template.
             templates=[
@@ -389,7 +389,7 @@ class TemplateDownloadView(View):
         ):
             return forbidden(request)
         kind = kind.for_layout(layout)
-        headers = [c.header for c in kind.columns]
+        headers = [c.header for c in kind.template_columns()]
         rows = kind.template_rows()
         filename = _layout_filename(
             kind, f"template-{kind.name}" + (f"-{page.slug}" if page else ""), layout

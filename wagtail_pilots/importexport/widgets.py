@@ -1,5 +1,7 @@
 """django-import-export widgets that accept what Chinese offices type in Excel."""
 
+import re
+
 from django.utils import translation
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -119,3 +121,50 @@ class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
                 _("There is no %(model)s with code “%(code)s”.")
                 % {"model": self.model._meta.verbose_name, "code": text}
             ) from None
+
+
+class CodeListWidget(widgets.Widget):
+    """Several related objects in one cell, given by their codes separated by
+    ``;`` ``；`` ``、`` or ``,`` (in the order written); blank is an empty list.
+
+    Every unknown code of the cell is named at once; a code written twice is
+    refused. ``render`` writes the codes separated by ``;``.
+    """
+
+    SEPARATORS = r"[;；、,，]"
+
+    def __init__(self, model, field="code", **kwargs):
+        self.model = model
+        self.field = field
+        super().__init__(**kwargs)
+
+    def split(self, value):
+        text = "" if value is None else force_str(value)
+        return [c.strip().upper() for c in re.split(self.SEPARATORS, text) if c.strip()]
+
+    def clean(self, value, row=None, **kwargs):
+        codes = self.split(value)
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        if twice:
+            raise ValueError(
+                _("Code(s) written twice: %(codes)s.") % {"codes": "、".join(twice)}
+            )
+        found = {
+            getattr(obj, self.field): obj
+            for obj in self.model._default_manager.filter(
+                **{f"{self.field}__in": codes}
+            )
+        }
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise ValueError(
+                _("There is no %(model)s with code(s) %(codes)s.")
+                % {
+                    "model": self.model._meta.verbose_name,
+                    "codes": "、".join(f"“{c}”" for c in unknown),
+                }
+            )
+        return [found[c] for c in codes]
+
+    def render(self, value, obj=None, **kwargs):
+        return "; ".join(getattr(item, self.field) for item in value or ())

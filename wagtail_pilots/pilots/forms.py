@@ -19,18 +19,29 @@ def _live_forms(formset):
         yield form
 
 
+def pilot_date_errors(*, start_date=None, end_date=None, decision_date=None):
+    """``{field: message}`` for a pilot's dates that do not fit together.
+
+    The editor's form and the ``pilots`` import both apply these rules.
+    """
+    errors = {}
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = _("The end date cannot be before the start.")
+    if decision_date and start_date and decision_date < start_date:
+        errors["decision_date"] = _("The decision date cannot be before the start.")
+    return errors
+
+
 class PilotProgramPageForm(WagtailAdminPageForm):
     def clean(self):
         cleaned_data = super().clean()
-        start = cleaned_data.get("start_date")
-        end = cleaned_data.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The end date cannot be before the start."))
-        decision_date = cleaned_data.get("decision_date")
-        if decision_date and start and decision_date < start:
-            self.add_error(
-                "decision_date", _("The decision date cannot be before the start.")
-            )
+        errors = pilot_date_errors(
+            start_date=cleaned_data.get("start_date"),
+            end_date=cleaned_data.get("end_date"),
+            decision_date=cleaned_data.get("decision_date"),
+        )
+        for field, message in errors.items():
+            self.add_error(field, message)
         self._check_phase_weights()
         return cleaned_data
 

@@ -666,3 +666,63 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.key} → {self.recipient} ({self.sent_on})"
+
+
+# --- Imports -------------------------------------------------------------------
+
+
+class PilotPageImport(models.Model):
+    """A pilot page an import batch created or changed, so the batch can be
+    rolled back (``pilots`` and ``pilot-phases`` kinds).
+
+    A page is put back from its own revisions: what a rollback needs is the
+    revision the page had before the import (``revision_before``; none for a
+    page the import created) and the one the import made (``revision_after``:
+    if the page has a newer one now, someone edited it since, and the rollback
+    is refused rather than losing that work). That is page-specific, so it is
+    kept here, in the app that owns the pages, rather than on the suite's
+    generic ``ImportedObject`` rows, which list the objects of any model a batch
+    created.
+    """
+
+    batch = models.ForeignKey(
+        "wagtail_pilots_importexport.ImportBatch",
+        verbose_name=_("import batch"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created = models.BooleanField(_("created by the import"), default=False)
+    revision_before = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("revision before the import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revision_after = models.ForeignKey(
+        "wagtailcore.Revision",
+        verbose_name=_("revision made by the import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("page changed by an import")
+        verbose_name_plural = _("pages changed by imports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "page"], name="wagtail_pilots_page_import_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.batch_id}:{self.page_id}"

@@ -24,6 +24,7 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -43,7 +44,9 @@ from .models import (
     STATUS_CHOICES,
     IndicatorReading,
     PilotPhase,
+    PilotProgramPage,
     PilotReportPage,
+    PilotSite,
 )
 
 
@@ -201,6 +204,23 @@ def report_starts_by_pilot(pilot_paths):
     for path, kind, period_start in rows:
         result[path[: -Page.steplen]].append((kind, period_start))
     return result
+
+
+def pilots_under(index, *, today: datetime.date | None = None):
+    """The pilots under ``index`` in the explorer's order, with their lead unit
+    and their sites (and the sites' units); with ``today``, also the phase
+    totals of :func:`with_phase_totals`. The ``pilots`` export reads a chunk of
+    them with a fixed number of queries (the pilots, their sites), however many
+    there are.
+    """
+    sites = PilotSite.objects.select_related("unit").order_by("sort_order", "pk")
+    pilots = (
+        PilotProgramPage.objects.child_of(index)
+        .select_related("lead_unit")
+        .prefetch_related(Prefetch("sites", queryset=sites))
+        .order_by("path")
+    )
+    return pilots if today is None else with_phase_totals(pilots, today=today)
 
 
 def summaries_with_reports(pilots, *, today):

@@ -5,7 +5,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from . import urls
-from .importexport import IndicatorReadingsKind, PilotPhasesKind
+from .importexport import IndicatorReadingsKind, PilotPhasesKind, PilotsKind
 from .panels import PilotDeadlinesPanel
 from .views import IndicatorReadingViewSet
 
@@ -39,6 +39,11 @@ def add_pilot_deadlines_panel(request, panels):
 @hooks.register("register_admin_viewset")
 def register_indicator_reading_viewset():
     return IndicatorReadingViewSet()
+
+
+@hooks.register("register_pilots_importexport_kind")
+def register_pilots_kind():
+    return PilotsKind()
 
 
 @hooks.register("register_pilots_importexport_kind")

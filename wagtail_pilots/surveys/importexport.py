@@ -532,12 +532,12 @@ class ResponsesKind(ImportExportKind):
     def after_import(self, *, batch, result):
         recount_responses(batch.page)
 
-    def before_rollback(self, *, batch):
+    def before_rollback(self, *, batch, user=None):
         # One DELETE for every answer of the batch, rather than Django's
         # cascade collecting them response by response.
         SurveyAnswer.objects.filter(response__import_batch=batch).delete()
 
-    def after_rollback(self, *, batch):
+    def after_rollback(self, *, batch, user=None):
         recount_responses(batch.page)
 
 
