@@ -631,9 +631,10 @@ def test_editor_of_index_a_is_refused_index_b(client, two_indexes, editor_of_a):
         assert client.get(url).status_code == 403
         assert client.post(url).status_code == 403
     assert PilotProgramPage.objects.filter(code="B-9").exists()
-    # A pilot index is not a pilot: the kind does not apply to other pages.
+    # A pilot is not a pilot index: the kind does not apply to other page
+    # types, whoever asks (404, as for every page-scoped kind).
     pilot = PilotProgramPage.objects.get(code="pilots-a-1")
-    assert client.get(kind_urls(pilot)[1]).status_code == 403
+    assert client.get(kind_urls(pilot)[1]).status_code == 404
 
 
 def test_index_header_menu_offers_the_pilots_kind(client, two_indexes, editor_of_a):
