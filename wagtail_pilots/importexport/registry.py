@@ -81,6 +81,9 @@ class ImportExportKind:
     columns: tuple = ()
     # Models whose rows an import of this kind creates, removed on rollback.
     models: tuple = ()
+    # Rows an import updates are recorded (changed fields before and after) and
+    # restored on rollback. False for a kind that undoes its updates itself.
+    restore_updates = True
     # A page type an import belongs to (``--page`` on the command line), or None.
     page_model = None
     # The model of the admin listing that shows this kind's header buttons.
@@ -207,7 +210,9 @@ class ImportExportKind:
         """
 
     def before_rollback(self, *, batch):
-        """Called inside the rollback's transaction, before objects are deleted."""
+        """Called inside the rollback's transaction, once the objects the batch
+        updated have their previous values back, before those it created are
+        deleted."""
 
     def after_rollback(self, *, batch):
         """Called inside the rollback's transaction, after objects are deleted.
