@@ -1,4 +1,5 @@
-"""Batches: dry run, all-or-nothing, skipping invalid rows, duplicates, rollback."""
+"""Batches: dry run, all-or-nothing, skipping invalid rows, duplicates, rollback
+(restoring updated objects in detail: test_rollback.py)."""
 
 import pytest
 from wagtail.models import ModelLogEntry
@@ -49,8 +50,13 @@ def test_import_creates_updates_and_logs():
     assert Unit.objects.get(code="U0").name == "总镇"
     village = Unit.objects.get(code="U2")
     assert (village.name, village.kind, village.parent.code) == ("村2", "village", "U0")
-    # Only created units are remembered for rollback.
-    assert ImportedObject.objects.filter(batch=batch).count() == 3
+    # Created units are remembered for rollback, and the updated one with the
+    # fields the import changed (before / after).
+    records = ImportedObject.objects.filter(batch=batch)
+    assert records.filter(action="created").count() == 3
+    updated = records.get(action="updated")
+    assert updated.object_id == str(Unit.objects.get(code="U0").pk)
+    assert (updated.previous, updated.written) == ({"name": "旧名"}, {"name": "总镇"})
     assert batch.stored_name == ""  # the temporary file is gone
     entry = ModelLogEntry.objects.get(action="wagtail_pilots.import")
     assert entry.data["rows_new"] == 3
@@ -132,12 +138,10 @@ def test_rollback_removes_what_the_batch_created_and_logs_it():
     batch_rollback(batch=batch)
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.ROLLED_BACK
-    # The updated unit stays (with its new name); the created ones are gone.
-    assert list(Unit.objects.values_list("code", "name")) == [("U0", "总镇")]
-    assert (
-        ModelLogEntry.objects.filter(action="wagtail_pilots.import_rollback").count()
-        == 1
-    )
+    # The updated unit has its old name back; the created ones are gone.
+    assert list(Unit.objects.values_list("code", "name")) == [("U0", "旧名")]
+    entry = ModelLogEntry.objects.get(action="wagtail_pilots.import_rollback")
+    assert (entry.data["deleted"], entry.data["restored"]) == (3, 1)
     with pytest.raises(RollbackError):
         batch_rollback(batch=batch)
 

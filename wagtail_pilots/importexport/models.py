@@ -121,11 +121,26 @@ class ImportBatch(models.Model):
 
 
 class ImportedObject(models.Model):
-    """An object created by a batch, for models without an ``import_batch`` field.
+    """An object a batch created or updated, so that a rollback can undo it.
 
-    Rollback deletes these objects. Models created in bulk (responses, ballots)
-    should rather carry their own ``import_batch`` foreign key, which is cheaper.
+    - *created*: rollback deletes the object. Only for models without an
+      ``import_batch`` foreign key; models created in bulk (responses, ballots)
+      rather carry that key, which is cheaper.
+    - *updated*: rollback puts back the ``previous`` values of the fields the
+      import changed, after checking that they still hold what the import
+      ``written`` (otherwise a later edit would be overwritten). Both are
+      ``{field name: value}`` with values as the model field's
+      ``value_to_string`` gives them (``None``, booleans, integers and text as
+      they are), read back with its ``to_python``; see :mod:`.snapshots`.
+
+    Updates are kept in this table rather than in a sibling model: a batch's
+    records are written, read and deleted together, and the rollback of a
+    kind that only updates needs no second table to look in.
     """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
 
     batch = models.ForeignKey(
         ImportBatch, on_delete=models.CASCADE, related_name="imported_objects"
@@ -134,6 +149,12 @@ class ImportedObject(models.Model):
         ContentType, on_delete=models.CASCADE, related_name="+"
     )
     object_id = models.CharField(max_length=64)
+    action = models.CharField(
+        _("action"), max_length=10, choices=Action.choices, default=Action.CREATED
+    )
+    # Only for updates: the changed fields before and after the import.
+    previous = models.JSONField(_("previous values"), default=dict, blank=True)
+    written = models.JSONField(_("imported values"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("imported object")
@@ -141,4 +162,4 @@ class ImportedObject(models.Model):
         indexes = [models.Index(fields=["batch", "content_type"])]
 
     def __str__(self):
-        return f"{self.content_type_id}:{self.object_id}"
+        return f"{self.action} {self.content_type_id}:{self.object_id}"

@@ -96,6 +96,10 @@ class ImportExportKind:
     columns: tuple = ()
     # Models whose rows an import of this kind creates, removed on rollback.
     models: tuple = ()
+    # Rows an import updates are recorded (changed fields before and after) and
+    # restored on rollback. False for a kind that puts back what it updated in
+    # its own rollback hooks (pilot pages go back to their pre-import revision).
+    restore_updates = True
     # A page type an import belongs to (``--page`` on the command line), or None.
     page_model = None
     # The model of the admin listing that shows this kind's header buttons.
@@ -107,9 +111,6 @@ class ImportExportKind:
     # The layouts templates and exports come in, the default first (empty: just
     # one). An import tells them apart itself, e.g. by its headers.
     layouts: tuple = ()
-    # True when a rollback also puts back what the import *changed* (pilot
-    # pages are restored to their revision from before the import).
-    rollback_restores_updates = False
 
     def __repr__(self):
         return f"<ImportExportKind {self.name}>"
@@ -279,7 +280,9 @@ class ImportExportKind:
         """
 
     def before_rollback(self, *, batch, user=None):
-        """Called inside the rollback's transaction, before objects are deleted.
+        """Called inside the rollback's transaction, once the objects the batch
+        updated have their previous values back, before those it created are
+        deleted.
 
         ``user`` rolls the batch back (``None`` from code). Raise
         :class:`~.services.RollbackError` with a message to refuse the rollback;

@@ -28,6 +28,7 @@ from .services import (
     batch_discard,
     batch_progress,
     batch_rollback,
+    batch_rollback_plan,
     batch_upload,
     export_table,
     iter_json,
@@ -301,19 +302,18 @@ class RollbackView(BatchMixin, BaseView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(batch=self.batch, kind=self.kind)
+        if self.batch.can_roll_back:
+            context["plan"] = batch_rollback_plan(batch=self.batch)
         return context
 
     def post(self, request):
         try:
-            batch_rollback(batch=self.batch, user=request.user)
+            batch = batch_rollback(batch=self.batch, user=request.user)
         except RollbackError as error:
             messages.error(request, str(error))
         else:
-            messages.success(
-                request,
-                _("Batch #%(id)s was rolled back: what it created was removed.")
-                % {"id": self.batch.pk},
-            )
+            # "Rolled back: N created record(s) removed, M … restored."
+            messages.success(request, batch.message)
         return HttpResponseRedirect(batch_url(self.batch))
 
 

@@ -526,7 +526,8 @@ class PilotPhasesKind(ImportExportKind):
             .order_by("sort_order", "pk")
         )
 
-    rollback_restores_updates = True
+    # Restored through page revisions in the rollback hooks, not field by field.
+    restore_updates = False
 
     def after_import(self, *, batch, result):
         revision = _publish_phases(batch)
@@ -973,7 +974,8 @@ class PilotsKind(ImportExportKind):
     # created ones with Wagtail's DeletePageAction and restores the changed ones.
     models = ()
     page_model = PilotIndexPage
-    rollback_restores_updates = True
+    # Restored through page revisions in the rollback hooks, not field by field.
+    restore_updates = False
     columns = (
         Column(
             "code",
