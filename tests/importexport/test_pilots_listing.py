@@ -256,7 +256,25 @@ def test_a_blank_code_matches_the_exact_title(index, units, medical):
     batch = run(csv_bytes(rows), index)
     assert (batch.rows_new, batch.rows_updated) == (0, 1), batch.errors
     medical.refresh_from_db()
-    assert medical.status == "evaluating" and medical.code == ""
+    # The blank code cell only chose the match: the pilot keeps its code.
+    assert medical.status == "evaluating" and medical.code == "SFX-MZ-03"
+
+
+def test_blank_status_and_cadence_keep_an_existing_pilots_values(index, units, medical):
+    medical.report_cadence = "quarterly"
+    medical.save_revision().publish()
+    rows = [
+        ["编号", "名称", "状态", "报告周期"],
+        ["SFX-MZ-03", "城市医疗救助试点（修订）", "", ""],
+        ["NEW-1", "新试点", "", ""],
+    ]
+    batch = run(csv_bytes(rows), index)
+    assert (batch.rows_new, batch.rows_updated) == (1, 1), batch.errors
+    medical.refresh_from_db()
+    assert medical.title == "城市医疗救助试点（修订）"
+    assert (medical.status, medical.report_cadence) == ("running", "quarterly")
+    new = PilotProgramPage.objects.get(code="NEW-1")
+    assert (new.status, new.report_cadence) == ("planning", "monthly")
 
 
 def test_a_draft_only_pilot_is_updated_as_a_draft(index, units):

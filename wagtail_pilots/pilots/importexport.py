@@ -853,6 +853,20 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
         self._title_before = instance.title
         return instance, new
 
+    # On a pilot that exists, a blank cell in these columns keeps its value: a
+    # blank code only means "matched by title", and a status or cadence left
+    # empty must not set a running pilot back to the defaults of a new one.
+    KEEP_WHEN_BLANK = ("code", "status", "report_cadence")
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if (
+            field.column_name in self.KEEP_WHEN_BLANK
+            and instance.pk
+            and not _text(row.get(field.column_name))
+        ):
+            return
+        super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
+
     def validate_instance(
         self, instance, import_validation_errors=None, validate_unique=True
     ):
