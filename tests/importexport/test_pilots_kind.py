@@ -252,4 +252,14 @@ def test_only_editors_of_the_pilot_may_import(client, make_editor, pilot):
         groups=[group.name],
     )
     client.force_login(editor)
+    # The pilot is live: importing its phases publishes them, so editing
+    # rights alone are not enough (exporting is).
+    assert client.get(f"{url}?page={pilot.pk}").status_code == 403
+    export = reverse("wagtail_pilots_importexport:export", args=["pilot-phases", "csv"])
+    assert client.get(f"{export}?page={pilot.pk}").status_code == 200
+    GroupPagePermission.objects.create(
+        group=group,
+        page=pilot,
+        permission=Permission.objects.get(codename="publish_page"),
+    )
     assert client.get(f"{url}?page={pilot.pk}").status_code == 200

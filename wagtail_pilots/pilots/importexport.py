@@ -490,13 +490,18 @@ class PilotPhasesKind(ImportExportKind):
     )
 
     # Phases are part of the page: editing the page is what matters, not
-    # model permissions on the inline.
+    # model permissions on the inline. The phase rows of a live page are what
+    # the public sees, so importing into a live pilot publishes it: that needs
+    # the right to publish it too (an editor without it edits the page and
+    # submits it for moderation instead).
     def has_import_permission(self, user, *, page=None):
-        return (
+        if not (
             user.is_active
             and user.has_perm(PERMISSION_IMPORT)
             and self._has_page_permission(user, page)
-        )
+        ):
+            return False
+        return not page.live or page.permissions_for_user(user).can_publish()
 
     def has_export_permission(self, user, *, page=None):
         return (
