@@ -104,6 +104,10 @@ def test_phases_update_by_name_add_new_and_publish(pilot):
     pilot.refresh_from_db()
     assert pilot.live and not pilot.has_unpublished_changes
     assert pilot.get_latest_revision_as_object().phases.get().note == ""
+    batch.refresh_from_db()
+    assert "1 created record(s) removed, 1 updated record(s) restored" in (
+        batch.message
+    )
 
 
 def test_phase_rollback_is_refused_after_a_later_edit(pilot):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from wagtail.models import GroupPagePermission, Revision
+from wagtail.models import GroupPagePermission, ModelLogEntry, Revision
 
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.importexport.buttons import page_header_buttons
@@ -544,6 +544,12 @@ def test_rollback_deletes_created_and_restores_updated(
     assert medical.latest_revision.user == admin_user
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.ROLLED_BACK
+    # The message and the audit log count the pages.
+    assert "1 created record(s) removed, 1 updated record(s) restored" in (
+        batch.message
+    )
+    entry = ModelLogEntry.objects.get(action="wagtail_pilots.import_rollback")
+    assert (entry.data["deleted"], entry.data["restored"]) == (1, 1)
 
 
 def test_rollback_restores_a_page_that_had_no_revision(index, units):

@@ -286,13 +286,16 @@ class ImportExportKind:
 
         ``user`` rolls the batch back (``None`` from code). Raise
         :class:`~.services.RollbackError` with a message to refuse the rollback;
-        nothing is changed then.
+        nothing is changed then. A kind that removes or restores rows itself
+        (pages) returns ``{"deleted": n, "restored": m}`` so that the message
+        and the audit log count them; ``None`` counts nothing.
         """
 
     def after_rollback(self, *, batch, user=None):
         """Called inside the rollback's transaction, after objects are deleted.
 
-        Override to correct counters the import had increased.
+        Override to correct counters the import had increased. May return
+        counts as :meth:`before_rollback` does.
         """
 
 

@@ -722,7 +722,10 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
         with transaction.atomic():
             # Restored first: the check compares with what the import left.
             restored, not_found = _restore_updated(batch)
-            kind.before_rollback(batch=batch, user=user)
+            # Kinds that undo their own rows (pages) may return their counts.
+            counts = kind.before_rollback(batch=batch, user=user) or {}
+            deleted += counts.get("deleted", 0)
+            restored += counts.get("restored", 0)
             for model in kind.models:
                 ids = batch_object_ids(batch=batch, model=model)
                 for start in range(0, len(ids), 500):
@@ -730,7 +733,9 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
                         pk__in=ids[start : start + 500]
                     ).delete()
                     deleted += by_model.get(model._meta.label, 0)
-            kind.after_rollback(batch=batch, user=user)
+            counts = kind.after_rollback(batch=batch, user=user) or {}
+            deleted += counts.get("deleted", 0)
+            restored += counts.get("restored", 0)
             batch.imported_objects.all().delete()
             batch.status = ImportBatch.Status.ROLLED_BACK
             batch.rolled_back_at = timezone.now()

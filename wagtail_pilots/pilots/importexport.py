@@ -402,7 +402,9 @@ def _check_rollback(records, *, user):
 def _restore_pages(records, *, user):
     """Delete the pages the batch created; put the pages it changed back to
     their revision from before the import (a new revision, published when the
-    page is live — Wagtail's own "revert")."""
+    page is live — Wagtail's own "revert"). Returns how many of each, as the
+    rollback hooks report them."""
+    counts = {"deleted": 0, "restored": 0}
     for record in records:
         page = PilotProgramPage.objects.filter(pk=record.page_id).first()
         if page is None:
@@ -410,7 +412,9 @@ def _restore_pages(records, *, user):
         if record.created:
             # Wagtail's DeletePageAction: tree (numchild) kept right, logged.
             page.delete(user=user)
+            counts["deleted"] += 1
             continue
+        counts["restored"] += 1
         before = record.revision_before
         restored = before.as_object()
         if page.live:
@@ -423,6 +427,7 @@ def _restore_pages(records, *, user):
             restored.save_revision(
                 user=user, previous_revision=before, log_action=True, clean=False
             )
+    return counts
 
 
 def _publish_phases(batch, *, user=None):
@@ -549,10 +554,11 @@ class PilotPhasesKind(ImportExportKind):
         records = _page_records(batch)
         if records:
             _restore_pages(records, user=user)
-        else:
-            # A batch imported before pages were recorded: bring the page's
-            # revisions in line with the phases that are left.
-            _publish_phases(batch, user=user)
+            return {"restored": batch.rows_updated}
+        # A batch imported before pages were recorded: bring the page's
+        # revisions in line with the phases that are left.
+        _publish_phases(batch, user=user)
+        return None
 
 
 class IndicatorReadingsKind(ImportExportKind):
@@ -1120,4 +1126,4 @@ class PilotsKind(ImportExportKind):
     def before_rollback(self, *, batch, user=None):
         records = _page_records(batch)
         _check_rollback(records, user=user)
-        _restore_pages(records, user=user)
+        return _restore_pages(records, user=user)
