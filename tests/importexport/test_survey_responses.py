@@ -375,6 +375,40 @@ def test_editor_of_a_gets_403_on_b(client, two_surveys, editor_of_a):
     assert not ImportBatch.objects.exists()
 
 
+def test_batch_lists_show_only_batches_of_pages_the_user_may_import_into(
+    client, two_surveys, editor_of_a
+):
+    """File names and operators of survey B's imports stay hidden from the
+    editor of survey A, in the suite's list and in the modeladmin listing."""
+    a, b = two_surveys
+    mine = ImportBatch.objects.create(
+        kind="responses", page=a, file_name="甲的问卷.csv", sha256="a" * 64
+    )
+    theirs = ImportBatch.objects.create(
+        kind="responses", page=b, file_name="乙的问卷.csv", sha256="b" * 64
+    )
+    units = ImportBatch.objects.create(
+        kind="units", file_name="单位.csv", sha256="c" * 64
+    )
+    client.force_login(editor_of_a)
+    listing = client.get(reverse("wagtail_pilots_importexport:batches"))
+    assert listing.status_code == 200
+    content = listing.content.decode()
+    assert "甲的问卷.csv" in content
+    assert "乙的问卷.csv" not in content
+    # No units rights: the units batch is not shown either.
+    assert "单位.csv" not in content
+    modeladmin = "/admin/wagtail_pilots_importexport/importbatch/"
+    content = client.get(modeladmin).content.decode()
+    assert "甲的问卷.csv" in content and "乙的问卷.csv" not in content
+    assert "单位.csv" not in content
+    assert client.get(f"{modeladmin}inspect/{mine.pk}/").status_code == 200
+    assert client.get(f"{modeladmin}inspect/{theirs.pk}/").status_code in (302, 403)
+    assert client.get(f"{modeladmin}inspect/{units.pk}/").status_code in (302, 403)
+    detail = reverse("wagtail_pilots_importexport:batch", args=[theirs.pk])
+    assert client.get(detail).status_code == 403
+
+
 def test_admin_upload_preview_confirm(client, two_surveys, editor_of_a):
     a, _b = two_surveys
     client.force_login(editor_of_a)

@@ -271,6 +271,26 @@ def test_batch_list(client, importer):
     assert "units.csv" in content
 
 
+def test_batch_list_is_paginated_with_a_fixed_number_of_queries(
+    client, importer, django_assert_max_num_queries
+):
+    ImportBatch.objects.bulk_create(
+        ImportBatch(kind="units", file_name=f"第{n:03}批.csv", sha256=f"{n:064}")
+        for n in range(1, 61)
+    )
+    with django_assert_max_num_queries(20):
+        first = client.get(BATCHES_URL).content.decode()
+    # Newest first, 50 a page.
+    assert "第060批.csv" in first and "第011批.csv" in first
+    assert "第010批.csv" not in first
+    assert "Page 1 of 2" in first
+    with django_assert_max_num_queries(20):
+        second = client.get(BATCHES_URL + "?p=2").content.decode()
+    assert "第010批.csv" in second and "第001批.csv" in second
+    assert "第011批.csv" not in second
+    assert client.get(BATCHES_URL + "?p=x").status_code == 200
+
+
 def test_busy_batch_shows_progress_and_refreshes(client, importer):
     from wagtail_pilots.conf import get_cache
 

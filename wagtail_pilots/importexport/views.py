@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
@@ -30,6 +31,7 @@ from .services import (
     batch_rollback,
     batch_rollback_plan,
     batch_upload,
+    batches_visible_to,
     export_table,
     iter_json,
 )
@@ -334,6 +336,7 @@ class RejectedRowsView(BatchMixin, View):
 class BatchListView(BaseView, TemplateView):
     template_name = TEMPLATE_DIR + "batches.html"
     page_title = gettext_lazy("Import batches")
+    paginate_by = 50
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(PERMISSION_IMPORT):
@@ -343,19 +346,14 @@ class BatchListView(BaseView, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         kinds = get_kinds()
-        user = self.request.user
-        batches = [
-            batch
-            for batch in ImportBatch.objects.filter(kind__in=kinds).select_related(
-                "user", "page"
-            )[:200]
-            # Batches of a page only to those who may import into that page.
-            if kinds[batch.kind].has_import_permission(
-                user, page=batch.page.specific if batch.page_id else None
-            )
-        ][:100]
+        # Batches of a page only to those who may import into that page.
+        batches = batches_visible_to(self.request.user).select_related("user", "page")
+        paginator = WagtailPaginator(batches, self.paginate_by)
+        page_obj = paginator.get_page(self.request.GET.get("p"))
         context.update(
-            batches=batches,
+            batches=page_obj.object_list,
+            page_obj=page_obj,
+            elided_page_range=paginator.get_elided_page_range(page_obj.number),
             import_links=[
                 (kind, import_url(kind))
                 for kind in kinds.values()

@@ -15,6 +15,7 @@ from wagtail_modeladmin.views import IndexView
 from wagtail_pilots.importexport.buttons import kind_buttons, listing_buttons
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import PERMISSION_IMPORT, get_kinds
+from wagtail_pilots.importexport.services import batches_visible_to
 from wagtail_pilots.models import Unit
 
 
@@ -67,7 +68,7 @@ class ImportBatchPermissionHelper(PermissionHelper):
         return user.has_perm(PERMISSION_IMPORT)
 
     def user_can_inspect_obj(self, user, obj):
-        return user.has_perm(PERMISSION_IMPORT)
+        return batches_visible_to(user).filter(pk=obj.pk).exists()
 
     def user_can_create(self, user):
         return False
@@ -115,6 +116,11 @@ class ImportBatchModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
     )
     list_filter = ("kind", "status")
     search_fields = ("file_name", "sha256")
+
+    def get_queryset(self, request):
+        # As the suite's own batch list: an editor of survey A does not see
+        # the imports of survey B.
+        return batches_visible_to(request.user).select_related("user")
 
     @staticmethod
     def batch_link(obj):
