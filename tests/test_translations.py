@@ -94,3 +94,17 @@ def test_compiled_catalogues_are_up_to_date(fresh_catalogues):
             if got != entry.msgstr:
                 stale.append(f"{app}: {entry.msgid!r}")
     assert not stale, "Recompile the catalogues (make messages):\n" + "\n".join(stale)
+
+
+def test_same_english_word_keeps_each_apps_chinese():
+    """Django merges every app's catalogue, so one msgid gets one translation:
+    a pilot's "code" (a plan's file number, 编号) has its own context so that
+    it is not shown as a unit's code (代码)."""
+    from django.utils import translation
+
+    from wagtail_pilots.models import Unit
+    from wagtail_pilots.pilots.models import PilotProgramPage
+
+    with translation.override("zh-hans"):
+        assert str(PilotProgramPage._meta.get_field("code").verbose_name) == "编号"
+        assert str(Unit._meta.get_field("code").verbose_name) == "代码"

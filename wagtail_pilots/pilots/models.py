@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
@@ -150,7 +151,10 @@ class PilotProgramPageMixin(BaseTemplateMixin, models.Model):
     """A pilot program (试点): goals, dates, sites, phases, indicators, review."""
 
     code = models.CharField(
-        _("code"), max_length=50, blank=True, help_text=_("e.g. the plan's file number")
+        pgettext_lazy("pilot program", "code"),
+        max_length=50,
+        blank=True,
+        help_text=_("e.g. the plan's file number"),
     )
     summary = models.TextField(_("summary"), blank=True)
     background = RichTextField(_("background and goals"), blank=True)
