@@ -378,7 +378,7 @@ def test_bad_cells_are_named_by_row_and_column(index, units, medical):
     assert errors[(3, "试点单位代码/pilot sites")] == (
         "There is no unit with code(s) “NOPE”、“NADA”."
     )
-    assert errors[(4, "编号/code")] == "This code appears earlier in this file."
+    assert errors[(4, "编号/code")] == "This code is already in row 2 of this file."
     assert errors[(4, "试点单位代码/pilot sites")] == "Code(s) written twice: QSZ."
     assert errors[(4, "决定日期/decision date")] == (
         "The decision date cannot be before the start."
@@ -431,9 +431,19 @@ def test_duplicates_of_existing_pilots_in_one_file(index, units, medical):
     ]
     errors = errors_of(run(csv_bytes(rows), index))
     assert errors == {
-        (3, "编号"): "This pilot is already in an earlier row of this file.",
+        (3, "编号"): "This pilot is already in row 2 of this file.",
         (4, "名称"): "Several pilots under this index are titled “同名试点”: write "
         "the code of the one you mean.",
+    }
+
+
+def test_a_new_title_twice_without_codes_names_the_first_row(index, units):
+    rows = [["编号", "名称"], ["", "新试点"], [], ["", "新试点"]]
+    errors = errors_of(run(csv_bytes(rows), index))
+    # Blank rows count: the second one is row 4 of the spreadsheet.
+    assert errors == {
+        (4, "名称"): "A pilot with this title is already in row 2 of this file: "
+        "give each row its own code."
     }
 
 

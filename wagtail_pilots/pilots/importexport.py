@@ -788,9 +788,11 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
         self._reset()
 
     def _reset(self):
-        self._seen_codes = set()
-        self._seen_titles = set()
-        self._seen_pages = set()
+        # Where each code, title and pilot was first seen: {key: file row}.
+        self._seen_codes = {}
+        self._seen_titles = {}
+        self._seen_pages = {}
+        self._row_number = None
         self._problems = {}
         self._title_before = ""
 
@@ -815,6 +817,11 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
         self._reset()
         # A fresh index: treebeard places new children from its numchild.
         self.index = PilotIndexPage.objects.get(pk=self.page.pk)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        # The row's number, for messages that point back at an earlier row.
+        self._row_number = kwargs.get("row_number")
+        return super().import_row(row, instance_loader, **kwargs)
 
     def get_or_init_instance(self, instance_loader, row):
         code = _text(row.get("code"))
@@ -841,25 +848,31 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
                     % {"key": title}
                 )
         # The same pilot twice in one file: which row should win is unclear.
+        here = self.file_row(self._row_number) if self._row_number else None
         if code and code in self._seen_codes:
-            problems["code"].append(_("This code appears earlier in this file."))
+            problems["code"].append(
+                _("This code is already in row %(row)s of this file.")
+                % {"row": self._seen_codes[code]}
+            )
         elif not code and title and title in self._seen_titles:
             problems["title"].append(
                 _(
-                    "A pilot with this title appears earlier in this file: give "
-                    "each row its own code."
+                    "A pilot with this title is already in row %(row)s of this "
+                    "file: give each row its own code."
                 )
+                % {"row": self._seen_titles[title]}
             )
         elif not new and instance.pk in self._seen_pages:
             problems[key].append(
-                _("This pilot is already in an earlier row of this file.")
+                _("This pilot is already in row %(row)s of this file.")
+                % {"row": self._seen_pages[instance.pk]}
             )
         if code:
-            self._seen_codes.add(code)
+            self._seen_codes.setdefault(code, here)
         if title:
-            self._seen_titles.add(title)
+            self._seen_titles.setdefault(title, here)
         if not new:
-            self._seen_pages.add(instance.pk)
+            self._seen_pages.setdefault(instance.pk, here)
         self._problems = dict(problems)
         self._title_before = instance.title
         return instance, new
