@@ -12,6 +12,20 @@ from playwright.sync_api import expect
 from wagtail_pilots.pilots.models import PilotIndexPage, PilotProgramPage
 
 
+def fill_date(page, selector, value):
+    """Set a date field the way the date picker would, without focusing it.
+
+    Typing into the field opens Wagtail's date picker, whose pop-up can reappear
+    after being dismissed and cover the buttons the test clicks next (a flaky
+    failure seen in CI), so the value is set and `change` fired directly."""
+    page.locator(selector).evaluate(
+        "(el, value) => { el.value = value;"
+        " el.dispatchEvent(new Event('input', {bubbles: true}));"
+        " el.dispatchEvent(new Event('change', {bubbles: true})); }",
+        value,
+    )
+
+
 def close_date_pickers(page):
     page.keyboard.press("Escape")
     page.locator(".xdsoft_datetimepicker").evaluate_all(
@@ -35,8 +49,8 @@ def test_editor_creates_and_publishes_a_pilot(page, admin_login, pilot_index_liv
     page.wait_for_load_state("networkidle")
     page.fill("#id_title", "社区养老服务试点")
     page.select_option("#id_status", "running")
-    page.fill("#id_start_date", (today - datetime.timedelta(days=30)).isoformat())
-    page.fill("#id_end_date", (today + datetime.timedelta(days=60)).isoformat())
+    fill_date(page, "#id_start_date", (today - datetime.timedelta(days=30)).isoformat())
+    fill_date(page, "#id_end_date", (today + datetime.timedelta(days=60)).isoformat())
 
     close_date_pickers(page)
     # The "plan" tab holds the phases.
@@ -55,15 +69,16 @@ def test_editor_creates_and_publishes_a_pilot(page, admin_login, pilot_index_liv
     for n, (name, start, due, weight, progress) in enumerate(phases):
         page.click("#id_phases-ADD")
         page.fill(f"#id_phases-{n}-name", name)
-        page.fill(
+        fill_date(
+            page,
             f"#id_phases-{n}-start_date",
             (today + datetime.timedelta(days=start)).isoformat(),
         )
-        page.fill(
+        fill_date(
+            page,
             f"#id_phases-{n}-due_date",
             (today + datetime.timedelta(days=due)).isoformat(),
         )
-        close_date_pickers(page)
         page.fill(f"#id_phases-{n}-weight", weight)
         page.fill(f"#id_phases-{n}-progress", progress)
 
