@@ -246,6 +246,7 @@ def measure(name, function, survey, questions, rows, *, answers, memory):
     stored = SurveyAnswer.objects.filter(survey_id=survey.pk).count()
     expected = len(rows) * len(questions) if answers else 0
     assert stored == expected, (name, stored, expected)
+    print(f"  {name}: {elapsed:.1f} s", file=sys.stderr, flush=True)
     peak = None
     if memory:
         clear(survey)
