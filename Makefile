@@ -17,7 +17,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help install system-deps demo serve serve-prod test lint check-migrations \
-        test-sqlite test-postgres test-browser messages bench clean
+        test-sqlite test-postgres test-browser messages bench bench-postgres clean
 
 help:
 	@echo "make demo   - set up and serve the example site on http://$(HOST):$(PORT)"
@@ -75,6 +75,16 @@ bench: install
 	@for script in bench/bench_*.py; do \
 		[ -e "$$script" ] || continue; \
 		echo "== $$script"; $(PY) $$script || exit 1; \
+	done
+
+# The same benchmarks on PostgreSQL, each script on its own throw-away cluster
+# (a fresh database, as `make bench` gives each a fresh SQLite file). Scripts that
+# compare against SQLite only say so and are skipped.
+bench-postgres: install system-deps
+	@for script in bench/bench_*.py; do \
+		[ -e "$$script" ] || continue; \
+		echo "== $$script (PostgreSQL)"; \
+		bash scripts/with-postgres.sh $(PY) $$script || exit 1; \
 	done
 
 clean:

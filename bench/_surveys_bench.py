@@ -1,5 +1,6 @@
 """Shared set-up for the survey benchmarks: Django on a throw-away SQLite file
-(or ``DATABASE_URL``), migrated once, and a survey with N scale questions."""
+(or ``DATABASE_URL``), migrated once, a survey with N scale questions, and a raw
+psycopg connection for the PostgreSQL limits."""
 
 import os
 import sys
@@ -41,3 +42,32 @@ def make_survey(*, slug, questions=20):
             scale=scale,
         )
     return survey
+
+
+def database_label():
+    """``SQLite 3.40.1`` or ``PostgreSQL 15.18``: the header of a benchmark."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        version = connection.pg_version
+        return f"PostgreSQL {version // 10000}.{version % 10000}"
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return f"SQLite {sqlite3.sqlite_version}"
+    return connection.vendor
+
+
+def pg_connect():
+    """A plain psycopg 3 connection (no Django) to the benchmark's database."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+    )

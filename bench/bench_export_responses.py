@@ -1,5 +1,6 @@
-"""Export N survey responses × 20 questions as CSV three ways, side by side:
-time, time to first byte (to the first data row) and peak memory (tracemalloc).
+"""Export N survey responses × 20 questions as CSV side by side, on SQLite or on
+PostgreSQL (``DATABASE_URL=postgres://…``): time, time to first byte (to the
+first data row) and peak memory (tracemalloc).
 
 1. ours: the ``responses`` kind (``export_table`` → the resource's fields →
    ``wagtail_pilots.spreadsheets.iter_csv``: streamed in database chunks,
@@ -7,7 +8,12 @@ time, time to first byte (to the first data row) and peak memory (tracemalloc).
 2. Wagtail's spreadsheet export (``SpreadsheetExportMixin.stream_csv``, as its
    form submissions listing uses it) over ``FormSubmission`` rows holding the
    same answers as JSON;
-3. raw ``csv.writer`` over a ``sqlite3`` cursor — the limit.
+3. the raw limit: on SQLite ``csv.writer`` over a ``sqlite3`` cursor; on
+   PostgreSQL ``csv.writer`` over a psycopg server-side cursor, and psycopg's
+   ``COPY (SELECT …) TO STDOUT (FORMAT csv)`` — the server writes the CSV (the
+   limit the ratios are to).
+
+Memory is Python's (tracemalloc): buffers of the database drivers are not seen.
 
     python bench/bench_export_responses.py                 # 20,000 responses
     python bench/bench_export_responses.py --rows 100000
@@ -26,7 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _surveys_bench import make_survey, setup_django  # noqa: E402
+from _surveys_bench import (  # noqa: E402
+    database_label,
+    make_survey,
+    pg_connect,
+    setup_django,
+)
 
 setup_django()
 
@@ -92,7 +103,7 @@ class _Echo:
         return value
 
 
-def run_raw(survey, questions):
+def run_raw_sqlite(survey, questions):
     keys = [q.key for q in questions]
 
     def lines():
@@ -114,22 +125,86 @@ def run_raw(survey, questions):
     return lines()
 
 
+def run_raw_pg_cursor(survey, questions):
+    """csv.writer over a server-side (named) cursor, 2,000 rows a fetch."""
+    keys = [q.key for q in questions]
+
+    def lines():
+        with pg_connect() as db, db.cursor(name="bench_export") as cursor:
+            writer = csv.writer(_Echo())
+            yield writer.writerow(["submitted_on", "channel", *keys])
+            cursor.itersize = 2000
+            cursor.execute(
+                "SELECT submitted_on, channel, data FROM "
+                "wagtail_pilots_surveys_surveyresponse WHERE survey_id = %s "
+                "ORDER BY id",
+                (survey.pk,),
+            )
+            for submitted_on, channel, answers in cursor:
+                yield writer.writerow(
+                    [submitted_on, channel, *(answers.get(k, "") for k in keys)]
+                )
+
+    return lines()
+
+
+def run_raw_pg_copy(survey, questions):
+    """The server writes the CSV: ``COPY (SELECT …) TO STDOUT``, one chunk a row."""
+    from psycopg import sql
+
+    query = sql.SQL(
+        "COPY (SELECT submitted_on, channel, {answers} FROM "
+        "wagtail_pilots_surveys_surveyresponse WHERE survey_id = {survey} "
+        "ORDER BY id) TO STDOUT (FORMAT csv, HEADER)"
+    ).format(
+        answers=sql.SQL(", ").join(
+            sql.SQL("data ->> {} AS {}").format(
+                sql.Literal(q.key), sql.Identifier(q.key)
+            )
+            for q in questions
+        ),
+        survey=sql.Literal(survey.pk),
+    )
+
+    def chunks():
+        with pg_connect() as db, db.cursor() as cursor, cursor.copy(query) as copy:
+            yield from copy
+
+    return chunks()
+
+
+RAW = {
+    # (label, function, chunks before the first data row); the last is the limit.
+    "sqlite": [("raw csv.writer over sqlite3", run_raw_sqlite, 1)],
+    "postgresql": [
+        ("raw csv.writer, server-side cursor", run_raw_pg_cursor, 1),
+        ("raw COPY TO STDOUT (limit)", run_raw_pg_copy, 1),
+    ],
+}
+
+
 def consume(stream, header_chunks):
-    """Drain a stream; returns (bytes, seconds to the first data row)."""
+    """Drain a stream of one chunk per line; returns (bytes, seconds to the first
+    data row, data rows)."""
     start = time.perf_counter()
     first = None
     size = 0
-    for index, chunk in enumerate(stream):
+    chunks = 0
+    for chunk in stream:
         size += len(chunk.encode() if isinstance(chunk, str) else chunk)
-        if first is None and index == header_chunks:
+        if first is None and chunks == header_chunks:
             first = time.perf_counter() - start
-    return size, first or 0.0
+        chunks += 1
+    return size, first or 0.0, chunks - header_chunks
 
 
-def measure(name, function, survey, questions, header_chunks):
+def measure(name, function, survey, questions, header_chunks, *, rows):
+    """Time one run and check it wrote every row, then measure peak memory in a
+    second run (tracemalloc would distort the timing)."""
     start = time.perf_counter()
-    size, first = consume(function(survey, questions), header_chunks)
+    size, first, written = consume(function(survey, questions), header_chunks)
     elapsed = time.perf_counter() - start
+    assert written == rows, (name, written, rows)
     tracemalloc.start()
     consume(function(survey, questions), header_chunks)
     _current, peak = tracemalloc.get_traced_memory()
@@ -145,14 +220,36 @@ def main():
     survey = make_survey(slug="bench-export-responses", questions=args.questions)
     questions = survey_questions(survey)
     populate(survey, questions, args.rows)
+    if connection.vendor not in RAW:
+        sys.exit(f"No raw limit for {connection.vendor}: use SQLite or PostgreSQL.")
     results = [
         # iter_csv yields the BOM and the header first.
-        measure("ours (responses kind, streamed)", run_ours, survey, questions, 2),
-        measure("Wagtail SpreadsheetExportMixin", run_wagtail, survey, questions, 1),
-        measure("raw csv.writer over sqlite3", run_raw, survey, questions, 1),
+        measure(
+            "ours (responses kind, streamed)",
+            run_ours,
+            survey,
+            questions,
+            2,
+            rows=args.rows,
+        ),
+        measure(
+            "Wagtail SpreadsheetExportMixin",
+            run_wagtail,
+            survey,
+            questions,
+            1,
+            rows=args.rows,
+        ),
+        *(
+            measure(name, function, survey, questions, header_chunks, rows=args.rows)
+            for name, function, header_chunks in RAW[connection.vendor]
+        ),
     ]
     limit = results[-1][1]
-    print(f"Exporting {args.rows:,} responses × {args.questions} questions as CSV")
+    print(
+        f"Exporting {args.rows:,} responses × {args.questions} questions as CSV "
+        f"on {database_label()}"
+    )
     print(
         f"{'method':34} {'seconds':>8} {'rows/s':>10} {'× raw':>7} "
         f"{'TTFB ms':>8} {'peak MiB':>9} {'MiB out':>8}"

@@ -1,25 +1,33 @@
-"""Import N paper questionnaires × 20 questions on SQLite four ways, side by side,
-and print rows/s, ratios and peak memory (tracemalloc).
+"""Import N paper questionnaires × 20 questions side by side, on SQLite or on
+PostgreSQL (``DATABASE_URL=postgres://…``), and print rows/s, ratios and peak
+memory (tracemalloc).
 
 1. ours: the ``responses`` kind end to end — read the GB18030 CSV (encoding and
    delimiter detection), match the headers to the survey's questions, dry run
    (every cell checked against the scale), then the real all-or-nothing run:
-   responses and their normalised answer rows written with ``bulk_create``
-   (``use_bulk``), batch bookkeeping and the survey's counter;
+   responses and their normalised answer rows written in bulk (``use_bulk``),
+   batch bookkeeping and the survey's counter;
 2. a default django-import-export ``ModelResource`` on ``SurveyResponse``, one
    run, row by row: it stores each questionnaire's answers as JSON only — no
    answer rows, no option checks, so it does *less* work than ours;
 3. the same resource with ``use_bulk = True``;
-4. raw ``sqlite3`` ``executemany`` of the same responses *and* answer rows — the
-   limit.
+4. the raw limit, writing the same responses *and* answer rows: on SQLite
+   ``sqlite3`` ``executemany``; on PostgreSQL psycopg's ``COPY … FROM STDIN``
+   (the limit), and psycopg ``executemany`` (pipelined) for comparison.
 
     python bench/bench_import_responses.py                # 5,000 questionnaires
     python bench/bench_import_responses.py --rows 100000
+    python bench/bench_import_responses.py --rows 100000 --skip default --no-memory
+
+Every contender's rows are counted after its run (responses, and answer rows for
+those that write them). ``--skip`` leaves contenders out (the raw limit always
+runs: the ratios are to it); ``--no-memory`` leaves out the second, tracemalloc
+pass, which takes 2–3× as long as the timed one for the Python-heavy contenders.
+Memory is Python's (tracemalloc): buffers of the database drivers are not seen.
 """
 
 import argparse
 import json
-import os
 import sqlite3
 import sys
 import time
@@ -28,7 +36,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _surveys_bench import make_survey, setup_django  # noqa: E402
+from _surveys_bench import (  # noqa: E402
+    database_label,
+    make_survey,
+    pg_connect,
+    setup_django,
+)
 
 setup_django()
 
@@ -48,6 +61,28 @@ from wagtail_pilots.surveys.questions import survey_questions  # noqa: E402
 
 LABELS = ["满意", "基本满意", "不满意"]
 CELLS = ["满意", "2", "0", "基本满意", "1"]  # labels, numbers and scores
+RESPONSES = SurveyResponse._meta.db_table
+ANSWERS = SurveyAnswer._meta.db_table
+RESPONSE_COLUMNS = (
+    "id",
+    "survey_id",
+    "channel",
+    '"group"',
+    "submitted_on",
+    "data",
+    "client_digest",
+)
+ANSWER_COLUMNS = (
+    "response_id",
+    "survey_id",
+    "question_key",
+    "row_key",
+    "row_label",
+    "option_id",
+    "value",
+    '"group"',
+    "channel",
+)
 
 
 def make_rows(count, questions):
@@ -130,100 +165,175 @@ def run_resource(resource_class):
     return run
 
 
-def run_raw(survey, questions, rows):
+def raw_rows(survey, questions, rows, first_id):
+    """The response and answer tuples a raw loader writes, ids from ``first_id``."""
     options = {o.label: o.pk for o in questions[0].options}
+    responses, answers = [], []
+    for index, row in enumerate(rows, start=first_id):
+        labels = [label_of(q, cell) for q, cell in zip(questions, row, strict=True)]
+        data = json.dumps(
+            {q.key: label for q, label in zip(questions, labels, strict=True)},
+            ensure_ascii=False,
+        )
+        responses.append((index, survey.pk, "paper", "", "2025-06-30", data, ""))
+        answers.extend(
+            (index, survey.pk, q.key, "", "", options[label], "", "", "paper")
+            for q, label in zip(questions, labels, strict=True)
+        )
+    return responses, answers
+
+
+def insert_sql(table, columns, placeholder):
+    # Identifiers are this module's constants; values are parameters.
+    return "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        table, ", ".join(columns), ", ".join([placeholder] * len(columns))
+    )
+
+
+def run_raw_sqlite(survey, questions, rows):
     connection.close()
     db = sqlite3.connect(connection.settings_dict["NAME"])
     with db:
         cursor = db.cursor()
         start = cursor.execute(
-            "SELECT COALESCE(MAX(id), 0) FROM wagtail_pilots_surveys_surveyresponse"
+            f"SELECT COALESCE(MAX(id), 0) FROM {RESPONSES}"  # noqa: S608
         ).fetchone()[0]
-        responses, answers = [], []
-        for index, row in enumerate(rows, start=start + 1):
-            labels = [label_of(q, cell) for q, cell in zip(questions, row, strict=True)]
-            data = json.dumps(
-                {q.key: label for q, label in zip(questions, labels, strict=True)},
-                ensure_ascii=False,
-            )
-            responses.append((index, survey.pk, "paper", "", "2025-06-30", data, ""))
-            answers.extend(
-                (index, survey.pk, q.key, "", "", options[label], "", "", "paper")
-                for q, label in zip(questions, labels, strict=True)
-            )
-        cursor.executemany(
-            "INSERT INTO wagtail_pilots_surveys_surveyresponse "
-            '(id, survey_id, channel, "group", submitted_on, data, client_digest)'
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            responses,
-        )
-        cursor.executemany(
-            "INSERT INTO wagtail_pilots_surveys_surveyanswer "
-            "(response_id, survey_id, question_key, row_key, row_label, option_id,"
-            ' value, "group", channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            answers,
-        )
+        responses, answers = raw_rows(survey, questions, rows, start + 1)
+        cursor.executemany(insert_sql(RESPONSES, RESPONSE_COLUMNS, "?"), responses)
+        cursor.executemany(insert_sql(ANSWERS, ANSWER_COLUMNS, "?"), answers)
     db.close()
 
 
-def measure(name, function, survey, questions, rows):
-    """Time one run, then measure peak memory in a second run: tracemalloc slows
-    Python code far more than C code, so it must not distort the timings."""
+def run_raw_postgres(method):
+    """Raw psycopg 3 on its own connection, in one transaction: ids taken after
+    the table's highest, the id sequence moved past them at the end."""
+
+    def run(survey, questions, rows):
+        with pg_connect() as db, db.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {RESPONSES}")  # noqa: S608
+            start = cursor.fetchone()[0]
+            responses, answers = raw_rows(survey, questions, rows, start + 1)
+            for table, columns, values in (
+                (RESPONSES, RESPONSE_COLUMNS, responses),
+                (ANSWERS, ANSWER_COLUMNS, answers),
+            ):
+                if method == "copy":
+                    with cursor.copy(
+                        f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                    ) as copy:
+                        for value in values:
+                            copy.write_row(value)
+                else:
+                    cursor.executemany(insert_sql(table, columns, "%s"), values)
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{RESPONSES}', 'id'), "
+                f"(SELECT MAX(id) FROM {RESPONSES}))"  # noqa: S608
+            )
+
+    return run
+
+
+def measure(name, function, survey, questions, rows, *, answers, memory):
+    """Time one run and check what it stored, then measure peak memory in a
+    second run: tracemalloc slows Python code far more than C code, so it must
+    not distort the timings."""
     clear(survey)
     start = time.perf_counter()
     function(survey, questions, rows)
     elapsed = time.perf_counter() - start
-    assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == len(rows)
-    clear(survey)
-    tracemalloc.start()
-    function(survey, questions, rows)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    stored = SurveyResponse.objects.filter(survey_id=survey.pk).count()
+    assert stored == len(rows), (name, stored)
+    stored = SurveyAnswer.objects.filter(survey_id=survey.pk).count()
+    expected = len(rows) * len(questions) if answers else 0
+    assert stored == expected, (name, stored, expected)
+    print(f"  {name}: {elapsed:.1f} s", file=sys.stderr, flush=True)
+    peak = None
+    if memory:
+        clear(survey)
+        tracemalloc.start()
+        function(survey, questions, rows)
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     return name, elapsed, peak
+
+
+CONTENDERS = {
+    # key: (label, function, writes answer rows)
+    "ours": ("ours (read + dry run + import)", run_ours, True),
+    "default": (
+        "ModelResource (responses only)",
+        run_resource(DefaultResponseResource),
+        False,
+    ),
+    "bulk": ("ModelResource + use_bulk", run_resource(BulkResponseResource), False),
+}
+RAW = {
+    # The last one is the limit the ratios are to.
+    "sqlite": [("raw sqlite3 executemany", run_raw_sqlite, True)],
+    "postgresql": [
+        ("raw psycopg executemany", run_raw_postgres("executemany"), True),
+        ("raw psycopg COPY (limit)", run_raw_postgres("copy"), True),
+    ],
+}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--questions", type=int, default=20)
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated contenders to leave out: " + ", ".join(CONTENDERS),
+    )
+    parser.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="leave out the tracemalloc pass (halves the run or better)",
+    )
     args = parser.parse_args()
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("This benchmark compares against raw sqlite3: run it on SQLite.")
+    skip = {name for name in args.skip.split(",") if name}
+    if skip - set(CONTENDERS):
+        parser.error(
+            f"unknown contender(s): {', '.join(sorted(skip - set(CONTENDERS)))}"
+        )
+    if connection.vendor not in RAW:
+        sys.exit(f"No raw limit for {connection.vendor}: use SQLite or PostgreSQL.")
     survey = make_survey(slug="bench-import-responses", questions=args.questions)
     questions = survey_questions(survey)
     rows = make_rows(args.rows, questions)
+    chosen = [c for key, c in CONTENDERS.items() if key not in skip]
     results = [
-        measure("ours (read + dry run + import)", run_ours, survey, questions, rows),
         measure(
-            "ModelResource (responses only)",
-            run_resource(DefaultResponseResource),
+            name,
+            function,
             survey,
             questions,
             rows,
-        ),
-        measure(
-            "ModelResource + use_bulk",
-            run_resource(BulkResponseResource),
-            survey,
-            questions,
-            rows,
-        ),
-        measure("raw sqlite3 executemany", run_raw, survey, questions, rows),
+            answers=answers,
+            memory=not args.no_memory,
+        )
+        for name, function, answers in chosen + RAW[connection.vendor]
     ]
+    clear(survey)
     limit = results[-1][1]
     print(
         f"Importing {args.rows:,} questionnaires × {args.questions} questions "
-        f"({args.rows * args.questions:,} answers) on SQLite"
+        f"({args.rows * args.questions:,} answers) on {database_label()}"
     )
     print(f"{'method':34} {'seconds':>9} {'rows/s':>11} {'× raw':>8} {'peak MiB':>9}")
     for name, elapsed, peak in results:
+        memory = "-" if peak is None else f"{peak / 1048576:.1f}"
         print(
             f"{name:34} {elapsed:9.2f} {args.rows / elapsed:11,.0f} "
-            f"{elapsed / limit:8.1f} {peak / 1048576:9.1f}"
+            f"{elapsed / limit:8.1f} {memory:>9}"
         )
-    ours = results[0][1]
-    print(f"ours / default ModelResource: {ours / results[1][1]:.2f}×")
-    print(f"ours / use_bulk ModelResource: {ours / results[2][1]:.2f}×")
+    by_name = {name: elapsed for name, elapsed, _peak in results}
+    ours = by_name.get(CONTENDERS["ours"][0])
+    for key, short in (("default", "default"), ("bulk", "use_bulk")):
+        label = CONTENDERS[key][0]
+        if ours is not None and label in by_name:
+            print(f"ours / {short} ModelResource: {ours / by_name[label]:.2f}×")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # Runs a command against a throw-away PostgreSQL cluster on a loopback port:
 #   scripts/with-postgres.sh pytest -m "not browser"
 # The cluster lives in a temporary directory and is removed afterwards.
-# DATABASE_URL is set for the command.
+# DATABASE_URL is set for the command, and its (empty) database created.
 set -euo pipefail
 
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
@@ -33,6 +33,9 @@ as_pg "$pgbin/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w \
     -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+# The database DATABASE_URL names exists, for commands that use it directly (the
+# benchmarks); pytest creates and drops its own test_ database beside it.
+as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres wagtail_pilots
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/wagtail_pilots"
 "$@"

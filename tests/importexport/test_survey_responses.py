@@ -24,7 +24,7 @@ from wagtail_pilots.importexport.services import (
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
 from wagtail_pilots.surveys.selectors import survey_results
 
-from .conftest import csv_bytes
+from .conftest import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +135,62 @@ def test_one_bad_row_among_many_writes_nothing_and_names_it(survey):
     assert not SurveyAnswer.objects.exists()
     survey.refresh_from_db()
     assert survey.response_count == 0
+
+
+def test_one_bad_row_among_100000_writes_nothing_and_names_it(make_survey, scale):  # noqa: F811
+    """The issue's size: 100,000 questionnaires of a two-question survey, one bad
+    cell at row 73,457 (the header is row 1)."""
+    survey = make_survey(
+        fields=[
+            {"label": "总体评价", "field_type": "scale", "scale": scale},
+            {"label": "服务态度", "field_type": "scale", "scale": scale},
+        ]
+    )
+    # Two questionnaires already imported: the failed run must leave them alone.
+    earlier = [["总体评价", "服务态度"], ["满意", "2"], ["不满意", "满意"]]
+    batch = run_import(survey, csv_bytes(earlier))
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    cells = ["满意", "基本满意", "不满意", "1", "2", "3", "100", "80", "0"]
+    lines = ["总体评价,服务态度"]
+    lines += [f"{cells[i % 9]},{cells[(i // 9) % 9]}" for i in range(100_000)]
+    lines[73_456] = "满意,很满意"
+    data = ("\n".join(lines) + "\n").encode("gb18030")
+
+    batch = run_import(survey, data)
+    assert batch.status == ImportBatch.Status.CHECKED
+    assert (batch.rows_total, batch.rows_invalid) == (100_000, 1)
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (73_457, "服务态度")
+    assert "很满意" in error["message"] and "not one of the options" in error["message"]
+    # Forcing the real run anyway: all or nothing.
+    batch = batch_import(batch=batch)
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.message == "Nothing was imported: 1 row(s) have errors."
+    assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 2
+    assert SurveyAnswer.objects.filter(survey_id=survey.pk).count() == 4
+    survey.refresh_from_db()
+    assert survey.response_count == 2
+
+
+def test_answer_text_comes_back_exactly_as_written(make_survey, scale):  # noqa: F811
+    """Answer rows go in with COPY on PostgreSQL: text its format escapes (tab,
+    backslash, its NULL marker, quotes) must be stored as written."""
+    choices = ["党员\t甲", "C:\\村民\\代表", "\\N", '"其他" 群众']
+    survey = make_survey(
+        fields=[
+            {"label": "您的身份", "field_type": "group", "choices": "\n".join(choices)},
+            {"label": "总体评价", "field_type": "scale", "scale": scale},
+        ]
+    )
+    data = xlsx_bytes([["您的身份", "总体评价"], *([c, "满意"] for c in choices)])
+    batch = run_import(survey, data, name="paper.xlsx")
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    answers = SurveyAnswer.objects.filter(survey_id=survey.pk).order_by("response_id")
+    assert [
+        (a.value, a.group)
+        for a in answers.filter(question_key=response_keys(survey)["您的身份"])
+    ] == [(c, c) for c in choices]
+    assert answers.filter(option__label="满意", group__in=choices).count() == 4
 
 
 def test_skip_invalid_imports_the_others(survey):
