@@ -113,8 +113,15 @@ class BulkResponseResource(DefaultResponseResource):
 
 
 def clear(survey):
-    SurveyAnswer.objects.filter(survey_id=survey.pk).delete()
-    SurveyResponse.objects.filter(survey_id=survey.pk).delete()
+    # Plain DELETEs: the ORM's delete() collects every response in Python for
+    # its cascades, minutes at 100k rows (nothing else refers to them here).
+    with connection.cursor() as cursor:
+        for model in (SurveyAnswer, SurveyResponse):
+            cursor.execute(
+                f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} "
+                "WHERE survey_id = %s",
+                [survey.pk],
+            )
 
 
 def run_ours(survey, questions, rows):
