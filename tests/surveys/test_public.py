@@ -51,6 +51,25 @@ def test_valid_post_stores_response_and_answer_rows(client, survey):
     assert survey.response_count == 1
 
 
+def test_posting_costs_fixed_queries_and_no_reference_index_rows(
+    client, survey, django_assert_max_num_queries
+):
+    """A response is a record, not content: it stays out of Wagtail's reference
+    index, so the survey's "Usage" in the admin does not list thousands of
+    responses and a submission does not pay for indexing them."""
+    from wagtail.models import ReferenceIndex
+
+    before = ReferenceIndex.get_references_to(survey).count()
+    client.post(survey.url, post_data(survey, token="warm-up"))
+    data = post_data(survey, token="counted")
+    # Routing and view restrictions 6, the questions 3, the write 5, the page 1.
+    with django_assert_max_num_queries(15):
+        response = client.post(survey.url, data)
+    assert response.status_code == 200
+    assert SurveyResponse.objects.count() == 2
+    assert ReferenceIndex.get_references_to(survey).count() == before
+
+
 def test_double_post_with_same_token_stores_one(client, survey):
     data = post_data(survey, token="same-token")
     assert client.post(survey.url, data).status_code == 200

@@ -20,6 +20,9 @@ class ImportBatch(models.Model):
     confirmation; it is deleted once imported, discarded or abandoned.
     """
 
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         UPLOADED = "uploaded", _("uploaded")
         CHECKING = "checking", _("checking")
@@ -137,6 +140,9 @@ class ImportedObject(models.Model):
     records are written, read and deleted together, and the rollback of a
     kind that only updates needs no second table to look in.
     """
+
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
 
     class Action(models.TextChoices):
         CREATED = "created", _("created")

@@ -643,6 +643,9 @@ class ReminderLog(models.Model):
     day finds the row and sends nothing.
     """
 
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     key = models.CharField(
         _("subject key"),
         max_length=100,
@@ -688,6 +691,9 @@ class PilotPageImport(models.Model):
     generic ``ImportedObject`` rows, which list the objects of any model a batch
     created.
     """
+
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
 
     batch = models.ForeignKey(
         "wagtail_pilots_importexport.ImportBatch",

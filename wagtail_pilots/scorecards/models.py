@@ -427,6 +427,9 @@ class Ballot(models.Model):
     ballot, if any (rolling that batch back deletes its ballots).
     """
 
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     scorecard = models.ForeignKey(
         ScorecardPage, on_delete=models.CASCADE, related_name="ballots"
     )
@@ -518,6 +521,9 @@ class AccessCode(models.Model):
     UPDATE when the ballot is submitted.
     """
 
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     scorecard = models.ForeignKey(
         ScorecardPage, on_delete=models.CASCADE, related_name="access_codes"
     )
@@ -548,6 +554,9 @@ class AccessCode(models.Model):
 
 class ScorecardSnapshot(models.Model):
     """A frozen, published result: configuration, input digest and outputs."""
+
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
 
     scorecard = models.ForeignKey(
         ScorecardPage, on_delete=models.CASCADE, related_name="snapshots"

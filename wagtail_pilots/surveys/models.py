@@ -415,6 +415,11 @@ class SurveyResponse(models.Model):
     """One accepted questionnaire. ``data`` keeps the answers as shown (labels)
     for the raw export; counting uses :class:`SurveyAnswer`."""
 
+    # Records, not content: kept out of Wagtail's reference index, where the
+    # survey page's "Usage" would list every response and every save would cost
+    # four more queries (see also the other record models of this package).
+    wagtail_reference_index_ignore = True
+
     survey = models.ForeignKey(
         Page,
         verbose_name=_("survey"),
@@ -498,6 +503,9 @@ class SurveyAnswer(models.Model):
     results are grouped without a join on responses.
     """
 
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
     response = models.ForeignKey(
         SurveyResponse, on_delete=models.CASCADE, related_name="answers"
     )
@@ -553,6 +561,9 @@ class SurveyAnswer(models.Model):
 class AccessCode(models.Model):
     """A one-time code handed out on paper. ``code`` is kept for printing;
     look-ups use the keyed ``digest``."""
+
+    # Records, not content: kept out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
 
     survey = models.ForeignKey(
         Page, on_delete=models.CASCADE, related_name="survey_access_codes"
