@@ -27,6 +27,44 @@ def import_temp_dir(tmp_path):
         yield tmp_path / "uploads"
 
 
+def upload_check_import(
+    kind_name,
+    data,
+    *,
+    page=None,
+    name="file.csv",
+    skip_invalid=False,
+    user=None,
+    force=False,
+):
+    """What an editor does: upload, read the preview (the dry run), confirm when
+    it allows it (no invalid row, or *skip invalid rows* ticked). Returns the
+    batch, checked only when the preview refused."""
+    from wagtail_pilots.importexport.models import ImportBatch
+    from wagtail_pilots.importexport.registry import get_kind
+    from wagtail_pilots.importexport.services import (
+        batch_check,
+        batch_import,
+        batch_upload,
+    )
+
+    batch = batch_upload(
+        kind=get_kind(kind_name),
+        file_name=name,
+        data=data,
+        page=page,
+        user=user,
+        skip_invalid=skip_invalid,
+        force=force,
+    )
+    batch = batch_check(batch=batch)
+    if batch.status == ImportBatch.Status.CHECKED and (
+        not batch.rows_invalid or skip_invalid
+    ):
+        batch = batch_import(batch=batch, user=user)
+    return batch
+
+
 def csv_bytes(rows, *, encoding="utf-8", delimiter=","):
     text = "\n".join(delimiter.join(str(c) for c in row) for row in rows) + "\n"
     return text.encode(encoding)

@@ -24,7 +24,7 @@ from wagtail_pilots.scorecards.models import CHANNEL_IMPORT, Ballot
 from wagtail_pilots.scorecards.selectors import scorecard_result
 from wagtail_pilots.scorecards.services import ballot_enter
 
-from .conftest import csv_bytes, xlsx_bytes
+from .conftest import csv_bytes, upload_check_import, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -54,16 +54,9 @@ def totals(page):
 
 
 def run(page, data, *, name="b.csv", skip_invalid=False):
-    kind = get_kind("ballots")
-    batch = batch_upload(
-        kind=kind, file_name=name, data=data, page=page, skip_invalid=skip_invalid
+    return upload_check_import(
+        "ballots", data, page=page, name=name, skip_invalid=skip_invalid
     )
-    batch = batch_check(batch=batch)
-    if batch.status == ImportBatch.Status.CHECKED and (
-        not batch.rows_invalid or skip_invalid
-    ):
-        batch = batch_import(batch=batch)
-    return batch
 
 
 LONG_ROWS = [

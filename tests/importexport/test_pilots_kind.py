@@ -14,8 +14,6 @@ from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
     RollbackError,
-    batch_check,
-    batch_import,
     batch_rollback,
     batch_upload,
 )
@@ -27,7 +25,7 @@ from wagtail_pilots.pilots.models import (
     PilotProgramPage,
 )
 
-from .conftest import csv_bytes, xlsx_bytes
+from .conftest import csv_bytes, upload_check_import, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -54,15 +52,8 @@ def pilot(home_page):
     return page
 
 
-def run(kind_name, page, data, *, name="f.csv", skip_invalid=False):
-    kind = get_kind(kind_name)
-    batch = batch_upload(
-        kind=kind, file_name=name, data=data, page=page, skip_invalid=skip_invalid
-    )
-    batch = batch_check(batch=batch)
-    if batch.status == ImportBatch.Status.CHECKED and not batch.rows_invalid:
-        batch = batch_import(batch=batch)
-    return batch
+def run(kind_name, page, data, *, name="f.csv"):
+    return upload_check_import(kind_name, data, page=page, name=name)
 
 
 PHASES = [

@@ -36,7 +36,7 @@ from wagtail_pilots.pilots.models import (
 )
 
 from ..pilots.conftest import days
-from .conftest import csv_bytes, xlsx_bytes
+from .conftest import csv_bytes, upload_check_import, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -116,21 +116,15 @@ def medical(index, units):
 
 
 def run(data, page, *, name="pilots.csv", skip_invalid=False, user=None):
-    batch = batch_upload(
-        kind=get_kind("pilots"),
-        file_name=name,
-        data=data,
+    return upload_check_import(
+        "pilots",
+        data,
         page=page,
-        user=user,
+        name=name,
         skip_invalid=skip_invalid,
+        user=user,
         force=True,
     )
-    batch = batch_check(batch=batch)
-    if batch.status == ImportBatch.Status.CHECKED and (
-        not batch.rows_invalid or skip_invalid
-    ):
-        batch = batch_import(batch=batch, user=user)
-    return batch
 
 
 def errors_of(batch):

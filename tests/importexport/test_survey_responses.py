@@ -16,15 +16,13 @@ from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
-    batch_check,
     batch_import,
     batch_rollback,
-    batch_upload,
 )
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
 from wagtail_pilots.surveys.selectors import survey_results
 
-from .conftest import csv_bytes, xlsx_bytes
+from .conftest import csv_bytes, upload_check_import, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -55,21 +53,9 @@ def rows(count, *, overall="满意", bad_row=None, bad_value="很满意"):
 
 
 def run_import(survey, data, *, name="paper.csv", skip_invalid=False):
-    kind = get_kind("responses")
-    batch = batch_upload(
-        kind=kind,
-        file_name=name,
-        data=data,
-        page=survey,
-        skip_invalid=skip_invalid,
-        force=True,
+    return upload_check_import(
+        "responses", data, page=survey, name=name, skip_invalid=skip_invalid, force=True
     )
-    batch = batch_check(batch=batch)
-    if batch.status == ImportBatch.Status.CHECKED and (
-        not batch.rows_invalid or skip_invalid
-    ):
-        batch = batch_import(batch=batch)
-    return batch
 
 
 def response_keys(survey):
