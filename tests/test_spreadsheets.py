@@ -28,15 +28,21 @@ def test_numbers_dates_and_empty_are_untouched(value):
     assert formula_safe(value) is value
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize(
+    "payload",
+    [*PAYLOADS, "'=x", "''+1", "'满意", "'", "满意", "a=b", ""],
+)
 def test_formula_unsafe_undoes_formula_safe(payload):
+    """Whatever was stored comes back from an exported CSV exactly, including
+    text that already started with an apostrophe."""
     assert formula_unsafe(formula_safe(payload)) == payload
 
 
 def test_formula_unsafe_keeps_other_apostrophes():
     assert formula_unsafe("'满意") == "'满意"
     assert formula_unsafe("'") == "'"
-    assert formula_unsafe("''=1") == "''=1"
+    assert formula_safe("'=x") == "''=x"  # still text in a spreadsheet
+    assert formula_unsafe("''=1") == "'=1"
 
 
 def test_plain_text_is_untouched():

@@ -26,13 +26,19 @@ PASS_THROUGH = (bool, *NUMBER_TYPES, datetime.date, datetime.time)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _needs_prefix(text: str) -> bool:
+    """A formula character first, or after apostrophes (``'=x`` must come back
+    as ``'=x``, not as ``=x``, from :func:`formula_unsafe`)."""
+    return text.lstrip("'").startswith(FORMULA_PREFIXES)
+
+
 def formula_safe(value):
     """Return ``value`` ready for a CSV cell: text that could run as a formula is
     prefixed with ``'``; numbers, booleans, dates and ``None`` are left alone."""
     if value is None or isinstance(value, PASS_THROUGH):
         return value
     text = force_str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if _needs_prefix(text):
         return "'" + text
     return text
 
@@ -40,8 +46,9 @@ def formula_safe(value):
 def formula_unsafe(text: str) -> str:
     """Undo :func:`formula_safe` on a cell read back from one of our CSV files:
     ``'=SUM(A1)`` is ``=SUM(A1)`` again, so an export imports unchanged. Only an
-    apostrophe followed by a formula character is removed."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+    apostrophe before a formula character (or before the apostrophes of one) is
+    removed; ``'满意`` stays as it is."""
+    if text.startswith("'") and _needs_prefix(text[1:]):
         return text[1:]
     return text
 

@@ -99,6 +99,57 @@ def test_wide_file_imports_the_same_result(home_page):
     assert totals(page) == {"张三": D("76"), "李四": D("70")}
 
 
+def two_villages_named_alike(home_page):
+    """张三, and two villages both called 新村 (codes XC1, XC2)."""
+    from wagtail_pilots.models import Unit
+    from wagtail_pilots.scorecards.models import ScorecardSubject
+
+    page = make_scorecard(
+        home_page,
+        subjects=["张三", "甲", "乙"],
+        criteria=[("实绩", 100, 0, 100)],
+        groups=[("考核组", 100, "scores", "mean", 0, 0, "")],
+        slug="villages",
+    )
+    for placeholder, code in (("甲", "XC1"), ("乙", "XC2")):
+        unit = Unit.objects.create(code=code, name="新村", kind="village")
+        ScorecardSubject.objects.filter(page=page, name=placeholder).update(
+            name="", unit=unit
+        )
+    return page
+
+
+def test_subjects_with_the_same_name_are_told_apart_by_unit_code(home_page):
+    from wagtail_pilots.scorecards.importexport import wide_export_table
+
+    page = two_villages_named_alike(home_page)
+    long = [LONG_HEADER, ["考核组", "E1", "新村", "实绩", 90]]
+    batch = run(page, csv_bytes(long))
+    assert batch.status == ImportBatch.Status.CHECKED
+    [error] = batch.errors
+    assert error["row"] == 2 and error["column"] == "评价对象/subject"
+    assert error["message"] == (
+        "“新村” names 2 subjects; write the unit code instead (XC1、XC2)."
+    )
+    wide = [["评价组", "评价人", "张三×实绩", "新村×实绩"], ["考核组", "E1", 80, 90]]
+    batch = run(page, csv_bytes(wide), name="wide.csv")
+    assert batch.status == ImportBatch.Status.FAILED
+    assert [e["message"] for e in batch.errors] == [
+        "“新村” names 2 subjects; write the unit code instead (XC1、XC2)."
+    ]
+    assert not Ballot.objects.exists()
+
+    # Written by code, they import; the wide export names them by code too,
+    # one column each, and imports again.
+    rows = [["评价组", "评价人", "张三×实绩", "XC1×实绩", "XC2×实绩"]]
+    rows.append(["考核组", "E1", 80, 90, 70])
+    batch = run(page, csv_bytes(rows), name="codes.csv")
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    headers, lines = wide_export_table(page)
+    assert headers[2:] == ["张三×实绩", "XC1×实绩", "XC2×实绩"]
+    assert [list(line) for line in lines] == [["考核组", "E1", 80, 90, 70]]
+
+
 def test_wide_vote_columns(home_page):
     page = structured(home_page, subjects=["甲", "乙"])
     rows = [
@@ -112,6 +163,17 @@ def test_wide_vote_columns(home_page):
         Ballot.objects.filter(evaluator="A2").values_list("subject__name", "vote")
     )
     assert votes == {"甲": "yes", "乙": "no"}
+
+
+def test_a_score_group_filling_a_vote_column_is_told_so(home_page):
+    page = mixed(home_page)
+    rows = [["评价组", "评价人", "甲×实绩", "甲"], ["考核组", "E1", 90, "同意"]]
+    batch = run(page, csv_bytes(rows))
+    assert batch.status == ImportBatch.Status.CHECKED
+    assert [(e["row"], e["column"], e["message"]) for e in batch.errors] == [
+        (2, "甲", "This group gives scores, not votes.")
+    ]
+    assert not Ballot.objects.exists()
 
 
 def test_bad_rows_are_named_and_nothing_is_written(home_page):

@@ -101,6 +101,36 @@ def test_phases_update_by_name_add_new_and_publish(pilot):
     )
 
 
+def test_the_preview_saves_no_version_of_the_page(pilot, monkeypatch):
+    """The dry run records nothing for the rollback; the real run does, once."""
+    from wagtail_pilots.importexport.services import (
+        batch_check,
+        batch_import,
+        batch_upload,
+    )
+    from wagtail_pilots.pilots import importexport as pilots_io
+
+    calls = []
+    original = pilots_io._revision_before
+
+    def spy(page_id, user):
+        calls.append(page_id)
+        return original(page_id, user)
+
+    monkeypatch.setattr(pilots_io, "_revision_before", spy)
+    batch = batch_upload(
+        kind=get_kind("pilot-phases"),
+        file_name="p.csv",
+        data=csv_bytes(PHASES),
+        page=pilot,
+    )
+    batch = batch_check(batch=batch)
+    assert batch.status == ImportBatch.Status.CHECKED and not batch.rows_invalid
+    assert calls == []
+    batch_import(batch=batch)
+    assert calls == [pilot.pk]
+
+
 def test_phase_rollback_is_refused_after_a_later_edit(pilot):
     batch = run("pilot-phases", pilot, csv_bytes(PHASES))
     assert batch.status == ImportBatch.Status.DONE, batch.errors
@@ -162,6 +192,21 @@ def test_pilot_with_a_draft_is_refused(pilot):
             data=csv_bytes(PHASES),
             page=pilot,
         )
+
+
+def test_phases_of_a_locked_pilot_are_refused_at_the_preview(pilot, django_user_model):
+    from django.utils import timezone
+
+    other = django_user_model.objects.create_user("other", password="x")
+    type(pilot).objects.filter(pk=pilot.pk).update(
+        locked=True, locked_by=other, locked_at=timezone.now()
+    )
+    batch = run("pilot-phases", pilot, csv_bytes(PHASES))
+    assert batch.status != ImportBatch.Status.DONE
+    assert "“小额人身保险试点” is locked: it must be unlocked first." in (
+        batch.message + " ".join(e["message"] for e in batch.errors)
+    )
+    assert PilotPhase.objects.count() == 1
 
 
 def test_readings_by_indicator_and_date(pilot):

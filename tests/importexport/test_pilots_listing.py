@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import GroupPagePermission, ModelLogEntry, Revision
 
 from wagtail_pilots import spreadsheets
@@ -23,6 +24,7 @@ from wagtail_pilots.importexport.services import (
     batch_check,
     batch_import,
     batch_rollback,
+    batch_rollback_plan,
     batch_upload,
     export_table,
 )
@@ -530,6 +532,8 @@ def test_rollback_deletes_created_and_restores_updated(
     batch = run(csv_bytes(rows), index, user=admin_user)
     assert (batch.rows_new, batch.rows_updated) == (1, 1), batch.errors
     created = PilotProgramPage.objects.get(code="N-1")
+    # What the command (and the admin) announce before asking: the pages.
+    assert batch_rollback_plan(batch=batch) == {"created": 1, "updated": 1}
 
     batch_rollback(batch=batch, user=admin_user)
 
@@ -554,6 +558,24 @@ def test_rollback_deletes_created_and_restores_updated(
     )
     entry = ModelLogEntry.objects.get(action="wagtail_pilots.import_rollback")
     assert (entry.data["deleted"], entry.data["restored"]) == (1, 1)
+
+
+def test_rollback_command_announces_the_pages(index, units, medical):
+    rows = [
+        ["编号", "名称"],
+        ["SFX-MZ-03", "城市医疗救助试点（改）"],
+        ["N-2", "另一试点"],
+    ]
+    batch = run(csv_bytes(rows), index)
+    assert (batch.rows_new, batch.rows_updated) == (1, 1), batch.errors
+    out = io.StringIO()
+    call_command("pilots_import_rollback", str(batch.pk), "--no-input", stdout=out)
+    assert "removes 1 created record(s) and restores 1 updated record(s)" in (
+        out.getvalue()
+    )
+    assert not PilotProgramPage.objects.filter(code="N-2").exists()
+    medical.refresh_from_db()
+    assert medical.title == "城市医疗救助试点"
 
 
 def test_rollback_restores_a_page_that_had_no_revision(index, units):
@@ -588,6 +610,67 @@ def test_rollback_is_refused_after_a_later_edit(index, units, medical):
     assert medical.summary == "导入之后编辑"
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
+
+
+def test_two_batches_over_one_pilot_roll_back_newest_first(index, units, medical):
+    header = ["编号", "名称", "摘要"]
+    first = run(
+        csv_bytes([header, ["SFX-MZ-03", "城市医疗救助试点", "第一次导入"]]), index
+    )
+    second = run(
+        csv_bytes([header, ["SFX-MZ-03", "城市医疗救助试点", "第二次导入"]]), index
+    )
+    assert first.rows_updated == 1, first.errors
+    assert second.rows_updated == 1, (second.status, second.message, second.errors)
+    with pytest.raises(RollbackError, match="was changed after this import"):
+        batch_rollback(batch=first)
+    batch_rollback(batch=second)
+    medical.refresh_from_db()
+    assert medical.summary == "第一次导入"
+    # The page is again as the first batch left it: that one rolls back too.
+    batch_rollback(batch=first)
+    medical.refresh_from_db()
+    assert medical.summary == "一站式即时结算"
+    assert medical.live and not medical.has_unpublished_changes
+
+
+def test_a_page_locked_by_another_editor_is_not_changed(
+    index, units, medical, admin_user, django_user_model
+):
+    """As in Wagtail's editor: a locked pilot is neither updated by an import
+    nor put back by a rollback, until it is unlocked."""
+    header = ["编号", "名称", "摘要"]
+    batch = run(
+        csv_bytes([header, ["SFX-MZ-03", "城市医疗救助试点", "导入"]]),
+        index,
+        user=admin_user,
+    )
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    other = django_user_model.objects.create_user("other", password="x")
+    PilotProgramPage.objects.filter(pk=medical.pk).update(
+        locked=True, locked_by=other, locked_at=timezone.now()
+    )
+    with pytest.raises(
+        RollbackError, match="“城市医疗救助试点” is locked: it must be unlocked first."
+    ):
+        batch_rollback(batch=batch, user=admin_user)
+    again = run(
+        csv_bytes([header, ["SFX-MZ-03", "城市医疗救助试点", "再次导入"]]),
+        index,
+        user=admin_user,
+        name="again.csv",
+    )
+    assert again.status == ImportBatch.Status.CHECKED
+    assert errors_of(again) == {
+        (2, ""): "“城市医疗救助试点” is locked: it must be unlocked first."
+    }
+    medical.refresh_from_db()
+    assert medical.summary == "导入"
+
+    PilotProgramPage.objects.filter(pk=medical.pk).update(locked=False)
+    batch_rollback(batch=batch, user=admin_user)
+    medical.refresh_from_db()
+    assert medical.summary == "一站式即时结算"
 
 
 def test_rollback_is_refused_when_a_created_pilot_was_published(index, units):

@@ -194,6 +194,26 @@ def test_a_large_import_refreshes_the_statistics_after_commit(
         assert estimated_rows() == 35 * 5
 
 
+def test_a_failing_analyze_does_not_fail_the_committed_import(
+    survey, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import DatabaseError
+
+    from wagtail_pilots.surveys import importexport as survey_io
+
+    monkeypatch.setattr(survey_io, "ANALYZE_AFTER_RESPONSES", 1)
+
+    def timed_out(using):
+        raise DatabaseError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(survey_io, "analyze_answers", timed_out)
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = run_import(survey, csv_bytes(rows(3)))
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE, batch.message
+    assert SurveyResponse.objects.filter(import_batch=batch).count() == 3
+
+
 def test_answer_text_comes_back_exactly_as_written(make_survey, scale):  # noqa: F811
     """Answer rows go in with COPY on PostgreSQL: text its format escapes (tab,
     backslash, its NULL marker, quotes) must be stored as written."""

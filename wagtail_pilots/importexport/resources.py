@@ -66,7 +66,9 @@ class BatchResourceMixin:
         return number + 1
 
     def _has_batch_field(self):
-        return any(f.name == "import_batch" for f in self._meta.model._meta.fields)
+        from .services import has_batch_key
+
+        return has_batch_key(self._meta.model)
 
     def _records_updates(self, kwargs):
         return (
@@ -137,11 +139,19 @@ class BatchResourceMixin:
         else:
             self._updated.pop(instance.pk, None)
 
+    # django-import-export passes ``dry_run`` to the row hooks but not to
+    # before_import / after_import: kept here for them.
+    dry_run = False
+
+    def import_data(self, dataset, dry_run=False, **kwargs):
+        self.dry_run = dry_run
+        return super().import_data(dataset, dry_run=dry_run, **kwargs)
+
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if self.progress is not None:
             self.progress(len(dataset))
-        if kwargs.get("dry_run") or self.batch is None:
+        if self.dry_run or self.batch is None:
             return
         content_type = ContentType.objects.get_for_model(self._meta.model)
         created = () if self._has_batch_field() else self._created

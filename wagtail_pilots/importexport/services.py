@@ -543,37 +543,49 @@ def _log_data(batch):
 # -- rollback and clean-up ---------------------------------------------------------
 
 
+def has_batch_key(model) -> bool:
+    """Whether the model records its import batch itself (``import_batch``
+    foreign key: responses, ballots), rather than through ImportedObject."""
+    return any(f.name == "import_batch" for f in model._meta.fields)
+
+
+def _created_records(*, batch, model):
+    """ImportedObject rows of the ``model`` objects the batch created."""
+    return ImportedObject.objects.filter(
+        batch=batch,
+        content_type=ContentType.objects.get_for_model(model),
+        action=ImportedObject.Action.CREATED,
+    )
+
+
 def batch_object_ids(*, batch, model) -> list:
     """Primary keys of ``model`` objects the batch created."""
-    if any(f.name == "import_batch" for f in model._meta.fields):
+    if has_batch_key(model):
         return list(
             model._default_manager.filter(import_batch=batch).values_list(
                 "pk", flat=True
             )
         )
-    content_type = ContentType.objects.get_for_model(model)
-    ids = ImportedObject.objects.filter(
-        batch=batch, content_type=content_type, action=ImportedObject.Action.CREATED
-    ).values_list("object_id", flat=True)
+    ids = _created_records(batch=batch, model=model).values_list("object_id", flat=True)
     return [model._meta.pk.to_python(pk) for pk in ids]
 
 
 def batch_rollback_plan(*, batch) -> dict:
     """What rolling the batch back would do: ``{"created": objects it would
-    delete, "updated": objects it would restore}`` (counted by the database)."""
+    delete, "updated": objects it would restore}`` (counted by the database).
+    Kinds that undo their own objects (``restore_updates = False``: pages)
+    report the batch's own counts of new and updated rows."""
     from .registry import get_kind
 
     kind = get_kind(batch.kind)
+    if kind is not None and not kind.restore_updates:
+        return {"created": batch.rows_new, "updated": batch.rows_updated}
     created = 0
     for model in kind.models if kind is not None else ():
-        if any(f.name == "import_batch" for f in model._meta.fields):
+        if has_batch_key(model):
             created += model._default_manager.filter(import_batch=batch).count()
         else:
-            created += ImportedObject.objects.filter(
-                batch=batch,
-                content_type=ContentType.objects.get_for_model(model),
-                action=ImportedObject.Action.CREATED,
-            ).count()
+            created += _created_records(batch=batch, model=model).count()
     updated = ImportedObject.objects.filter(
         batch=batch, action=ImportedObject.Action.UPDATED
     ).count()
@@ -756,12 +768,20 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
     """
     from .registry import get_kind
 
-    if not batch.can_roll_back:
-        raise RollbackError(_("Only an imported batch can be rolled back."))
     kind = get_kind(batch.kind)
+    if kind is None:
+        raise RollbackError(
+            _("This batch cannot be rolled back: its kind “%(kind)s” is not installed.")
+            % {"kind": batch.kind}
+        )
     deleted = 0
     try:
         with transaction.atomic():
+            # Locked and checked again inside the transaction: a second click
+            # or a concurrent command waits, then finds it rolled back.
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if not locked.can_roll_back:
+                raise RollbackError(_("Only an imported batch can be rolled back."))
             # Restored first: the check compares with what the import left.
             restored, not_found = _restore_updated(batch)
             # Kinds that undo their own rows (pages) may return their counts.
@@ -769,6 +789,12 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
             deleted += counts.get("deleted", 0)
             restored += counts.get("restored", 0)
             for model in kind.models:
+                if has_batch_key(model):
+                    _count, by_model = model._default_manager.filter(
+                        import_batch=batch
+                    ).delete()
+                    deleted += by_model.get(model._meta.label, 0)
+                    continue
                 ids = batch_object_ids(batch=batch, model=model)
                 for start in range(0, len(ids), 500):
                     _count, by_model = model._default_manager.filter(

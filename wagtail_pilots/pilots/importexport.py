@@ -216,7 +216,9 @@ class PhaseResource(_PilotScoped, resources.ModelResource):
                 )
                 % {"page": pilot.title}
             )
-        if not kwargs.get("dry_run") and self.batch is not None:
+        if _locked(pilot, self.user):
+            raise ValueError(_locked_message(pilot.title))
+        if not self.dry_run and self.batch is not None:
             # The version a rollback goes back to; the revision the import
             # makes is added by PilotPhasesKind.after_import.
             PilotPageImport.objects.create(
@@ -354,6 +356,19 @@ def _page_records(batch):
     )
 
 
+def _locked(page, user):
+    """Locked against ``user`` (by another editor, or by a workflow), where
+    Wagtail's editor would refuse to save; without a user (the command line)
+    any lock counts."""
+    if user is None:
+        return page.locked
+    return page.permissions_for_user(user).page_locked()
+
+
+def _locked_message(page_title):
+    return _("“%(page)s” is locked: it must be unlocked first.") % {"page": page_title}
+
+
 def _check_rollback(records, *, user):
     """Raise ``RollbackError`` naming every page the rollback would harm."""
     from wagtail_pilots.importexport.services import RollbackError
@@ -370,6 +385,8 @@ def _check_rollback(records, *, user):
                 _("“%(page)s” was changed after this import (it has a newer version).")
                 % {"page": title}
             )
+        elif _locked(page, user):
+            problems.append(_locked_message(title))
         elif record.created:
             if page.live:
                 problems.append(
@@ -424,9 +441,16 @@ def _restore_pages(records, *, user):
             revision.publish(user=user, previous_revision=before)
         else:
             restored.save(clean=False)
-            restored.save_revision(
+            revision = restored.save_revision(
                 user=user, previous_revision=before, log_action=True, clean=False
             )
+        if before is not None:
+            # The page is again as an earlier batch left it: that batch's
+            # "changed since?" check must compare with this new revision, or
+            # rolling back newest first would block the older batch for good.
+            PilotPageImport.objects.filter(
+                page_id=page.pk, revision_after=before
+            ).exclude(pk=record.pk).update(revision_after=revision)
     return counts
 
 
@@ -929,6 +953,8 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
                 "“%(page)s” has unpublished changes: publish or discard the draft "
                 "first (the import saves a new version of the page)."
             ) % {"page": title}
+        if _locked(page, self.user):
+            yield _locked_message(title)
         if self.user is None:
             return
         perms = page.permissions_for_user(self.user)

@@ -20,7 +20,7 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from dataclasses import replace
 from decimal import Decimal
 
@@ -56,7 +56,6 @@ from .models import (
 )
 
 # Separators accepted between subject and criterion in a wide header.
-WIDE_SEPARATORS = "×xX*|｜/·:："
 _WIDE_SPLIT = re.compile(r"[×|｜/·:：]")
 LONG_ONLY = ("subject", "criterion", "value", "vote")
 VOTE_WORDS = {
@@ -103,26 +102,55 @@ class _Names:
         self.criteria = list(scorecard.criteria.all())
         self.group_by_key = {_key(g.name): g for g in self.groups}
         self.criterion_by_key = {_key(c.name): c for c in self.criteria}
+        # Two subjects may share a name (two villages called 新村): such a
+        # name is ambiguous, and those subjects are written and read by their
+        # unit's code instead.
+        by_name = defaultdict(list)
+        for subject in self.subjects:
+            by_name[_key(subject.display_name)].append(subject)
+        self.ambiguous = {k: found for k, found in by_name.items() if len(found) > 1}
         self.subject_by_key = {}
         for subject in self.subjects:
-            for name in (
-                subject.display_name,
-                subject.unit.code if subject.unit_id else "",
-            ):
-                if name:
-                    self.subject_by_key.setdefault(_key(name), subject)
+            for name in self._names_of(subject):
+                self.subject_by_key.setdefault(_key(name), subject)
         self.wide = {}
         for subject in self.subjects:
-            names = [subject.display_name]
-            if subject.unit_id:
-                names.append(subject.unit.code)
-            for name in names:
+            for name in self._names_of(subject):
                 for word in ("", "投票", "vote"):
                     self.wide.setdefault(_key(name) + _key(word), (subject, None))
                 for criterion in self.criteria:
                     self.wide.setdefault(
                         _key(name) + _key(criterion.name), (subject, criterion)
                     )
+
+    def _names_of(self, subject):
+        names = []
+        if _key(subject.display_name) not in self.ambiguous:
+            names.append(subject.display_name)
+        if subject.unit_id:
+            names.append(subject.unit.code)
+        return [n for n in names if n]
+
+    def label(self, subject) -> str:
+        """The subject's name in files: its display name, or its unit's code
+        when another subject has the same name."""
+        if _key(subject.display_name) in self.ambiguous and subject.unit_id:
+            return subject.unit.code
+        return subject.display_name
+
+    def ambiguity(self, text):
+        """A message when ``text`` names several subjects, else None."""
+        found = self.ambiguous.get(_key(text))
+        if not found:
+            return None
+        return _(
+            "“%(name)s” names %(count)s subjects; write the unit code instead "
+            "(%(codes)s)."
+        ) % {
+            "name": text,
+            "count": len(found),
+            "codes": "、".join(s.unit.code for s in found if s.unit_id) or "—",
+        }
 
     def group_list(self):
         return "、".join(g.name for g in self.groups)
@@ -211,6 +239,15 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                     unknown.append(header)
                 else:
                     columns[header] = found
+            ambiguous = [
+                message
+                for header in unknown
+                if (message := names.ambiguity(_WIDE_SPLIT.split(header)[0]))
+            ]
+            if ambiguous:
+                for message in dict.fromkeys(ambiguous):
+                    result.append_base_error(Error(ValueError(message)))
+                return result
             if unknown or not columns:
                 result.append_base_error(
                     Error(
@@ -416,7 +453,8 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 errors.setdefault("subject", []).append(_("Enter the subject."))
             elif subject is None:
                 errors.setdefault("subject", []).append(
-                    _("Unknown subject “%(name)s”; subjects: %(subjects)s.")
+                    names.ambiguity(subject_text)
+                    or _("Unknown subject “%(name)s”; subjects: %(subjects)s.")
                     % {"name": subject_text, "subjects": names.subject_list()}
                 )
             criterion_text = _text(criterion_raw)
@@ -455,8 +493,9 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 )
                 return None
             return Ballot(group=group, subject=subject, criterion=None, vote=vote)
-        if long and not _blank(raw_vote):
-            errors.setdefault("vote", []).append(
+        if not _blank(raw_vote):
+            # Long: a vote in the vote column; wide: a vote column filled in.
+            errors.setdefault(vote_field, []).append(
                 _("This group gives scores, not votes.")
             )
             return None
@@ -518,11 +557,12 @@ WIDE = Layout("wide", gettext_lazy("one row per evaluator"))
 SAMPLE_VOTE = "同意"
 
 
-def wide_header(subject, criterion=None) -> str:
-    """The header of a wide column: ``张三×工作实绩``, or ``张三`` for a vote."""
+def wide_header(label, criterion=None) -> str:
+    """The header of a wide column: ``张三×工作实绩``, or ``张三`` for a vote
+    (``label``: :meth:`_Names.label` of the subject)."""
     if criterion is None:
-        return subject.display_name
-    return f"{subject.display_name}×{criterion.name}"
+        return label
+    return f"{label}×{criterion.name}"
 
 
 def wide_columns(names) -> list:
@@ -538,12 +578,12 @@ def wide_columns(names) -> list:
             scored.update(names.scored.get(group.pk, ()))
     criteria = [c for c in names.criteria if c.pk in scored]
     columns = [
-        (wide_header(subject, criterion), subject, criterion)
+        (wide_header(names.label(subject), criterion), subject, criterion)
         for subject in names.subjects
         for criterion in criteria
     ]
     if votes:
-        columns.extend((wide_header(s), s, None) for s in names.subjects)
+        columns.extend((wide_header(names.label(s)), s, None) for s in names.subjects)
     return columns
 
 
@@ -757,7 +797,11 @@ def wide_export_table(page, *, names=None):
             position[(subject_id, criterion_id)] = len(columns)
             criterion = criteria.get(criterion_id)
             columns.append(
-                (wide_header(subjects[subject_id], criterion), None, criterion)
+                (
+                    wide_header(names.label(subjects[subject_id]), criterion),
+                    None,
+                    criterion,
+                )
             )
     headers = [GROUP_COLUMN.header, EVALUATOR_COLUMN.header, *(h for h, *_ in columns)]
     render = _NumberWidget().render
@@ -811,9 +855,6 @@ class ScorecardResultsKind(ImportExportKind):
         return presentation.export_rows(
             configuration_data(loaded), outputs_data(result)
         )
-
-    def get_export_filename(self, *, page=None):
-        return f"scorecard-results-{page.slug}"
 
 
 class ScorecardCodesKind(ImportExportKind):

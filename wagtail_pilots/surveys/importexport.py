@@ -30,7 +30,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import connections, router, transaction
+from django.db import NotSupportedError, connections, router, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -441,8 +441,16 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
             batch_size=batch_size,
             result=result,
         )
-        if not instances or instances[0].pk is None:
+        if not instances:
             return
+        if instances[0].pk is None:
+            # A backend whose bulk_create returns no keys: the answers could
+            # not be tied to their responses. Refuse rather than store
+            # responses that count nowhere.
+            raise NotSupportedError(
+                "Survey responses import needs a database whose bulk_create "
+                "returns primary keys (SQLite 3.35+, PostgreSQL, MariaDB 10.5+)."
+            )
         try:
             insert_answers(
                 (
@@ -570,7 +578,11 @@ class ResponsesKind(ImportExportKind):
         recount_responses(batch.page)
         if result.totals.get("new", 0) >= ANALYZE_AFTER_RESPONSES:
             using = router.db_for_write(SurveyAnswer)
-            transaction.on_commit(lambda: analyze_answers(using), using=using)
+            # robust: the import is committed by then; a failing ANALYZE (a
+            # lock or statement timeout) is logged, not reported as a failure.
+            transaction.on_commit(
+                lambda: analyze_answers(using), using=using, robust=True
+            )
 
     def before_rollback(self, *, batch, user=None):
         # One DELETE for every answer of the batch, rather than Django's
@@ -596,6 +608,3 @@ class SurveyResultsKind(ImportExportKind):
 
     def get_export_table(self, *, page=None):
         return results_table_rows(survey_results(survey=page.specific))
-
-    def get_export_filename(self, *, page=None):
-        return f"survey-results-{page.slug}"

@@ -417,7 +417,7 @@ class SurveyResponse(models.Model):
 
     # Records, not content: kept out of Wagtail's reference index, where the
     # survey page's "Usage" would list every response and every save would cost
-    # four more queries (see also the other record models of this package).
+    # five more queries (see also the other record models of this package).
     wagtail_reference_index_ignore = True
 
     survey = models.ForeignKey(

@@ -39,7 +39,14 @@ class Command(BaseCommand):
             f"{plan['updated']} updated record(s)."
         )
         if interactive:
-            answer = input("Type 'yes' to roll it back: ")
+            try:
+                answer = input("Type 'yes' to roll it back: ")
+            except (EOFError, KeyboardInterrupt):
+                # No terminal (cron, a pipe) or Ctrl-C/Ctrl-D.
+                raise CommandError(
+                    "Cancelled: nothing was rolled back (no answer; use "
+                    "--no-input to roll back without asking)."
+                ) from None
             if answer.strip().lower() != "yes":
                 raise CommandError("Cancelled: nothing was rolled back.")
         try:
