@@ -152,3 +152,29 @@ def test_ballot_listing_needs_view_permission(client, make_editor):
     client.logout()
     response = client.get(BALLOTS_URL)
     assert response.status_code == 302
+
+
+def test_batch_listing_queries_do_not_grow_with_the_rows(admin_client, two_scorecards):
+    """The inspect button's permission check runs for every row: one batch's
+    rights each time, not the whole visibility scan."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(count, start):
+        for n in range(start, start + count):
+            ImportBatch.objects.create(
+                kind="ballots",
+                page=two_scorecards[n % 2],
+                file_name=f"选票{n}.csv",
+                sha256=f"{n:064d}",
+                status=ImportBatch.Status.DONE,
+            )
+
+    add(2, 0)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(BATCHES_URL).status_code == 200
+    add(20, 2)
+    with CaptureQueriesContext(connection) as many:
+        content = admin_client.get(BATCHES_URL).content.decode()
+    assert "选票21.csv" in content and "选票0.csv" in content
+    assert len(many) <= len(few) + 2, [q["sql"][:80] for q in many.captured_queries]

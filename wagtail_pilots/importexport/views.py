@@ -34,6 +34,7 @@ from .services import (
     batches_visible_to,
     export_table,
     iter_json,
+    user_can_see_batch,
 )
 from .tasks import runs_in_background, start_check, start_import
 
@@ -203,8 +204,7 @@ class BatchMixin:
             ImportBatch.objects.select_related("page", "user"), pk=pk
         )
         self.kind = _kind_or_404(self.batch.kind)
-        page = self.batch.page.specific if self.batch.page_id else None
-        if not self.kind.has_import_permission(request.user, page=page):
+        if not user_can_see_batch(request.user, self.batch):
             return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 

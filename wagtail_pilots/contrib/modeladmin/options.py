@@ -15,7 +15,10 @@ from wagtail_modeladmin.views import IndexView
 from wagtail_pilots.importexport.buttons import kind_buttons, listing_buttons
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import PERMISSION_IMPORT, get_kinds
-from wagtail_pilots.importexport.services import batches_visible_to
+from wagtail_pilots.importexport.services import (
+    batches_visible_to,
+    user_can_see_batch,
+)
 from wagtail_pilots.models import Unit
 
 
@@ -68,7 +71,9 @@ class ImportBatchPermissionHelper(PermissionHelper):
         return user.has_perm(PERMISSION_IMPORT)
 
     def user_can_inspect_obj(self, user, obj):
-        return batches_visible_to(user).filter(pk=obj.pk).exists()
+        # Called for every row of the listing: one batch's rights, not the
+        # whole visibility scan of batches_visible_to.
+        return user_can_see_batch(user, obj)
 
     def user_can_create(self, user):
         return False
@@ -120,7 +125,7 @@ class ImportBatchModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
     def get_queryset(self, request):
         # As the suite's own batch list: an editor of survey A does not see
         # the imports of survey B.
-        return batches_visible_to(request.user).select_related("user")
+        return batches_visible_to(request.user).select_related("user", "page")
 
     @staticmethod
     def batch_link(obj):
