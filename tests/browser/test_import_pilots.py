@@ -106,7 +106,10 @@ def test_editor_imports_the_pilot_list(page, admin_login, import_dir):
     # Rolling back removes the draft and restores the live pilot.
     page.goto(batch_url)
     page.click("[data-pilots-rollback]")
-    expect(page.locator("[data-pilots-rollback-plan]")).to_contain_text("1")
+    # One pilot created (the draft), one updated (the live one).
+    expect(page.locator("[data-pilots-rollback-plan]")).to_contain_text(
+        re.compile(r"新建的 1 条记录，并把它更新的 1 条记录")
+    )
     page.get_by_role("button", name=re.compile("确定回滚")).click()
     expect(page.locator("[data-pilots-batch-status]")).to_have_attribute(
         "data-pilots-batch-status", "rolled_back"
