@@ -368,7 +368,7 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         row_number = self.file_row(number)
         if evaluator and group is not None:
             other = existing_group.get(evaluator)
-            first, first_row = file_group.setdefault(evaluator, (group, row_number))
+            first, first_row = file_group.get(evaluator, (group, row_number))
             if other is not None and other != group.pk:
                 errors["evaluator"] = [
                     _("This evaluator already belongs to another group.")
@@ -394,6 +394,9 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                     _("This row has no score or vote.")
                 )
         ballots = []
+        # Recorded for later rows only if this row is valid: with "skip invalid
+        # rows", a row that is left out must not make a later copy a duplicate.
+        pending = {}
         for header, subject_raw, criterion_raw in cells:
             ballot = self._check_cell(
                 row, header, subject_raw, criterion_raw, names, group, errors
@@ -406,14 +409,18 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 errors.setdefault(field, []).append(
                     _("This evaluator has already scored this subject here.")
                 )
-            elif cell in seen:
+            elif cell in seen or cell in pending:
                 errors.setdefault(field, []).append(
-                    self._duplicate_message(ballot, *seen[cell])
+                    self._duplicate_message(ballot, *(seen.get(cell) or pending[cell]))
                 )
             else:
-                seen[cell] = (row_number, None if header == "long" else header)
+                pending[cell] = (row_number, None if header == "long" else header)
                 ballot.evaluator = evaluator
                 ballots.append(ballot)
+        if not errors:
+            seen.update(pending)
+            if evaluator and group is not None:
+                file_group.setdefault(evaluator, (group, row_number))
         return errors, ballots
 
     @staticmethod
