@@ -450,19 +450,21 @@ def test_long_file_duplicates_name_the_first_row(home_page):
 
 
 def test_skipped_invalid_row_does_not_make_its_fix_a_duplicate(home_page):
-    """With "skip invalid rows": row 2 is left out (bad value), so row 3, the
-    corrected copy, is imported rather than refused as a duplicate of it."""
-    page = two_groups(home_page)
-    data = (
-        "评价组,评价人,评价对象,评价指标,分值\n"
-        "领导,E1,张三,实绩,九十\n"
-        "领导,E1,张三,实绩,90\n"
-    ).encode()
-    batch = run(page, data, skip_invalid=True)
+    """With "skip invalid rows": row 2 is left out (one bad cell), so row 3,
+    the corrected copy, is imported rather than refused as a duplicate of
+    row 2's good cell."""
+    page = town(home_page)
+    rows = [
+        ["评价组", "评价人", "张三×实绩", "张三×作风"],
+        ["考核组", "E1", 90, "九十"],
+        ["考核组", "E1", 90, 80],
+    ]
+    batch = run(page, csv_bytes(rows), skip_invalid=True)
     assert batch.status == ImportBatch.Status.DONE, batch.errors
     assert list(errors_by_row(batch)) == [2]
-    assert list(Ballot.objects.values_list("evaluator", "value")) == [
-        ("E1", D(90))
+    assert sorted(Ballot.objects.values_list("criterion__name", "value")) == [
+        ("作风", D(80)),
+        ("实绩", D(90)),
     ]
 
 
