@@ -1,6 +1,7 @@
 """django-import-export widgets that accept what Chinese offices type in Excel."""
 
 import re
+from decimal import Decimal
 
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -10,15 +11,32 @@ from import_export import widgets
 from .registry import normalise_header
 
 
+def cell_text(value) -> str:
+    """A cell as text: surrounding spaces removed, ``None`` empty, and a whole
+    number Excel stored as a float (``3.0``) written as ``3``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return force_str(value).strip()
+
+
+def render_number(value):
+    """A stored number for an export cell: ``90`` rather than ``90.0000``,
+    ``8.5`` rather than ``8.5000``; a number, so spreadsheets can sum it."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    number = Decimal(value).normalize()
+    return int(number) if number == number.to_integral_value() else number
+
+
 class TextWidget(widgets.CharWidget):
     """Text with surrounding spaces removed; numbers from Excel become text."""
 
     def clean(self, value, row=None, **kwargs):
-        if value is None:
-            return ""
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return force_str(value).strip()
+        return cell_text(value)
 
 
 class CodeWidget(TextWidget):

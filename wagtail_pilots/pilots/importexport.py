@@ -53,6 +53,8 @@ from wagtail_pilots.importexport.widgets import (
     CodeForeignKeyWidget,
     CodeListWidget,
     TextWidget,
+    cell_text,
+    render_number,
 )
 from wagtail_pilots.models import Unit
 
@@ -140,12 +142,7 @@ class NumberWidget(widgets.Widget):
         return number
 
     def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return None
-        if isinstance(value, int):
-            return value
-        number = Decimal(value).normalize()
-        return int(number) if number == number.to_integral_value() else number
+        return render_number(value)
 
 
 class _PilotScoped(BatchResourceMixin):
@@ -633,8 +630,7 @@ class IndicatorReadingsKind(ImportExportKind):
 _TREE_FIELDS = ("path", "depth", "numchild", "url_path")
 
 
-def _text(value):
-    return TextWidget().clean(value)
+_text = cell_text
 
 
 class SitesField(fields.Field):

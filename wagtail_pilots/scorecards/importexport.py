@@ -43,6 +43,7 @@ from wagtail_pilots.importexport.resources import (
     BatchResourceMixin,
     ExportOnlyResource,
 )
+from wagtail_pilots.importexport.widgets import cell_text, render_number
 
 from . import presentation, scoring
 from .models import (
@@ -74,12 +75,7 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+_text = cell_text
 
 
 def parse_vote(value) -> str | None:
@@ -169,10 +165,7 @@ class _SubjectWidget(widgets.Widget):
 
 class _NumberWidget(widgets.Widget):
     def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return None
-        number = Decimal(value).normalize()
-        return int(number) if number == number.to_integral_value() else number
+        return render_number(value)
 
 
 class BallotResource(BatchResourceMixin, resources.ModelResource):

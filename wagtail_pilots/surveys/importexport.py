@@ -39,6 +39,7 @@ from import_export import fields, resources, widgets
 
 from ..importexport.registry import Column, ImportExportKind
 from ..importexport.resources import BatchResourceMixin, ExportOnlyResource
+from ..importexport.widgets import cell_text
 from .models import Channel, SurveyAnswer, SurveyPageMixin, SurveyResponse
 from .questions import (
     CHOICE_TYPES,
@@ -72,11 +73,9 @@ DATE_COLUMN = Column(
 
 
 def _text(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    # NFKC: full-width digits and letters typed in a Chinese IME count as
+    # their plain forms when matched against options.
+    return unicodedata.normalize("NFKC", cell_text(value)).strip()
 
 
 def _number(text):
