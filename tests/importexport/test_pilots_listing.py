@@ -801,6 +801,10 @@ def test_rows_of_pilots_the_importer_may_not_publish_are_refused(
         (2, ""): "“甲的试点一” is live and you may not publish it, so the import "
         "cannot update it."
     }
+    # All or nothing: the good row is not imported either.
+    assert batch.status == ImportBatch.Status.CHECKED
+    assert not PilotProgramPage.objects.filter(code="A-2").exists()
+    assert PilotProgramPage.objects.get(code="pilots-a-1").summary != "改"
 
 
 def test_upload_preview_confirm_and_rollback_in_the_admin(
@@ -833,7 +837,10 @@ def test_upload_preview_confirm_and_rollback_in_the_admin(
     assert not page.live and page.latest_revision.user == editor_of_a
     rollback_url = reverse("wagtail_pilots_importexport:rollback", args=[batch.pk])
     content = client.get(rollback_url).content.decode()
-    assert "back as they were before the import" in content
+    assert (
+        "Rolling back removes the 1 record(s) that “t.xlsx” created and puts the "
+        "0 record(s) it updated back"
+    ) in content
     client.post(rollback_url)
     assert not PilotProgramPage.objects.filter(code="SFX-ZF-06").exists()
 
