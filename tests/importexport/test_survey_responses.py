@@ -471,6 +471,17 @@ def test_editor_of_a_gets_403_on_b(client, two_surveys, editor_of_a):
     )
     assert response.status_code == 403
     assert not ImportBatch.objects.exists()
+    # A batch of survey B: its preview, rejected rows and rollback are B's too.
+    batch = run_import(b, csv_bytes(rows(2)))
+    assert batch.status == ImportBatch.Status.DONE
+    for name, extra in (("batch", []), ("rejected", ["csv"]), ("rollback", [])):
+        url = reverse(f"wagtail_pilots_importexport:{name}", args=[batch.pk, *extra])
+        assert client.get(url).status_code == 403, url
+    rollback = reverse("wagtail_pilots_importexport:rollback", args=[batch.pk])
+    assert client.post(rollback).status_code == 403
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DONE
+    assert SurveyResponse.objects.filter(survey_id=b.pk).count() == 2
 
 
 def test_batch_lists_show_only_batches_of_pages_the_user_may_import_into(
