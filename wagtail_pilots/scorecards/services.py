@@ -342,8 +342,10 @@ def inputs_data(loaded):
     votes = [
         [g, s, v.yes, v.no, v.abstain] for (g, s), v in sorted(loaded.votes.items())
     ]
+    # An insufficient sample carries no value, and the survey's minimum sample.
     surveys = [
-        [s, c, _num(v.value), v.n] for (s, c), v in sorted(loaded.surveys.items())
+        [s, c, _num(v.value), v.n, *([v.minimum] if v.insufficient else [])]
+        for (s, c), v in sorted(loaded.surveys.items())
     ]
     return {"scores": scores, "votes": votes, "surveys": surveys}
 
