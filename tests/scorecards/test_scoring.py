@@ -725,9 +725,7 @@ def survey_config(policy):
 @pytest.mark.parametrize(
     ("policy", "total"), [(sc.MISSING_RENORMALISE, D(70)), (sc.MISSING_ZERO, D(56))]
 )
-def test_insufficient_survey_sample_is_flagged_and_handled_by_the_policy(
-    policy, total
-):
+def test_insufficient_survey_sample_is_flagged_and_handled_by_the_policy(policy, total):
     s = sc.compute(
         survey_config(policy),
         [Subject("s", "s")],

@@ -708,7 +708,7 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
             continue
         with decimal.localcontext(CONTEXT):
             if not renormalise:
-                for g, cell in zip(scoring_groups, cres.cells):
+                for g, cell in zip(scoring_groups, cres.cells, strict=True):
                     if cell.value is None:
                         cell.counted_as_zero = True
                         cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
@@ -727,7 +727,7 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
         criterion_values[criterion.key] = cres.value
 
     # Total.
-    for criterion, cres in zip(config.criteria, res.criteria):
+    for criterion, cres in zip(config.criteria, res.criteria, strict=True):
         if criterion.key not in criterion_values:
             warnings.append(Warning_(W_MISSING_CRITERION, criterion=criterion.key))
             cres.counted_as_zero = not renormalise and bool(criterion_values)
@@ -821,7 +821,7 @@ def _rank(config, results):
     for members in by_total.values():
         if len(members) > 1:
             keys = [_tie_key(config, m) for m in members]
-            for r, key in zip(members, keys):
+            for r, key in zip(members, keys, strict=True):
                 r.tied = True
                 r.tied_with = [m.subject.key for m in members if m is not r]
                 r.tie_broken = by_order or keys.count(key) == 1
@@ -873,9 +873,7 @@ def apportion(parts: Sequence, total, places=DISPLAY_PLACES):
     result = [None] * len(parts)
     if target is None or not known:
         return [display(p, places) for p in parts]
-    floors = {
-        i: p.quantize(quantum, rounding=decimal.ROUND_FLOOR) for i, p in known
-    }
+    floors = {i: p.quantize(quantum, rounding=decimal.ROUND_FLOOR) for i, p in known}
     missing = int((target - sum(floors.values(), ZERO)) / quantum)
     if missing < 0 or missing > len(known):
         # The parts do not add up to the total: plain rounding, nothing forced.

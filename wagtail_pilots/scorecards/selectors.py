@@ -221,7 +221,9 @@ def survey_inputs(*, criteria, subjects):
                 )
             else:
                 number = (
-                    figures.index if criterion.metric == "index" else figures.rate_percent
+                    figures.index
+                    if criterion.metric == "index"
+                    else figures.rate_percent
                 )
                 value = scoring.SurveyValue(Decimal(number), figures.valid)
             for subject_pk in unit_subjects.get(unit_id, ()):
@@ -264,8 +266,11 @@ def scorecard_result(*, scorecard):
 
 def evaluator_scores(*, scorecard):
     """``{subject pk: {evaluator: mean 0–100}}``: each evaluator's average mapped
-    score for each subject (a yes counts 100, a no 0, abstentions are left out),
-    averaged by the database."""
+    score for each subject, averaged by the database — score groups only.
+
+    Votes are not scores: a yes/no split says how a group divided, not how far an
+    evaluator is from the rest, so vote groups are shown as their split instead.
+    """
     mapped = ExpressionWrapper(
         (F("value") - F("criterion__minimum"))
         * 100
@@ -283,16 +288,6 @@ def evaluator_scores(*, scorecard):
         result.setdefault(row["subject_id"], {})[row["evaluator"]] = Decimal(
             str(row["score"])
         )
-    rows = (
-        Ballot.objects.filter(
-            scorecard=scorecard, criterion__isnull=True, vote__in=[VOTE_YES, VOTE_NO]
-        )
-        .values("subject_id", "evaluator", "vote")
-        .order_by()
-    )
-    for row in rows:
-        value = Decimal(100) if row["vote"] == VOTE_YES else Decimal(0)
-        result.setdefault(row["subject_id"], {})[row["evaluator"]] = value
     return result
 
 

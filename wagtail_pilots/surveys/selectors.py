@@ -293,9 +293,7 @@ def satisfaction_results_by_unit(
     criterion): they read the survey's figures and verdicts, never recompute them.
     """
     return {
-        unit_id: _result(
-            survey, (row["satisfied"], row["valid"], row["score_sum"], 0)
-        )
+        unit_id: _result(survey, (row["satisfied"], row["valid"], row["score_sum"], 0))
         for unit_id, row in satisfaction_by_unit(
             survey=survey, unit_ids=unit_ids, question_key=question_key
         ).items()
