@@ -193,7 +193,7 @@ def ranking_rows(configuration, outputs):
             for cell in c["cells"]:
                 group = groups.get(cell["group"], {})
                 zero = cell.get("counted_as_zero", False)
-                if cell["votes"]:
+                if cell["value"] is not None and cell["votes"]:
                     rule_note = ""
                     vote_splits.append(
                         {"group": group.get("name", ""), "votes": cell["votes"]}
