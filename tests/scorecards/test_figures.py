@@ -99,6 +99,9 @@ def test_points_add_up_to_the_total_and_the_excluded_stand_apart(zh_admin, third
     assert [row[0] for row in excluded] == ["乙", "丙"]
     assert "不参加排名：信任投票为 33.33，低于 50.00" in excluded[0][1]
     assert "未排名：没有选票" in excluded[1][1]
+    # 丙 has no figure at all: its reason, not a policy line per missing group.
+    assert "未对" not in excluded[1][1]
+    assert "权重按比例分给已投票的组" not in "".join(excluded[1])
     chart = html.split('<figure class="scorecard-chart">')[1].split("</figure>")[0]
     assert "甲" in chart and "乙" not in chart and "丙" not in chart
     ranked = table(html, "scorecard-table")

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext, pgettext
 
 from . import scoring
 
+MISSING_CODES = (scoring.W_MISSING_GROUP, scoring.W_MISSING_CRITERION)
 PALETTE = ("#1d4e89", "#e07a1f", "#2a9d8f", "#b5179e", "#6a994e", "#8d6e63", "#5e60ce")
 
 
@@ -199,11 +200,14 @@ def ranking_rows(configuration, outputs):
                         {"group": group.get("name", ""), "votes": cell["votes"]}
                     )
                 elif cell["value"] is None:
-                    rule_note = (
-                        _("no ballots: counted as 0")
-                        if zero
-                        else _("no ballots: weight shared among the groups present")
-                    )
+                    if zero:
+                        rule_note = _("no ballots: counted as 0")
+                    elif policy == scoring.MISSING_RENORMALISE and s["total"]:
+                        rule_note = _(
+                            "no ballots: weight shared among the groups present"
+                        )
+                    else:
+                        rule_note = _("no ballots")
                 else:
                     rule_note = rule_text(group, cell["n"])
                 cells.append(
@@ -277,8 +281,10 @@ def ranking_rows(configuration, outputs):
                 "warnings": [
                     warning_text(w, criteria, groups, policy)
                     for w in s["warnings"]
-                    # Ties are explained by tie_note.
+                    # Ties are explained by tie_note; a subject without any
+                    # figure has its reason, not one line per missing group.
                     if w["code"] not in (scoring.W_NO_DATA, scoring.W_TIE)
+                    and not (s["total"] is None and w["code"] in MISSING_CODES)
                 ],
                 "breakdown": breakdown,
                 "segments": segments,
