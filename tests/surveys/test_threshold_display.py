@@ -33,7 +33,7 @@ def test_two_of_three_against_the_shown_threshold(
     survey = make_survey(threshold=threshold)
     for i, overall in enumerate(["满意", "基本满意", "不满意"]):
         # Every matrix row gets the same answer, so each slice is 2 of 3 too.
-        rows = {name: overall for name in ("石桥村", "红山村", "龙口村")}
+        rows = dict.fromkeys(("石桥村", "红山村", "龙口村"), overall)
         client.post(
             survey.url, post_data(survey, token=f"t{i}", overall=overall, rows=rows)
         )
