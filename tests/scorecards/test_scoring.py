@@ -542,3 +542,203 @@ def test_deterministic():
     assert [(r.key, r.total, r.rank) for r in a.subjects] == [
         (r.key, r.total, r.rank) for r in b.subjects
     ]
+
+
+# --------------------------------------------------------------------------
+# Every figure explains itself (issue 16) and degenerate rankings (issue 12)
+# --------------------------------------------------------------------------
+
+
+def one_criterion(**kwargs):
+    c = Criterion("c", "c", D(100))
+    return Config(criteria=(c,), groups=(Group("g", "g", D(100), ("c",)),), **kwargs)
+
+
+def subjects(*keys):
+    return [Subject(k, k) for k in keys]
+
+
+def test_one_subject_is_shortlisted_never_also_last():
+    result = sc.compute(
+        one_criterion(shortlist=5, bottom=1),
+        subjects("a"),
+        scores={("g", "a", "c"): [70]},
+    )
+    (a,) = result.subjects
+    assert a.rank == 1 and a.shortlisted and not a.bottom
+    assert not a.shortlist_undecided and not a.bottom_undecided
+
+
+def test_bottom_flag_stays_out_of_the_shortlist():
+    # 3 subjects, top 2 shortlisted, last 2 flagged: only the third is last.
+    scores = {("g", k, "c"): [v] for k, v in (("a", 90), ("b", 80), ("c", 70))}
+    result = sc.compute(
+        one_criterion(shortlist=2, bottom=2), subjects("a", "b", "c"), scores=scores
+    )
+    flags = [(r.key, r.shortlisted, r.bottom) for r in result.ranked]
+    assert flags == [("a", True, False), ("b", True, False), ("c", False, True)]
+
+
+def test_all_totals_equal_is_undecided_not_list_order():
+    # Everybody 70 on the only criterion: the criteria rule cannot separate them.
+    scores = {("g", k, "c"): [70] for k in "abcd"}
+    result = sc.compute(
+        one_criterion(shortlist=2, bottom=1), subjects(*"abcd"), scores=scores
+    )
+    for r in result.ranked:
+        assert r.rank == 1  # one shared rank, not 1-2-3-4 by list order
+        assert r.tied and r.tie_broken is False
+        assert not r.shortlisted and r.shortlist_undecided
+        assert not r.bottom and r.bottom_undecided
+
+
+def test_unbroken_tie_inside_the_shortlist_is_decided():
+    # b and c tie on everything but both lie inside the top 3: no boundary crossed.
+    scores = {("g", k, "c"): [v] for k, v in (("a", 90), ("b", 80), ("c", 80))}
+    scores[("g", "d", "c")] = [10]
+    result = sc.compute(
+        one_criterion(shortlist=3, bottom=1), subjects(*"abcd"), scores=scores
+    )
+    ranks = {r.key: (r.rank, r.shortlisted, r.bottom) for r in result.ranked}
+    assert ranks == {
+        "a": (1, True, False),
+        "b": (2, True, False),
+        "c": (2, True, False),
+        "d": (4, False, True),
+    }
+    assert not any(r.shortlist_undecided or r.bottom_undecided for r in result.ranked)
+
+
+def test_order_rule_is_a_stated_rule_and_decides():
+    scores = {("g", k, "c"): [70] for k in "ab"}
+    result = sc.compute(
+        one_criterion(shortlist=1, tie_break=sc.TIE_BREAK_ORDER),
+        subjects("a", "b"),
+        scores=scores,
+    )
+    a, b = result.ranked
+    assert (a.key, a.rank, a.shortlisted, a.tie_broken) == ("a", 1, True, True)
+    assert (b.key, b.rank, b.shortlisted, b.tie_broken) == ("b", 2, False, True)
+    assert not a.shortlist_undecided and not b.shortlist_undecided
+
+
+def test_totals_equal_at_the_shown_precision_are_a_tie_broken_by_the_rule():
+    criteria = (Criterion("x", "x", D(60)), Criterion("y", "y", D(40)))
+    groups = (Group("g", "g", D(100), ("x", "y")),)
+    # a: 60% × 80 + 40% × 87.4525 = 48 + 34.981 = 82.981
+    # b: 60% × 90 + 40% × 72.4475 = 54 + 28.979 = 82.979; both read 82.98.
+    scores = {
+        ("g", "a", "x"): [80],
+        ("g", "a", "y"): [D("87.4525")],
+        ("g", "b", "x"): [90],
+        ("g", "b", "y"): [D("72.4475")],
+    }
+    result = sc.compute(
+        Config(criteria=criteria, groups=groups, shortlist=1),
+        subjects("a", "b"),
+        scores=scores,
+    )
+    first, second = result.ranked
+    assert first.total == D("82.979") and second.total == D("82.981")
+    # The heaviest criterion (x, 60%) decides: b 90 before a 80.
+    assert (first.key, first.rank, first.shortlisted) == ("b", 1, True)
+    assert (second.key, second.rank, second.shortlisted) == ("a", 2, False)
+    assert first.tied and second.tied and first.tie_broken and second.tie_broken
+
+
+@pytest.mark.parametrize(
+    ("yes", "passed", "shown"),
+    [
+        # 2401 / 4002 = 59.99500…%: reads 60.00, so it passes a 60 gate.
+        (2401, True, D("60.00")),
+        # 2400 / 4002 = 59.97001…%: reads 59.97 and fails.
+        (2400, False, D("59.97")),
+        # 2001 / 4002 = 50.00%: exactly 50 passes a ≥ 50 gate.
+        (2001, True, D("50.00")),
+    ],
+)
+def test_gate_compares_the_shown_value(yes, passed, shown):
+    threshold = D(60) if yes != 2001 else D(50)
+    c = Criterion("c", "c", D(100))
+    config = Config(
+        criteria=(c,),
+        groups=(Group("v", "v", D(100), ("c",), kind=sc.KIND_VOTES),),
+        gates=(Gate(sc.GATE_GROUP, "v", threshold),),
+    )
+    result = sc.compute(
+        config, subjects("a"), votes={("v", "a"): VoteCounts(yes, 4002 - yes, 0)}
+    )
+    (gate,) = result.subjects[0].gates
+    assert gate.passed is passed
+    assert sc.display(gate.value) == shown
+    assert result.subjects[0].excluded is not passed
+
+
+def test_apportion_parts_add_up_to_the_shown_total():
+    # Rounded one by one: 41.49 + 41.50 = 82.99 beside a total of 82.98.
+    parts = [D("41.485"), D("41.495")]
+    assert [sc.display(p) for p in parts] == [D("41.49"), D("41.50")]
+    assert sc.apportion(parts, D("82.98")) == [D("41.49"), D("41.49")]
+    third = D(100) / 3
+    assert sc.apportion([third, third, third], D(100)) == [
+        D("33.34"),
+        D("33.33"),
+        D("33.33"),
+    ]
+    # The largest remainder wins: 10.004 (.004) gets the unit, not 20.003.
+    assert sc.apportion([D("20.003"), D("10.004"), D("5.003")], D("35.01")) == [
+        D("20.00"),
+        D("10.01"),
+        D("5.00"),
+    ]
+    assert sc.apportion([None, D("1.005")], D("1.005")) == [None, D("1.01")]
+
+
+def test_zero_policy_shows_the_missing_groups_weight():
+    scores = {("g1", "s", "c"): [80]}
+    s = sc.compute(
+        two_group_config(sc.MISSING_ZERO), [Subject("s", "s")], scores=scores
+    ).subjects[0]
+    present, missing = s.criteria[0].cells
+    assert (present.weight_used, present.counted_as_zero) == (D(60), False)
+    assert (missing.value, missing.weight_used, missing.counted_as_zero) == (
+        None,
+        D(40),
+        True,
+    )
+    renorm = sc.compute(
+        two_group_config(sc.MISSING_RENORMALISE), [Subject("s", "s")], scores=scores
+    ).subjects[0]
+    assert renorm.criteria[0].cells[1].counted_as_zero is False
+    assert renorm.criteria[0].cells[1].weight_used == 0
+
+
+def survey_config(policy):
+    criteria = (
+        Criterion("eco", "eco", D(80)),
+        Criterion("sat", "满意率", D(20), source=sc.SOURCE_SURVEY),
+    )
+    groups = (Group("g", "g", D(100), ("eco",)),)
+    return Config(criteria=criteria, groups=groups, missing_policy=policy)
+
+
+@pytest.mark.parametrize(
+    ("policy", "total"), [(sc.MISSING_RENORMALISE, D(70)), (sc.MISSING_ZERO, D(56))]
+)
+def test_insufficient_survey_sample_is_flagged_and_handled_by_the_policy(policy, total):
+    s = sc.compute(
+        survey_config(policy),
+        [Subject("s", "s")],
+        scores={("g", "s", "eco"): [70]},
+        surveys={("s", "sat"): SurveyValue(None, 12, insufficient=True, minimum=30)},
+    ).subjects[0]
+    assert s.total == total  # 70 rescaled, or 80 × 70 / 100 with sat as 0
+    sat = s.criteria[1]
+    assert sat.value is None and sat.n == 12 and sat.insufficient
+    assert sat.counted_as_zero is (policy == sc.MISSING_ZERO)
+    assert [(w.code, w.n, w.minimum) for w in s.warnings] == [
+        (sc.W_INSUFFICIENT_SAMPLE, 12, 30),
+        (sc.W_MISSING_CRITERION, 0, 0),
+    ]
+    assert ("survey", "sat") not in s.contributions
+    assert s.rank == 1

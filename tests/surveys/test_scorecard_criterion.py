@@ -144,3 +144,29 @@ def test_demo_town_assessment_takes_public_satisfaction_from_the_survey():
     value = survey_value(bottom[0])
     assert value.n > 1000
     assert value.value < 60  # the least satisfied town, below the 60% line
+
+
+@pytest.mark.parametrize(
+    ("policy", "total"),
+    [("renormalise", D(100)), ("zero", D(60))],
+)
+def test_insufficient_survey_sample_is_not_ranked_silently(
+    assessment, survey, policy, total
+):
+    # The survey asks for 4 valid answers: 龙口村 has 3 (one blank).
+    type(survey).objects.filter(pk=survey.pk).update(minimum_sample=4)
+    type(assessment).objects.filter(pk=assessment.pk).update(
+        missing_group_policy=policy
+    )
+    assessment.refresh_from_db()
+    _, result = scorecard_result(scorecard=assessment)
+    longkou = by_name(result)["龙口村"]
+    value = survey_value(longkou)
+    assert value.value is None and value.insufficient and value.n == 3
+    assert ("insufficient_sample", 3, 4) in [
+        (w.code, w.n, w.minimum) for w in longkou.warnings
+    ]
+    # Ballots alone (10 of 10 → 100) rescaled, or the survey's 40% counted as 0.
+    assert longkou.total == total
+    # The others have 4 answers and keep their survey rate.
+    assert survey_value(by_name(result)["石桥村"]).value == D(75)

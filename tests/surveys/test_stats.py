@@ -73,6 +73,29 @@ def test_threshold_flag():
     assert stats.summarise(satisfied=1, valid=100).below_threshold is None
 
 
+@pytest.mark.parametrize(
+    ("satisfied", "valid", "shown", "below"),
+    [
+        # 2401 / 4002 = 59.99500…%: shown "60.00%", so not below 60.
+        (2401, 4002, "60.00%", False),
+        # 2400 / 4002 = 59.97001…%: shown "59.97%", below.
+        (2400, 4002, "59.97%", True),
+        # 11999 / 20000 = 59.995% exactly: half up gives 60.00, not below.
+        (11999, 20000, "60.00%", False),
+        # 59989 / 99990 = 59.99499…%: shown 59.99, below.
+        (59989, 99990, "59.99%", True),
+    ],
+)
+def test_threshold_agrees_with_the_shown_rate(satisfied, valid, shown, below):
+    from wagtail_pilots.surveys.templatetags.wagtail_pilots_surveys import pct
+
+    result = stats.summarise(
+        satisfied=satisfied, valid=valid, minimum_sample=30, threshold=60
+    )
+    assert pct(result.rate) == shown
+    assert result.below_threshold is below
+
+
 def test_result_percentages():
     result = stats.summarise(satisfied=8, valid=10, score_sum=D(740))
     assert result.rate_percent == D(80)

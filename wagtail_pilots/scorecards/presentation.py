@@ -4,14 +4,22 @@ Works on the JSON data of :func:`.services.outputs_data` and
 :func:`.services.configuration_data`, so the admin's live results, the public
 page of a published snapshot and the exports show the same thing the same way.
 Only display rounding (half up, 2 places) happens here; no score is computed.
+Every figure is printed with the rule that made it (aggregation, trimming,
+missing-group policy, tie rule), and a total's parts are rounded with
+:func:`scoring.apportion` so they add up to the total shown.
+
+Snapshots published before a key was added to the outputs still render: every
+newer key is read with a default.
 """
 
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from . import scoring
 
+MISSING_CODES = (scoring.W_MISSING_GROUP, scoring.W_MISSING_CRITERION)
 PALETTE = ("#1d4e89", "#e07a1f", "#2a9d8f", "#b5179e", "#6a994e", "#8d6e63", "#5e60ce")
 
 
@@ -30,17 +38,41 @@ def _names(configuration):
     return criteria, groups
 
 
-def warning_text(warning, criteria, groups):
+def warning_text(warning, criteria, groups, policy=None):
     group = groups.get(warning.get("group"), {}).get("name", "")
     criterion = criteria.get(warning.get("criterion"), {}).get("name", "")
     code = warning["code"]
     if code == scoring.W_MISSING_GROUP:
+        if policy == scoring.MISSING_ZERO:
+            return _(
+                "no ballots from %(group)s on %(criterion)s: counted as 0 with its "
+                "weight"
+            ) % {"group": group, "criterion": criterion}
+        if policy == scoring.MISSING_RENORMALISE:
+            return _(
+                "no ballots from %(group)s on %(criterion)s: its weight is shared "
+                "among the groups present"
+            ) % {"group": group, "criterion": criterion}
         return _("no ballots from %(group)s on %(criterion)s") % {
             "group": group,
             "criterion": criterion,
         }
     if code == scoring.W_MISSING_CRITERION:
+        if policy == scoring.MISSING_ZERO:
+            return _("no value for %(criterion)s: counted as 0 with its weight") % {
+                "criterion": criterion
+            }
+        if policy == scoring.MISSING_RENORMALISE:
+            return _(
+                "no value for %(criterion)s: the total is rescaled over the "
+                "other criteria"
+            ) % {"criterion": criterion}
         return _("no value for %(criterion)s") % {"criterion": criterion}
+    if code == scoring.W_INSUFFICIENT_SAMPLE:
+        return _(
+            "%(criterion)s: insufficient sample (n = %(n)s, the survey needs "
+            "%(min)s); not used"
+        ) % {"criterion": criterion, "n": warning["n"], "min": warning["minimum"]}
     if code == scoring.W_BELOW_MINIMUM:
         return _("%(group)s: %(n)s ballots on %(criterion)s, fewer than %(min)s") % {
             "group": group,
@@ -89,6 +121,58 @@ def tie_break_text(rule):
     return dict(TIE_BREAK_CHOICES).get(rule, rule)
 
 
+def missing_policy_text(policy):
+    from .models import MISSING_CHOICES
+
+    return dict(MISSING_CHOICES).get(policy, policy or "")
+
+
+def rule_text(group, n):
+    """How a score group's figure was made from its ``n`` scores."""
+    aggregation = group.get("aggregation")
+    trim = group.get("trim") or 0
+    if aggregation == scoring.AGG_TRIMMED and trim:
+        if n <= 2 * trim:
+            return ngettext(
+                "too few to drop the highest and lowest: median of %(n)s score",
+                "too few to drop the highest and lowest: median of %(n)s scores",
+                n,
+            ) % {"n": n}
+        if trim == 1:
+            return _(
+                "highest and lowest score dropped: the middle %(kept)s of %(n)s scores"
+            ) % {"kept": n - 2, "n": n}
+        return _(
+            "%(k)s highest and %(k)s lowest scores dropped: the middle %(kept)s of "
+            "%(n)s scores"
+        ) % {"k": trim, "kept": n - 2 * trim, "n": n}
+    if aggregation == scoring.AGG_MEDIAN:
+        return ngettext("median of %(n)s score", "median of %(n)s scores", n) % {"n": n}
+    return ngettext("mean of %(n)s score", "mean of %(n)s scores", n) % {"n": n}
+
+
+def tie_text(subject, others, rule):
+    """What a tie means for this subject: the shared shown total, and whether
+    the stated rule ordered it."""
+    if subject.get("tie_broken") is False:
+        return _(
+            "equal to %(others)s at %(total)s; the tie rule (%(rule)s) does not "
+            "separate them, so they share rank %(rank)s"
+        ) % {
+            "others": "、".join(others),
+            "total": fmt(subject["total"]),
+            "rule": rule,
+            "rank": subject["rank"],
+        }
+    return _(
+        "equal to %(others)s at %(total)s; order set by the tie rule: %(rule)s"
+    ) % {
+        "others": "、".join(others),
+        "total": fmt(subject["total"]),
+        "rule": rule,
+    }
+
+
 def ranking_rows(configuration, outputs):
     """One dict per subject, ranked first, with its breakdown and reasons."""
     criteria, groups = _names(configuration)
@@ -98,11 +182,50 @@ def ranking_rows(configuration, outputs):
     }
     survey_colour = "#999999"
     subject_names = {s["key"]: s["name"] for s in configuration.get("subjects", [])}
+    policy = configuration.get("missing_policy")
+    rule = tie_break_text(configuration.get("tie_break"))
     rows = []
     for s in outputs["subjects"]:
         breakdown = []
+        vote_splits = []
         for c in s["criteria"]:
             crit = criteria.get(c["key"], {})
+            cells = []
+            for cell in c["cells"]:
+                group = groups.get(cell["group"], {})
+                zero = cell.get("counted_as_zero", False)
+                if cell["value"] is not None and cell["votes"]:
+                    rule_note = ""
+                    vote_splits.append(
+                        {"group": group.get("name", ""), "votes": cell["votes"]}
+                    )
+                elif cell["value"] is None:
+                    if zero:
+                        rule_note = _("no ballots: counted as 0")
+                    elif policy == scoring.MISSING_RENORMALISE and s["total"]:
+                        rule_note = _(
+                            "no ballots: weight shared among the groups present"
+                        )
+                    else:
+                        rule_note = _("no ballots")
+                else:
+                    rule_note = rule_text(group, cell["n"])
+                cells.append(
+                    {
+                        "group": group.get("name", ""),
+                        "n": cell["n"],
+                        "value": "0" if zero else fmt(cell["value"]),
+                        "weight_used": fmt(cell["weight_used"]),
+                        "votes": cell["votes"],
+                        "rule": rule_note,
+                        "counted_as_zero": zero,
+                    }
+                )
+            note = ""
+            if c.get("insufficient"):
+                note = _("insufficient sample, not used")
+            if c.get("counted_as_zero"):
+                note = ", ".join(filter(None, [note, _("counted as 0")]))
             breakdown.append(
                 {
                     "criterion": crit.get("name", ""),
@@ -110,21 +233,14 @@ def ranking_rows(configuration, outputs):
                     "value": fmt(c["value"]),
                     "n": c["n"],
                     "source": crit.get("source"),
-                    "cells": [
-                        {
-                            "group": groups.get(cell["group"], {}).get("name", ""),
-                            "n": cell["n"],
-                            "value": fmt(cell["value"]),
-                            "weight_used": fmt(cell["weight_used"]),
-                            "votes": cell["votes"],
-                        }
-                        for cell in c["cells"]
-                    ],
+                    "note": note,
+                    "cells": cells,
                 }
             )
         segments = []
         x = Decimal(0)
-        for key, value in s["contributions"]:
+        points = scoring.apportion([v for _k, v in s["contributions"]], s["total"])
+        for (key, value), shown_points in zip(s["contributions"], points, strict=True):
             if isinstance(key, list):
                 label = criteria.get(key[1], {}).get("name", "")
                 colour = survey_colour
@@ -134,14 +250,16 @@ def ranking_rows(configuration, outputs):
             width = Decimal(value)
             segments.append(
                 {
+                    "key": key,
                     "label": label,
-                    "points": fmt(value),
+                    "points": "" if shown_points is None else f"{shown_points}",
                     "x": f"{x:.3f}",
                     "width": f"{width:.3f}",
                     "colour": colour,
                 }
             )
             x += width
+        tied_with = [subject_names.get(k, str(k)) for k in s["tied_with"]]
         rows.append(
             {
                 "key": s["key"],
@@ -149,20 +267,28 @@ def ranking_rows(configuration, outputs):
                 "total": fmt(s["total"]),
                 "rank": s["rank"],
                 "tied": s["tied"],
-                "tied_with": [subject_names.get(k, str(k)) for k in s["tied_with"]],
+                "tied_with": tied_with,
+                "tie_broken": s.get("tie_broken"),
+                "tie_note": tie_text(s, tied_with, rule) if s["tied"] else "",
                 "shortlisted": s["shortlisted"],
                 "bottom": s["bottom"],
+                "shortlist_undecided": s.get("shortlist_undecided", False),
+                "bottom_undecided": s.get("bottom_undecided", False),
                 "excluded": s["excluded"],
                 "reasons": [
                     exclusion_text(e, criteria, groups) for e in s["exclusions"]
                 ],
                 "warnings": [
-                    warning_text(w, criteria, groups)
+                    warning_text(w, criteria, groups, policy)
                     for w in s["warnings"]
-                    if w["code"] != scoring.W_NO_DATA
+                    # Ties are explained by tie_note; a subject without any
+                    # figure has its reason, not one line per missing group.
+                    if w["code"] not in (scoring.W_NO_DATA, scoring.W_TIE)
+                    and not (s["total"] is None and w["code"] in MISSING_CODES)
                 ],
                 "breakdown": breakdown,
                 "segments": segments,
+                "vote_splits": vote_splits,
             }
         )
     return rows
@@ -200,16 +326,19 @@ ROW_HEIGHT = 22
 def chart(configuration, outputs, rows):
     """Bars for an SVG chart of each group's contribution to each ranked total."""
     keys = [item["key"] for item in legend(configuration)]
-    points = {
-        s["key"]: {
-            tuple(k) if isinstance(k, list) else k: v for k, v in s["contributions"]
-        }
-        for s in outputs["subjects"]
-    }
     bars = []
-    for index, row in enumerate(r for r in rows if r["total"]):
+    # Subjects excluded by a gate have a total but no rank: they are listed
+    # apart with their reason, never drawn as if ranked.
+    for index, row in enumerate(
+        r for r in rows if r["total"] and r["rank"] is not None
+    ):
         y = 6 + index * ROW_HEIGHT
-        by_key = points.get(row["key"], {})
+        by_key = {
+            tuple(seg["key"]) if isinstance(seg["key"], list) else seg["key"]: seg[
+                "points"
+            ]
+            for seg in row["segments"]
+        }
         segments = []
         for seg in row["segments"]:
             segments.append(
@@ -228,8 +357,7 @@ def chart(configuration, outputs, rows):
                 "total_x": f"{LABEL_WIDTH + Decimal(row['total']) * BAR_SCALE + 6:.2f}",
                 "segments": segments,
                 "by_group": [
-                    fmt(by_key.get(tuple(k) if isinstance(k, list) else k))
-                    for k in keys
+                    by_key.get(tuple(k) if isinstance(k, list) else k, "") for k in keys
                 ],
             }
         )
@@ -240,6 +368,27 @@ def chart(configuration, outputs, rows):
         "legend": legend(configuration),
         "show_chart": bool(bars),
     }
+
+
+def flag_texts(row):
+    """The shortlist, last-place and tie cells of an export row: flag-specific
+    words, never a bare "yes"."""
+    undecided = pgettext("result flag", "undecided")
+    shortlist = (
+        pgettext("result flag", "shortlisted")
+        if row["shortlisted"]
+        else undecided
+        if row["shortlist_undecided"]
+        else ""
+    )
+    bottom = (
+        pgettext("result flag", "last place")
+        if row["bottom"]
+        else undecided
+        if row["bottom_undecided"]
+        else ""
+    )
+    return shortlist, bottom, row["tie_note"]
 
 
 def export_rows(configuration, outputs):
@@ -260,6 +409,7 @@ def export_rows(configuration, outputs):
         _("n"),
         _("group value"),
         _("yes / no / abstain"),
+        _("how the figure was made"),
         _("warnings"),
     ]
     rows = []
@@ -268,9 +418,7 @@ def export_rows(configuration, outputs):
             row["rank"],
             row["name"],
             _dec(row["total"] or None),
-            _("yes") if row["shortlisted"] else "",
-            _("yes") if row["bottom"] else "",
-            _("yes") if row["tied"] else "",
+            *flag_texts(row),
             "; ".join(row["reasons"]),
         ]
         warnings = "; ".join(row["warnings"])
@@ -290,20 +438,31 @@ def export_rows(configuration, outputs):
                         "/".join(str(v) for v in cell["votes"])
                         if cell and cell["votes"]
                         else "",
+                        cell["rule"] if cell else c["note"],
                         warnings,
                     ]
                 )
     return header, rows
 
 
+def ranking_context(configuration, outputs):
+    """Rows split into ranked and not ranked, the chart and the rules in force."""
+    rows = ranking_rows(configuration, outputs)
+    return {
+        "rows": rows,
+        "ranked_rows": [r for r in rows if r["rank"] is not None],
+        "excluded_rows": [r for r in rows if r["rank"] is None],
+        "tie_break": tie_break_text(configuration["tie_break"]),
+        "missing_policy": missing_policy_text(configuration.get("missing_policy")),
+        **chart(configuration, outputs, rows),
+    }
+
+
 def snapshot_context(snapshot):
     """Template context for a published snapshot (public page, block, admin)."""
     if snapshot is None:
         return {"snapshot": None}
-    rows = ranking_rows(snapshot.configuration, snapshot.outputs)
     return {
         "snapshot": snapshot,
-        "rows": rows,
-        "tie_break": tie_break_text(snapshot.configuration["tie_break"]),
-        **chart(snapshot.configuration, snapshot.outputs, rows),
+        **ranking_context(snapshot.configuration, snapshot.outputs),
     }

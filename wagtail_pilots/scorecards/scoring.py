@@ -17,23 +17,35 @@ Definitions (u = group weight, w = criterion weight):
 * V(c, s) = Σ u_g A(g, c, s) ÷ Σ u_g over the groups that score c. When a group
   has no ballots for s, the scorecard's policy applies: ``renormalise`` sums over
   the groups present, ``zero`` counts the group as 0; both are flagged.
-  A survey criterion's V is the survey's rate or index (already 0–100).
+  A survey criterion's V is the survey's rate or index (already 0–100), as the
+  survey itself computed it; a survey result on an insufficient sample has no
+  value here (it is flagged and handled by the missing-group policy).
 * total(s) = Σ w_c V(c, s) ÷ 100. A criterion with no value at all for s is
   handled by the same policy (``renormalise`` divides by Σ w_c over the criteria
   present instead of 100; ``zero`` counts it as 0), flagged. A subject with no
   value on any criterion has no total and is not ranked.
+* Every comparison is made on the figure as it is displayed — rounded half up to
+  :data:`DISPLAY_PLACES` decimals (:func:`shown`) — so what is published always
+  agrees with the decision: a gate never says "60.00 is below 60.00" and two
+  totals that both read 82.98 are a tie.
 * Gates compare a group's score (its share for a vote group; the criterion-weighted
   mean of its A for a score group) or a criterion's V with a threshold:
-  ``value ≥ threshold`` passes. A subject failing any gate is excluded from the
-  ranking, with the reason.
-* Ranking: by total, descending. Totals are compared at
-  :data:`TIE_PLACES` decimal places so residues of Decimal division cannot split
-  genuinely equal totals; equal totals are flagged as ties and ordered by the
-  stated rule, then by the order subjects were given in. Shortlist = the first N,
-  bottom flag = the last K of the ranked subjects.
+  ``shown(value) ≥ shown(threshold)`` passes. A subject failing any gate is
+  excluded from the ranking, with the reason.
+* Ranking: by shown total, descending. Equal shown totals are flagged as ties and
+  ordered by the stated rule (``criteria``: the shown V of the heaviest criterion
+  first; ``groups``: the shown points of the heaviest group first; ``order``: the
+  order subjects were given in). Subjects the rule does not separate stay tied:
+  they share one rank (1, 1, 3 …).
+* Shortlist = the first N positions, bottom flag = the last K positions, and a
+  subject is never both: the bottom flag only falls on positions after the
+  shortlist. A tie the rule does not break that straddles the shortlist or the
+  bottom boundary is not decided by list order: every subject of it is marked
+  "undecided" for that flag instead.
 
-Nothing is rounded here except for tie comparison; round half up to 2 places only
-when displaying or exporting (:func:`display`).
+Nothing is rounded here except for comparisons; round half up to 2 places only
+when displaying or exporting (:func:`display`). :func:`apportion` rounds a
+total's parts so that they add up to the rounded total.
 """
 
 from __future__ import annotations
@@ -45,7 +57,9 @@ from decimal import Decimal
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-TIE_PLACES = Decimal("1e-12")
+DISPLAY_PLACES = 2
+#: Comparisons (gates, ties) are made at the displayed precision.
+TIE_PLACES = Decimal(1).scaleb(-DISPLAY_PLACES)
 CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
 
 KIND_SCORES = "scores"
@@ -81,6 +95,7 @@ W_SMALL_N = "small_n"
 W_TOO_FEW_TO_TRIM = "too_few_to_trim"
 W_NO_DATA = "no_data"
 W_TIE = "tie"
+W_INSUFFICIENT_SAMPLE = "insufficient_sample"
 
 # Exclusion codes.
 X_GATE = "gate"
@@ -174,8 +189,16 @@ class ScoreSummary:
 
 @dataclass(frozen=True)
 class SurveyValue:
-    value: Decimal  # 0–100
+    """A survey's own result for one subject: its rate (or index) 0–100 and n.
+
+    ``insufficient`` is the survey's verdict that ``n`` is below its minimum
+    sample (``minimum``); such a value is not used (``value`` may be None).
+    """
+
+    value: Decimal | None  # 0–100
     n: int
+    insufficient: bool = False
+    minimum: int = 0
 
 
 # --------------------------------------------------------------------------
@@ -200,6 +223,7 @@ class Cell:
     value: Decimal | None  # A(g, c, s) on 0–100, None when the group is missing
     weight_used: Decimal  # the group's weight rescaled for this criterion (%)
     votes: VoteCounts | None = None
+    counted_as_zero: bool = False  # missing, counted as 0 under the "zero" policy
 
 
 @dataclass
@@ -209,6 +233,8 @@ class CriterionResult:
     n: int
     source: str
     cells: list = field(default_factory=list)
+    counted_as_zero: bool = False  # no value, counted as 0 under the "zero" policy
+    insufficient: bool = False  # a survey result below its minimum sample
 
 
 @dataclass
@@ -230,8 +256,11 @@ class SubjectResult:
     rank: int | None = None
     tied: bool = False
     tied_with: list = field(default_factory=list)
+    tie_broken: bool | None = None  # None when not tied
     shortlisted: bool = False
     bottom: bool = False
+    shortlist_undecided: bool = False
+    bottom_undecided: bool = False
     warnings: list = field(default_factory=list)
     group_scores: dict = field(default_factory=dict)
 
@@ -555,10 +584,13 @@ def _check_keys(scores, votes, surveys, crit_by_key, group_by_key, subjects):
             raise ScoringInputError(f"unknown survey criterion {c!r}", where=str(key))
         if s not in subjects:
             raise ScoringInputError(f"unknown subject {s!r}", where=str(key))
+        _count(value.n, where=str(key))
+        if value.insufficient:
+            _count(value.minimum, where=str(key))
+            continue
         number = to_decimal(value.value, where=str(key))
         if number < 0 or number > HUNDRED:
             raise ScoringInputError(f"{number} is outside 0–100", where=str(key))
-        _count(value.n, where=str(key))
 
 
 def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, surveys):
@@ -577,7 +609,18 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
         res.criteria.append(cres)
         if criterion.source == SOURCE_SURVEY:
             sv = surveys.get((subject.key, criterion.key))
-            if sv is not None:
+            if sv is not None and sv.insufficient:
+                cres.n = sv.n
+                cres.insufficient = True
+                warnings.append(
+                    Warning_(
+                        W_INSUFFICIENT_SAMPLE,
+                        criterion=criterion.key,
+                        n=sv.n,
+                        minimum=sv.minimum,
+                    )
+                )
+            elif sv is not None:
                 cres.value = Decimal(sv.value)
                 cres.n = sv.n
                 if config.small_n and sv.n < config.small_n:
@@ -664,6 +707,11 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
         if not present or denominator == 0:
             continue
         with decimal.localcontext(CONTEXT):
+            if not renormalise:
+                for g, cell in zip(scoring_groups, cres.cells, strict=True):
+                    if cell.value is None:
+                        cell.counted_as_zero = True
+                        cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
             numerator = sum(
                 (Decimal(g.weight) * cell.value for g, cell in present), ZERO
             )
@@ -679,9 +727,10 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
         criterion_values[criterion.key] = cres.value
 
     # Total.
-    for criterion in config.criteria:
+    for criterion, cres in zip(config.criteria, res.criteria, strict=True):
         if criterion.key not in criterion_values:
             warnings.append(Warning_(W_MISSING_CRITERION, criterion=criterion.key))
+            cres.counted_as_zero = not renormalise and bool(criterion_values)
     if criterion_values:
         if renormalise:
             weight_present = sum(
@@ -721,7 +770,7 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
             value = res.group_scores.get(gate.key)
         else:
             value = criterion_values.get(gate.key)
-        passed = value is not None and value >= Decimal(gate.threshold)
+        passed = value is not None and shown(value) >= shown(gate.threshold)
         gr = GateResult(gate=gate, value=value, passed=passed)
         res.gates.append(gr)
         if not passed:
@@ -735,7 +784,8 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
 
 
 def _tie_key(config, result: SubjectResult):
-    """Secondary sort values (higher first) for the tie-break rule."""
+    """Secondary sort values (higher first) for the tie-break rule, compared at
+    the displayed precision like the totals."""
     if config.tie_break == TIE_BREAK_CRITERIA:
         ordered = sorted(
             enumerate(config.criteria), key=lambda p: (-Decimal(p[1].weight), p[0])
@@ -752,35 +802,98 @@ def _tie_key(config, result: SubjectResult):
 
 def _neg(value):
     # Missing sorts after any value.
-    return (1, ZERO) if value is None else (0, -value)
+    return (1, ZERO) if value is None else (0, -shown(value))
 
 
 def _rank(config, results):
     eligible = [(i, r) for i, r in enumerate(results) if not r.excluded]
-    comparable = {
-        id(r): r.total.quantize(TIE_PLACES, rounding=decimal.ROUND_HALF_UP)
-        for _, r in eligible
-    }
-    eligible.sort(key=lambda p: (-comparable[id(p[1])], _tie_key(config, p[1]), p[0]))
+    comparable = {id(r): shown(r.total) for _, r in eligible}
+    by_order = config.tie_break == TIE_BREAK_ORDER
+
+    def sort_key(pair):
+        index, r = pair
+        return (-comparable[id(r)], _tie_key(config, r), index)
+
+    eligible.sort(key=sort_key)
     by_total = {}
     for _, r in eligible:
         by_total.setdefault(comparable[id(r)], []).append(r)
     for members in by_total.values():
         if len(members) > 1:
-            for r in members:
+            keys = [_tie_key(config, m) for m in members]
+            for r, key in zip(members, keys, strict=True):
                 r.tied = True
                 r.tied_with = [m.subject.key for m in members if m is not r]
+                r.tie_broken = by_order or keys.count(key) == 1
                 r.warnings.append(Warning_(W_TIE))
+    # Blocks of positions the stated rule cannot order: they share a rank.
+    blocks = []
+    for index, (_, r) in enumerate(eligible):
+        if (
+            blocks
+            and not by_order
+            and comparable[id(r)] == comparable[id(blocks[-1][-1][1])]
+            and _tie_key(config, r) == _tie_key(config, blocks[-1][-1][1])
+        ):
+            blocks[-1].append((index + 1, r))
+        else:
+            blocks.append([(index + 1, r)])
     count = len(eligible)
-    for position, (_, r) in enumerate(eligible, start=1):
-        r.rank = position
-        r.shortlisted = bool(config.shortlist) and position <= config.shortlist
-        r.bottom = bool(config.bottom) and position > count - config.bottom
+    shortlist = min(config.shortlist, count)
+    # The bottom flag never reaches into the shortlist.
+    bottom_from = max(count - config.bottom, shortlist) if config.bottom else count
+    for block in blocks:
+        first, last = block[0][0], block[-1][0]
+        for _position, r in block:
+            r.rank = first
+            if shortlist and first <= shortlist:
+                if last <= shortlist:
+                    r.shortlisted = True
+                else:
+                    r.shortlist_undecided = True
+            if last > bottom_from:
+                if first > bottom_from:
+                    r.bottom = True
+                elif not r.shortlisted:
+                    r.bottom_undecided = True
+
+
+def apportion(parts: Sequence, total, places=DISPLAY_PLACES):
+    """Round ``parts`` so that they add up to ``display(total)`` (largest
+    remainder): each part is rounded down, then the units still missing go to the
+    parts with the largest remainders (the earlier part first on equal ones).
+
+    ``None`` parts stay ``None``. For non-negative parts whose exact sum is
+    ``total`` — the points each group contributes to a subject's total — every
+    rounded part differs from its exact value by less than one unit.
+    """
+    quantum = Decimal(1).scaleb(-places)
+    target = display(total, places)
+    known = [(i, Decimal(p)) for i, p in enumerate(parts) if p is not None]
+    result = [None] * len(parts)
+    if target is None or not known:
+        return [display(p, places) for p in parts]
+    floors = {i: p.quantize(quantum, rounding=decimal.ROUND_FLOOR) for i, p in known}
+    missing = int((target - sum(floors.values(), ZERO)) / quantum)
+    if missing < 0 or missing > len(known):
+        # The parts do not add up to the total: plain rounding, nothing forced.
+        return [display(p, places) for p in parts]
+    by_remainder = sorted(known, key=lambda ip: (-(ip[1] - floors[ip[0]]), ip[0]))
+    for i, _p in by_remainder[:missing]:
+        floors[i] += quantum
+    for i, value in floors.items():
+        result[i] = value
+    return result
 
 
 # --------------------------------------------------------------------------
 # Display
 # --------------------------------------------------------------------------
+
+
+def shown(value, places=DISPLAY_PLACES):
+    """The value as displayed (half up): what every comparison uses."""
+    return display(value, places)
 
 
 def display(value, places=2):

@@ -182,20 +182,21 @@ def score_inputs(*, scorecard, config):
 def survey_inputs(*, criteria, subjects):
     """``{(subject pk, criterion pk): SurveyValue}`` for survey criteria.
 
-    This is the only place the scorecards call into the surveys app: a survey
-    criterion takes, for each subject that is a unit, the satisfaction rate (or
-    index) of the chosen survey's answers about that unit, as computed by
-    ``wagtail_pilots.surveys`` (its selector aggregates in SQL, its stats module
-    does the arithmetic). The import is deferred so a site without the surveys
-    app can still use ballot-only scorecards.
+    This is the only place the scorecards call into the surveys app, through its
+    public selector :func:`~wagtail_pilots.surveys.selectors.satisfaction_results_by_unit`:
+    a survey criterion takes, for each subject that is a unit, the survey's own
+    result about that unit — its rate (or index), n, and its verdict on the
+    survey's minimum sample. Nothing is recomputed here: a result the survey calls
+    an insufficient sample is passed on as such, flagged by the scoring and
+    handled by the missing-group policy. The import is deferred so a site without
+    the surveys app can still use ballot-only scorecards.
     """
     survey_criteria = [
         c for c in criteria if c.source == scoring.SOURCE_SURVEY and c.survey_id
     ]
     if not survey_criteria:
         return {}
-    from wagtail_pilots.surveys.selectors import satisfaction_by_unit
-    from wagtail_pilots.surveys.stats import satisfaction_index, satisfaction_rate
+    from wagtail_pilots.surveys.selectors import satisfaction_results_by_unit
 
     unit_subjects = {}
     for s in subjects:
@@ -203,21 +204,30 @@ def survey_inputs(*, criteria, subjects):
             unit_subjects.setdefault(s.unit_id, []).append(s.pk)
     result = {}
     for criterion in survey_criteria:
-        by_unit = satisfaction_by_unit(
+        by_unit = satisfaction_results_by_unit(
             survey=criterion.survey.specific,
             unit_ids=list(unit_subjects),
             question_key=criterion.question_key or None,
         )
         for unit_id, figures in by_unit.items():
-            valid = figures["valid"]
-            if not valid:
+            if not figures.valid:
                 continue
-            if criterion.metric == "index":
-                value = Decimal(satisfaction_index(figures["score_sum"], valid))
+            if figures.insufficient_sample:
+                value = scoring.SurveyValue(
+                    None,
+                    figures.valid,
+                    insufficient=True,
+                    minimum=figures.minimum_sample,
+                )
             else:
-                value = Decimal(satisfaction_rate(figures["satisfied"], valid)) * 100
+                number = (
+                    figures.index
+                    if criterion.metric == "index"
+                    else figures.rate_percent
+                )
+                value = scoring.SurveyValue(Decimal(number), figures.valid)
             for subject_pk in unit_subjects.get(unit_id, ()):
-                result[(subject_pk, criterion.pk)] = scoring.SurveyValue(value, valid)
+                result[(subject_pk, criterion.pk)] = value
     return result
 
 
@@ -256,8 +266,11 @@ def scorecard_result(*, scorecard):
 
 def evaluator_scores(*, scorecard):
     """``{subject pk: {evaluator: mean 0–100}}``: each evaluator's average mapped
-    score for each subject (a yes counts 100, a no 0, abstentions are left out),
-    averaged by the database."""
+    score for each subject, averaged by the database — score groups only.
+
+    Votes are not scores: a yes/no split says how a group divided, not how far an
+    evaluator is from the rest, so vote groups are shown as their split instead.
+    """
     mapped = ExpressionWrapper(
         (F("value") - F("criterion__minimum"))
         * 100
@@ -275,16 +288,6 @@ def evaluator_scores(*, scorecard):
         result.setdefault(row["subject_id"], {})[row["evaluator"]] = Decimal(
             str(row["score"])
         )
-    rows = (
-        Ballot.objects.filter(
-            scorecard=scorecard, criterion__isnull=True, vote__in=[VOTE_YES, VOTE_NO]
-        )
-        .values("subject_id", "evaluator", "vote")
-        .order_by()
-    )
-    for row in rows:
-        value = Decimal(100) if row["vote"] == VOTE_YES else Decimal(0)
-        result.setdefault(row["subject_id"], {})[row["evaluator"]] = value
     return result
 
 

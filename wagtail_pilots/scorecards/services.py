@@ -342,8 +342,10 @@ def inputs_data(loaded):
     votes = [
         [g, s, v.yes, v.no, v.abstain] for (g, s), v in sorted(loaded.votes.items())
     ]
+    # An insufficient sample carries no value, and the survey's minimum sample.
     surveys = [
-        [s, c, _num(v.value), v.n] for (s, c), v in sorted(loaded.surveys.items())
+        [s, c, _num(v.value), v.n, *([v.minimum] if v.insufficient else [])]
+        for (s, c), v in sorted(loaded.surveys.items())
     ]
     return {"scores": scores, "votes": votes, "surveys": surveys}
 
@@ -359,8 +361,11 @@ def outputs_data(result):
                 "rank": r.rank,
                 "tied": r.tied,
                 "tied_with": r.tied_with,
+                "tie_broken": r.tie_broken,
                 "shortlisted": r.shortlisted,
                 "bottom": r.bottom,
+                "shortlist_undecided": r.shortlist_undecided,
+                "bottom_undecided": r.bottom_undecided,
                 "excluded": r.excluded,
                 "exclusions": [
                     {
@@ -377,6 +382,8 @@ def outputs_data(result):
                         "key": c.criterion,
                         "value": _num(c.value),
                         "n": c.n,
+                        "counted_as_zero": c.counted_as_zero,
+                        "insufficient": c.insufficient,
                         "cells": [
                             {
                                 "group": cell.group,
@@ -388,6 +395,7 @@ def outputs_data(result):
                                     if cell.votes
                                     else None
                                 ),
+                                "counted_as_zero": cell.counted_as_zero,
                             }
                             for cell in c.cells
                         ],
@@ -418,16 +426,28 @@ def canonical_digest(data):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class NothingToPublish(scoring.ScoringInputError):
+    """An empty scorecard: no subjects, or not one figure to rank them by."""
+
+
 def snapshot_publish(*, scorecard, user=None):
     """Freeze the current result as the next published version and return it.
 
     Computes first (a bad configuration raises :class:`scoring.ScoringInputError`
     and nothing is written), then stores configuration, inputs digest, outputs,
-    ballot count and notice period. Earlier versions are kept.
+    ballot count and notice period. Earlier versions are kept. An empty
+    scorecard — no subjects, or no ballot and no survey figure for any of them —
+    is refused with :class:`NothingToPublish`.
     """
     from .selectors import scorecard_result
 
     loaded, result = scorecard_result(scorecard=scorecard)
+    if not result.subjects:
+        raise NothingToPublish(_("the scorecard has no subjects to publish."))
+    if all(r.total is None for r in result.subjects):
+        raise NothingToPublish(
+            _("no subject has a ballot or a survey figure yet, so there is no result.")
+        )
     configuration = configuration_data(loaded)
     digest = canonical_digest(
         {"configuration": configuration, "inputs": inputs_data(loaded)}

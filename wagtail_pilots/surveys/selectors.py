@@ -282,6 +282,24 @@ def satisfaction_by_unit(
     }
 
 
+def satisfaction_results_by_unit(
+    *, survey, unit_ids=None, question_key=None
+) -> dict[int, stats.SatisfactionResult]:
+    """``{unit_id: SatisfactionResult}``: the survey's own result for each unit
+    (rate, index, n, and its verdicts on the minimum sample and threshold), over
+    the matrix-row answers tied to a unit. One query.
+
+    This is the public entry point for other apps (a scorecard's survey
+    criterion): they read the survey's figures and verdicts, never recompute them.
+    """
+    return {
+        unit_id: _result(survey, (row["satisfied"], row["valid"], row["score_sum"], 0))
+        for unit_id, row in satisfaction_by_unit(
+            survey=survey, unit_ids=unit_ids, question_key=question_key
+        ).items()
+    }
+
+
 def satisfaction_result(*, survey, question_key=None) -> stats.SatisfactionResult:
     """Every rated answer of ``survey`` (or of one question) pooled into one result."""
     queryset = SurveyAnswer.objects.filter(survey_id=survey.pk)

@@ -10,7 +10,8 @@ Definitions (DESIGN.md, "Satisfaction rate"):
   "insufficient sample" and is never compared with a threshold or ranked.
 
 Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
-or export, with :func:`round_half_up` (四舍五入).
+or export, with :func:`round_half_up` (四舍五入); a threshold is compared with the
+rate as shown (two decimals of a percentage), never with digits nobody sees.
 """
 
 from __future__ import annotations
@@ -96,14 +97,24 @@ def is_insufficient(valid, minimum_sample) -> bool:
     return int(valid) <= 0 or int(valid) < int(minimum_sample or 0)
 
 
-def is_below_threshold(rate, threshold_percent) -> bool | None:
-    """True when ``rate`` (0..1) is strictly below ``threshold_percent`` (0..100).
+#: Rates are shown as percentages with this many decimals, and compared so.
+DISPLAY_PLACES = 2
 
+
+def is_below_threshold(rate, threshold_percent) -> bool | None:
+    """True when ``rate`` (0..1), as displayed (a percentage rounded half up to
+    :data:`DISPLAY_PLACES` decimals), is below ``threshold_percent`` (0..100,
+    rounded the same way).
+
+    The comparison uses the shown figure so the verdict always agrees with what is
+    published: 2,401 of 4,002 (59.995…%) reads "60.00%" and is not below 60.
     None when there is no rate or no threshold: nothing to compare.
     """
     if rate is None or threshold_percent is None:
         return None
-    return as_percent(rate) < _dec(threshold_percent)
+    return round_half_up(as_percent(rate), DISPLAY_PLACES) < round_half_up(
+        threshold_percent, DISPLAY_PLACES
+    )
 
 
 @dataclass(frozen=True)

@@ -84,18 +84,16 @@ def results(request, page_id):
         "can_publish": page.permissions_for_user(request.user).can_publish(),
     }
     if outputs is not None:
-        rows = presentation.ranking_rows(configuration, outputs)
+        ranking = presentation.ranking_context(configuration, outputs)
         spread = disagreement(scorecard=page)
-        for row in rows:
+        for row in ranking["rows"]:
             sd, far = spread.get(row["key"], (None, []))
             row["spread"] = presentation.fmt(sd)
             row["far"] = far
         context.update(
-            rows=rows,
             ballot_count=loaded.ballot_count,
-            tie_break=presentation.tie_break_text(configuration["tie_break"]),
             show_disagreement=True,
-            **presentation.chart(configuration, outputs, rows),
+            **ranking,
         )
     return render(request, "wagtail_pilots/scorecards/admin/results.html", context)
 
