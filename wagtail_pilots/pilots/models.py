@@ -33,6 +33,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin  # noqa: F401 - re-exported
 from . import progress as rules
 from .forms import PilotProgramPageForm, PilotReportPageForm
@@ -560,7 +561,7 @@ class PilotEvaluationLink(Orderable):
         related_name="evaluation_links",
     )
     page = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("page"),
         on_delete=models.CASCADE,
         related_name="+",
@@ -654,7 +655,7 @@ class ReminderLog(models.Model):
     recipient = models.EmailField(_("recipient"))
     sent_on = models.DateField(_("sent on"))
     pilot = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("pilot"),
         on_delete=models.CASCADE,
         related_name="+",
@@ -702,7 +703,7 @@ class PilotPageImport(models.Model):
         related_name="+",
     )
     page = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("page"),
         on_delete=models.CASCADE,
         related_name="+",

@@ -24,6 +24,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin
 from . import scoring
 from .forms import ScorecardPageForm
@@ -154,6 +155,20 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
     class Meta:
         abstract = True
 
+    # The records below point at the base page model (any page built on this
+    # mixin), without a reverse accessor on every page: these stand in for it.
+    @property
+    def ballots(self):
+        return Ballot.objects.filter(scorecard=self)
+
+    @property
+    def access_codes(self):
+        return AccessCode.objects.filter(scorecard=self)
+
+    @property
+    def snapshots(self):
+        return ScorecardSnapshot.objects.filter(scorecard=self)
+
     def get_scoring_config(self):
         from .selectors import scorecard_config
 
@@ -267,7 +282,7 @@ class ScorecardCriterion(Orderable):
         _("source"), max_length=20, choices=SOURCE_CHOICES, default="ballots"
     )
     survey = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("survey"),
         null=True,
         blank=True,
@@ -430,8 +445,11 @@ class Ballot(models.Model):
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
+    # The page model, not ScorecardPage: any page built on ScorecardPageMixin.
     scorecard = models.ForeignKey(
-        ScorecardPage, on_delete=models.CASCADE, related_name="ballots"
+        get_page_model_string(),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     group = models.ForeignKey(
         EvaluatorGroup,
@@ -524,8 +542,11 @@ class AccessCode(models.Model):
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
+    # The page model, not ScorecardPage: any page built on ScorecardPageMixin.
     scorecard = models.ForeignKey(
-        ScorecardPage, on_delete=models.CASCADE, related_name="access_codes"
+        get_page_model_string(),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     group = models.ForeignKey(
         EvaluatorGroup,
@@ -558,8 +579,11 @@ class ScorecardSnapshot(models.Model):
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
+    # The page model, not ScorecardPage: any page built on ScorecardPageMixin.
     scorecard = models.ForeignKey(
-        ScorecardPage, on_delete=models.CASCADE, related_name="snapshots"
+        get_page_model_string(),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     version = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)

@@ -38,6 +38,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
+from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 
@@ -421,7 +422,7 @@ class SurveyResponse(models.Model):
     wagtail_reference_index_ignore = True
 
     survey = models.ForeignKey(
-        Page,
+        get_page_model_string(),
         verbose_name=_("survey"),
         on_delete=models.CASCADE,
         related_name="survey_responses",
@@ -509,7 +510,9 @@ class SurveyAnswer(models.Model):
     response = models.ForeignKey(
         SurveyResponse, on_delete=models.CASCADE, related_name="answers"
     )
-    survey = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(
+        get_page_model_string(), on_delete=models.CASCADE, related_name="+"
+    )
     question_key = models.CharField(_("question"), max_length=255)
     row_key = models.CharField(_("matrix row"), max_length=64, blank=True)
     row_label = models.CharField(_("matrix row label"), max_length=255, blank=True)
@@ -566,7 +569,9 @@ class AccessCode(models.Model):
     wagtail_reference_index_ignore = True
 
     survey = models.ForeignKey(
-        Page, on_delete=models.CASCADE, related_name="survey_access_codes"
+        get_page_model_string(),
+        on_delete=models.CASCADE,
+        related_name="survey_access_codes",
     )
     code = models.CharField(_("code"), max_length=32)
     digest = models.CharField(_("digest"), max_length=64, unique=True)
