@@ -155,20 +155,6 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
     class Meta:
         abstract = True
 
-    # The records below point at the base page model (any page built on this
-    # mixin), without a reverse accessor on every page: these stand in for it.
-    @property
-    def ballots(self):
-        return Ballot.objects.filter(scorecard=self)
-
-    @property
-    def access_codes(self):
-        return AccessCode.objects.filter(scorecard=self)
-
-    @property
-    def snapshots(self):
-        return ScorecardSnapshot.objects.filter(scorecard=self)
-
     def get_scoring_config(self):
         from .selectors import scorecard_config
 
@@ -445,11 +431,8 @@ class Ballot(models.Model):
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    # The page model, not ScorecardPage: any page built on ScorecardPageMixin.
     scorecard = models.ForeignKey(
-        get_page_model_string(),
-        on_delete=models.CASCADE,
-        related_name="+",
+        ScorecardPage, on_delete=models.CASCADE, related_name="ballots"
     )
     group = models.ForeignKey(
         EvaluatorGroup,
@@ -542,11 +525,8 @@ class AccessCode(models.Model):
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    # The page model, not ScorecardPage: any page built on ScorecardPageMixin.
     scorecard = models.ForeignKey(
-        get_page_model_string(),
-        on_delete=models.CASCADE,
-        related_name="+",
+        ScorecardPage, on_delete=models.CASCADE, related_name="access_codes"
     )
     group = models.ForeignKey(
         EvaluatorGroup,
@@ -579,11 +559,8 @@ class ScorecardSnapshot(models.Model):
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    # The page model, not ScorecardPage: any page built on ScorecardPageMixin.
     scorecard = models.ForeignKey(
-        get_page_model_string(),
-        on_delete=models.CASCADE,
-        related_name="+",
+        ScorecardPage, on_delete=models.CASCADE, related_name="snapshots"
     )
     version = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
