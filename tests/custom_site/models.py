@@ -6,9 +6,10 @@ page adds the suite's mixin to it, the way docs/surveys.md shows.
 
 from django.db import models
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, ObjectList, TabbedInterface
 from wagtail.models import Page
 
+from wagtail_pilots.pilots.models import PilotProgramPage
 from wagtail_pilots.surveys.models import AbstractSurveyField, SurveyPageMixin
 
 
@@ -35,4 +36,21 @@ class DepartmentSurveyPage(SurveyPageMixin, DepartmentPage):
 class DepartmentQuestion(AbstractSurveyField):
     page = ParentalKey(
         DepartmentSurveyPage, on_delete=models.CASCADE, related_name="form_fields"
+    )
+
+
+class DepartmentPilotPage(PilotProgramPage):
+    """A pilot with a field of its own: a subclass of the concrete pilot page
+    (docs/pilots.md)."""
+
+    template = "custom_site/department_pilot_page.html"
+    file_number = models.CharField(max_length=50, blank=True)
+
+    content_panels = PilotProgramPage.content_panels + [FieldPanel("file_number")]
+    # The pilot page has tabs: replace the content tab, keep the others.
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading="content"),
+            *PilotProgramPage.edit_handler.children[1:],
+        ]
     )

@@ -138,7 +138,13 @@ class PilotIndexPage(PilotIndexPageMixin, Page):  # noqa: DJ008 - Page has __str
     template = "wagtail_pilots/pilots/pilot_index_page.html"
     content_panels = Page.content_panels + PilotIndexPageMixin.content_panels
     search_fields = Page.search_fields + [index.SearchField("intro")]
-    subpage_types = ["wagtail_pilots_pilots.PilotProgramPage"]
+
+    @classmethod
+    def clean_subpage_models(cls):
+        # Pilot pages only: PilotProgramPage and a site's subclasses of it.
+        from ..pages import page_models_using
+
+        return page_models_using(PilotProgramPageMixin)
 
     class Meta:
         verbose_name = _("pilot index page")
@@ -626,8 +632,14 @@ class PilotReportPage(PilotReportPageMixin, Page):  # noqa: DJ008
         index.SearchField("body"),
         index.FilterField("kind"),
     ]
-    parent_page_types = ["wagtail_pilots_pilots.PilotProgramPage"]
     subpage_types = []
+
+    @classmethod
+    def clean_parent_page_models(cls):
+        # Under any pilot page: PilotProgramPage and a site's subclasses of it.
+        from ..pages import page_models_using
+
+        return page_models_using(PilotProgramPageMixin)
 
     class Meta:
         verbose_name = _("pilot report")
