@@ -7,8 +7,11 @@ import wagtail.contrib.forms.models
 import wagtail.fields
 import wagtail_pilots.pages
 from decimal import Decimal
-from django.conf import settings
 from django.db import migrations, models
+
+from wagtail_pilots.compat import get_page_model_string
+
+PAGE_MODEL = get_page_model_string()
 
 
 class Migration(migrations.Migration):
@@ -19,14 +22,15 @@ class Migration(migrations.Migration):
         ('wagtail_pilots', '0001_initial'),
         ('wagtail_pilots_pilots', '0001_initial'),
         ('wagtail_pilots_surveys', '0002_default_scales'),
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),
+        migrations.swappable_dependency(PAGE_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
             name='DepartmentPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('office', models.CharField(blank=True, max_length=100)),
             ],
             options={
