@@ -31,3 +31,6 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# A department's own page types built on the suite's mixins (tests/custom_site).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.custom_site"]

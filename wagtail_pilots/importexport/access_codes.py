@@ -26,9 +26,10 @@ class SurveyCodesKind(ImportExportKind):
 
     @property
     def page_model(self):
-        from ..surveys.models import SurveyPage
+        # Any page built on the survey mixin, not only the default SurveyPage.
+        from ..surveys.models import SurveyPageMixin
 
-        return SurveyPage
+        return SurveyPageMixin
 
     def get_export_table(self, *, page=None):
         from ..surveys.models import AccessCode

@@ -5,6 +5,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..compat import get_page_model_string
+
 
 class ImportBatchQuerySet(models.QuerySet):
     def imported(self):
@@ -47,7 +49,7 @@ class ImportBatch(models.Model):
     encoding = models.CharField(_("encoding"), max_length=30, blank=True)
     stored_name = models.CharField(max_length=100, blank=True, editable=False)
     page = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("page"),
         null=True,
         blank=True,

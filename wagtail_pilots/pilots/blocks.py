@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.snippets.blocks import SnippetChooserBlock
 
+from ..pages import MixinPageChooserBlock
 from .models import STATUS_CHOICES
 
 
@@ -62,8 +63,8 @@ class PilotListBlock(blocks.StructBlock):
 class PilotStatusCardBlock(blocks.StructBlock):
     """One pilot's status, health, progress and next deadline."""
 
-    pilot = blocks.PageChooserBlock(
-        label=_("pilot"), page_type="wagtail_pilots_pilots.PilotProgramPage"
+    pilot = MixinPageChooserBlock(
+        mixin="wagtail_pilots.pilots.models.PilotProgramPageMixin", label=_("pilot")
     )
 
     class Meta:

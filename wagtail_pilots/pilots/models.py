@@ -33,6 +33,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
+from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin  # noqa: F401 - re-exported
 from . import progress as rules
 from .forms import PilotProgramPageForm, PilotReportPageForm
@@ -137,7 +138,13 @@ class PilotIndexPage(PilotIndexPageMixin, Page):  # noqa: DJ008 - Page has __str
     template = "wagtail_pilots/pilots/pilot_index_page.html"
     content_panels = Page.content_panels + PilotIndexPageMixin.content_panels
     search_fields = Page.search_fields + [index.SearchField("intro")]
-    subpage_types = ["wagtail_pilots_pilots.PilotProgramPage"]
+
+    @classmethod
+    def clean_subpage_models(cls):
+        # Pilot pages only: PilotProgramPage and a site's subclasses of it.
+        from ..pages import page_models_using
+
+        return page_models_using(PilotProgramPageMixin)
 
     class Meta:
         verbose_name = _("pilot index page")
@@ -560,7 +567,7 @@ class PilotEvaluationLink(Orderable):
         related_name="evaluation_links",
     )
     page = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("page"),
         on_delete=models.CASCADE,
         related_name="+",
@@ -625,8 +632,14 @@ class PilotReportPage(PilotReportPageMixin, Page):  # noqa: DJ008
         index.SearchField("body"),
         index.FilterField("kind"),
     ]
-    parent_page_types = ["wagtail_pilots_pilots.PilotProgramPage"]
     subpage_types = []
+
+    @classmethod
+    def clean_parent_page_models(cls):
+        # Under any pilot page: PilotProgramPage and a site's subclasses of it.
+        from ..pages import page_models_using
+
+        return page_models_using(PilotProgramPageMixin)
 
     class Meta:
         verbose_name = _("pilot report")
@@ -654,7 +667,7 @@ class ReminderLog(models.Model):
     recipient = models.EmailField(_("recipient"))
     sent_on = models.DateField(_("sent on"))
     pilot = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("pilot"),
         on_delete=models.CASCADE,
         related_name="+",
@@ -702,7 +715,7 @@ class PilotPageImport(models.Model):
         related_name="+",
     )
     page = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("page"),
         on_delete=models.CASCADE,
         related_name="+",

@@ -3,10 +3,13 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from ..pages import MixinPageChooserBlock
+
 
 class ScorecardResultBlock(blocks.StructBlock):
-    scorecard = blocks.PageChooserBlock(
-        page_type="wagtail_pilots_scorecards.ScorecardPage", label=_("scorecard")
+    scorecard = MixinPageChooserBlock(
+        mixin="wagtail_pilots.scorecards.models.ScorecardPageMixin",
+        label=_("scorecard"),
     )
     heading = blocks.CharBlock(required=False, label=_("heading"))
 

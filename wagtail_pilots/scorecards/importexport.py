@@ -44,6 +44,7 @@ from wagtail_pilots.importexport.resources import (
     ExportOnlyResource,
 )
 from wagtail_pilots.importexport.widgets import cell_text, render_number
+from wagtail_pilots.pages import specific_page_using
 
 from . import presentation, scoring
 from .models import (
@@ -53,7 +54,7 @@ from .models import (
     VOTE_YES,
     AccessCode,
     Ballot,
-    ScorecardPage,
+    ScorecardPageMixin,
 )
 
 # Separators accepted between subject and criterion in a wide header.
@@ -205,7 +206,7 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         result = Result()
         result.diff_headers = list(dataset.headers)
         result.total_rows = len(dataset)
-        scorecard = ScorecardPage.objects.get(pk=self.page.pk)
+        scorecard = self.page.specific
         names = _Names(scorecard)
         headers = list(dataset.headers)
         extra = [h for h in headers if h not in ("group", "evaluator", *LONG_ONLY)]
@@ -664,7 +665,7 @@ class BallotsKind(ImportExportKind):
     label = gettext_lazy("ballots")
     resource_class = BallotResource
     models = (Ballot,)
-    page_model = ScorecardPage
+    page_model = ScorecardPageMixin
     layouts = (LONG, WIDE)
     columns = (
         GROUP_COLUMN,
@@ -701,7 +702,7 @@ class BallotsKind(ImportExportKind):
     def for_page(self, page):
         """The kind bound to a scorecard: its templates' samples use the
         scorecard's own groups, subjects and criteria."""
-        scorecard = ScorecardPage.objects.filter(pk=page.pk).first() if page else None
+        scorecard = specific_page_using(ScorecardPageMixin, page.pk) if page else None
         if scorecard is None:
             return self  # not a scorecard: refused by check_page / permissions
         bound = type(self)()
@@ -779,7 +780,7 @@ def wide_export_table(page, *, names=None):
     that no column of the current configuration holds (so nothing is left out).
     Scores are numbers, votes ``yes/no/abstain``: the file imports again."""
     if names is None:
-        names = _Names(ScorecardPage.objects.get(pk=page.pk))
+        names = _Names(page.specific)
     columns = wide_columns(names)
     position = {
         (subject.pk, criterion.pk if criterion else None): index
@@ -839,14 +840,14 @@ class ScorecardResultsKind(ImportExportKind):
     label = gettext_lazy("scorecard results")
     resource_class = ExportOnlyResource
     models = (Ballot,)
-    page_model = ScorecardPage
+    page_model = ScorecardPageMixin
     importable = False
 
     def get_export_table(self, *, page=None):
         from .selectors import scorecard_result
         from .services import configuration_data, outputs_data
 
-        scorecard = ScorecardPage.objects.get(pk=page.pk)
+        scorecard = page.specific
         try:
             loaded, result = scorecard_result(scorecard=scorecard)
         except scoring.ScoringInputError as error:
@@ -862,7 +863,7 @@ class ScorecardCodesKind(ImportExportKind):
     label = gettext_lazy("evaluator access codes")
     resource_class = ExportOnlyResource
     models = (AccessCode,)
-    page_model = ScorecardPage
+    page_model = ScorecardPageMixin
     importable = False
 
     def get_export_table(self, *, page=None):

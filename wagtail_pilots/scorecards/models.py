@@ -24,6 +24,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin
 from . import scoring
 from .forms import ScorecardPageForm
@@ -267,7 +268,7 @@ class ScorecardCriterion(Orderable):
         _("source"), max_length=20, choices=SOURCE_CHOICES, default="ballots"
     )
     survey = models.ForeignKey(
-        "wagtailcore.Page",
+        get_page_model_string(),
         verbose_name=_("survey"),
         null=True,
         blank=True,

@@ -5,7 +5,7 @@ from wagtail.admin.widgets import Button
 
 from . import urls
 from .importexport import BallotsKind, ScorecardCodesKind, ScorecardResultsKind
-from .models import ScorecardPage
+from .models import ScorecardPageMixin
 
 
 @hooks.register("register_admin_urls")
@@ -15,7 +15,7 @@ def register_scorecard_urls():
 
 @hooks.register("register_page_header_buttons")
 def scorecard_header_buttons(page, user, view_name, next_url=None):
-    if not isinstance(page.specific_deferred, ScorecardPage):
+    if not isinstance(page.specific_deferred, ScorecardPageMixin):
         return
     if not page.permissions_for_user(user).can_edit():
         return

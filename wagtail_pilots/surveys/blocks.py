@@ -3,14 +3,15 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from ..pages import MixinPageChooserBlock
 from .models import Access
 
 
 class SurveyFormBlock(blocks.StructBlock):
     """The form of a survey page; answers are posted to the survey page itself."""
 
-    survey = blocks.PageChooserBlock(
-        page_type="wagtail_pilots_surveys.SurveyPage", label=_("survey")
+    survey = MixinPageChooserBlock(
+        mixin="wagtail_pilots.surveys.models.SurveyPageMixin", label=_("survey")
     )
     heading = blocks.CharBlock(label=_("heading"), required=False)
 
@@ -37,8 +38,8 @@ class SurveyFormBlock(blocks.StructBlock):
 class SurveyResultsBlock(blocks.StructBlock):
     """A survey's results, shown only when its settings publish them."""
 
-    survey = blocks.PageChooserBlock(
-        page_type="wagtail_pilots_surveys.SurveyPage", label=_("survey")
+    survey = MixinPageChooserBlock(
+        mixin="wagtail_pilots.surveys.models.SurveyPageMixin", label=_("survey")
     )
     heading = blocks.CharBlock(label=_("heading"), required=False)
 

@@ -38,6 +38,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
+from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 
@@ -125,16 +126,21 @@ SURVEY_FIELD_CHOICES = (
 )
 
 
-class SurveyField(ClusterableModel, AbstractFormField):
+class AbstractSurveyField(ClusterableModel, AbstractFormField):
     """A question of a survey: Wagtail's form field plus scale/matrix/group types.
 
     ``choices`` holds the respondent groups of a ``group`` question; a matrix
     question's rows are its ``rows`` labels (one per line) and/or ``row_units``.
+
+    Abstract, without the key to its page (like Wagtail's ``AbstractFormField``):
+    a site with its own survey page type adds one::
+
+        class MyQuestion(AbstractSurveyField):
+            page = ParentalKey(
+                "MySurveyPage", on_delete=models.CASCADE, related_name="form_fields"
+            )
     """
 
-    page = ParentalKey(
-        "SurveyPage", on_delete=models.CASCADE, related_name="form_fields"
-    )
     field_type = models.CharField(
         verbose_name=_("field type"), max_length=16, choices=SURVEY_FIELD_CHOICES
     )
@@ -174,11 +180,24 @@ class SurveyField(ClusterableModel, AbstractFormField):
     ]
 
     class Meta(AbstractFormField.Meta):
+        abstract = True
         verbose_name = _("survey question")
         verbose_name_plural = _("survey questions")
 
     def row_labels(self):
         return [line.strip() for line in self.rows.splitlines() if line.strip()]
+
+
+class SurveyField(AbstractSurveyField):
+    """The questions of the default :class:`SurveyPage`."""
+
+    page = ParentalKey(
+        "SurveyPage", on_delete=models.CASCADE, related_name="form_fields"
+    )
+
+    class Meta(AbstractSurveyField.Meta):
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
 
 
 class Access(models.TextChoices):
@@ -203,10 +222,20 @@ class SurveyState(models.TextChoices):
 class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     """Everything that makes a page a survey. Add it to your own base page::
 
-        class MySurveyPage(SurveyPageMixin, MyBasePage): ...
+        class MySurveyPage(SurveyPageMixin, MyBasePage):
+            content_panels = MyBasePage.content_panels + [
+                FieldPanel("intro"),
+                InlinePanel("form_fields", label="questions"),
+            ]
 
-    (and a ``SurveyField``-like model with ``ParentalKey(..., related_name=
-    "form_fields")`` pointing at it).
+        class MyQuestion(AbstractSurveyField):
+            page = ParentalKey(
+                MySurveyPage, on_delete=models.CASCADE, related_name="form_fields"
+            )
+
+    Responses, answers and access codes point at the base page model, so they
+    serve every survey page type; the blocks, exports, imports and result
+    comparisons find a page by this mixin, not by :class:`SurveyPage`.
     """
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -313,6 +342,11 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         return False
 
     # Form builder -------------------------------------------------------------
+
+    @classmethod
+    def get_question_model(cls):
+        """The model of this page type's questions (``form_fields``)."""
+        return cls._meta.get_field("form_fields").related_model
 
     def get_form_fields(self):
         return (
@@ -421,7 +455,7 @@ class SurveyResponse(models.Model):
     wagtail_reference_index_ignore = True
 
     survey = models.ForeignKey(
-        Page,
+        get_page_model_string(),
         verbose_name=_("survey"),
         on_delete=models.CASCADE,
         related_name="survey_responses",
@@ -509,7 +543,9 @@ class SurveyAnswer(models.Model):
     response = models.ForeignKey(
         SurveyResponse, on_delete=models.CASCADE, related_name="answers"
     )
-    survey = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(
+        get_page_model_string(), on_delete=models.CASCADE, related_name="+"
+    )
     question_key = models.CharField(_("question"), max_length=255)
     row_key = models.CharField(_("matrix row"), max_length=64, blank=True)
     row_label = models.CharField(_("matrix row label"), max_length=255, blank=True)
@@ -566,7 +602,9 @@ class AccessCode(models.Model):
     wagtail_reference_index_ignore = True
 
     survey = models.ForeignKey(
-        Page, on_delete=models.CASCADE, related_name="survey_access_codes"
+        get_page_model_string(),
+        on_delete=models.CASCADE,
+        related_name="survey_access_codes",
     )
     code = models.CharField(_("code"), max_length=32)
     digest = models.CharField(_("digest"), max_length=64, unique=True)

@@ -19,9 +19,15 @@ from django.views.decorators.http import require_POST
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.codes import format_code
 
+from ...pages import specific_page_using
 from .. import presentation, scoring
 from ..forms import GenerateCodesForm
-from ..models import VOTE_CHOICES, AccessCode, ScorecardPage, ScorecardSnapshot
+from ..models import (
+    VOTE_CHOICES,
+    AccessCode,
+    ScorecardPageMixin,
+    ScorecardSnapshot,
+)
 from ..selectors import disagreement, scorecard_result, snapshot_list
 from ..services import (
     BallotError,
@@ -38,7 +44,10 @@ class _Forbidden(Exception):
 
 
 def _page(request, page_id, *, publish=False):
-    page = get_object_or_404(ScorecardPage, pk=page_id)
+    # Any page built on ScorecardPageMixin, not only the default ScorecardPage.
+    page = specific_page_using(ScorecardPageMixin, page_id)
+    if page is None:
+        raise Http404
     perms = page.permissions_for_user(request.user)
     allowed = perms.can_publish() if publish else perms.can_edit()
     if not allowed:

@@ -3,7 +3,8 @@
 
 from decimal import Decimal
 
-from django.db import migrations
+from django.db import migrations, transaction
+from django.db.models import ProtectedError
 
 # (name, description, [(label, score, satisfied, excluded), ...])
 SCALES = [
@@ -61,8 +62,21 @@ def add_scales(apps, schema_editor):
 
 
 def remove_scales(apps, schema_editor):
+    """Remove the shipped scales that nothing uses.
+
+    A scale that a question or a counted answer refers to is the site's data
+    now (its options are protected): it is kept, so that reversing this
+    migration — e.g. ``migrate wagtail_pilots_surveys zero`` on a site with
+    surveys — never stops half-way on a ``ProtectedError``. Going to zero, the
+    tables are dropped right after anyway.
+    """
     Scale = apps.get_model("wagtail_pilots_surveys", "Scale")
-    Scale.objects.filter(name__in=[name for name, _d, _o in SCALES]).delete()
+    for scale in Scale.objects.filter(name__in=[name for name, _d, _o in SCALES]):
+        try:
+            with transaction.atomic():
+                scale.delete()
+        except ProtectedError:
+            continue
 
 
 class Migration(migrations.Migration):

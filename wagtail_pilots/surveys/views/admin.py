@@ -26,7 +26,8 @@ from wagtail_pilots import spreadsheets
 from wagtail_pilots.codes import format_code
 from wagtail_pilots.models import Unit
 
-from ..models import AccessCode, Channel, SurveyPage, SurveyPageMixin
+from ...pages import pages_using
+from ..models import AccessCode, Channel, SurveyPageMixin
 from ..questions import survey_questions
 from ..selectors import (
     raw_response_rows,
@@ -72,7 +73,8 @@ def results(request, page_id):
         request.user, "change"
     )
     others = (
-        SurveyPage.objects.filter(pk__in=editable.values("pk"))
+        pages_using(SurveyPageMixin)
+        .filter(pk__in=editable.values("pk"))
         .exclude(pk=page.pk)
         .order_by("-first_published_at", "title")
     )
@@ -81,6 +83,7 @@ def results(request, page_id):
     if compare_id.isdigit():
         other = others.filter(pk=int(compare_id)).first()
         if other is not None:
+            other = other.specific
             comparison = survey_comparison(before=other, after=page)
     return TemplateResponse(
         request,

@@ -1,0 +1,140 @@
+"""A survey on the site's own base page (tests/custom_site): the survey mixin,
+the abstract question model and every main flow, without the suite's SurveyPage.
+"""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from tests.custom_site.models import (
+    DepartmentPage,
+    DepartmentQuestion,
+    DepartmentSurveyPage,
+)
+from tests.importexport.conftest import csv_bytes, upload_check_import
+from wagtail_pilots.blocks import suite_blocks
+from wagtail_pilots.importexport.models import ImportBatch
+from wagtail_pilots.surveys.blocks import SurveyFormBlock
+from wagtail_pilots.surveys.models import SurveyResponse
+from wagtail_pilots.surveys.questions import survey_questions
+from wagtail_pilots.surveys.selectors import survey_results
+from wagtail_pilots.surveys.services import access_codes_generate
+
+from .conftest import old_started
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def department_survey(home_page, scale):
+    """Built the way an editor builds it: a page, its questions, published."""
+    page = DepartmentSurveyPage(
+        title="政务服务满意度",
+        slug="dept-survey",
+        office="县政务服务中心",
+        minimum_sample=1,
+        results_visibility="live",
+    )
+    home_page.add_child(instance=page)
+    DepartmentQuestion.objects.create(
+        page=page, sort_order=0, label="总体评价", field_type="scale", scale=scale
+    )
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+def answer(client, page, label):
+    question = survey_questions(page)[0]
+    option = next(o for o in question.options if o.label == label)
+    return client.post(
+        page.url,
+        {"wp_started": old_started(), "wp_token": "", question.key: str(option.pk)},
+    )
+
+
+def test_the_custom_page_is_a_department_page_with_the_suites_questions(
+    department_survey,
+):
+    assert isinstance(department_survey, DepartmentPage)
+    assert DepartmentSurveyPage.get_question_model() is DepartmentQuestion
+    assert [q.label for q in department_survey.get_form_fields()] == ["总体评价"]
+
+
+def test_answered_on_its_own_template_and_counted(client, department_survey):
+    page = client.get(department_survey.url)
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "Office in charge: 县政务服务中心" in content  # the site's template
+    assert "总体评价" in content  # the suite's form inside it
+
+    assert answer(client, department_survey, "满意").status_code == 200
+    assert answer(client, department_survey, "不满意").status_code == 200
+    assert SurveyResponse.objects.filter(survey=department_survey).count() == 2
+    results = survey_results(survey=department_survey)
+    assert results.responses == 2
+    public = client.get(department_survey.get_results_url())
+    assert public.status_code == 200
+
+
+def test_the_admin_edits_results_and_compares_it(
+    admin_client, department_survey, make_survey
+):
+    edit = admin_client.get(
+        reverse("wagtailadmin_pages:edit", args=[department_survey.pk])
+    )
+    assert edit.status_code == 200
+    assert "总体评价" in edit.content.decode()
+
+    # Results of the custom survey, and the suite's own survey offers it for
+    # comparison (and compares with it).
+    results_url = reverse("wagtail_pilots_surveys:results", args=[department_survey.pk])
+    assert admin_client.get(results_url).status_code == 200
+    other = make_survey(slug="last-year")
+    other_url = reverse("wagtail_pilots_surveys:results", args=[other.pk])
+    listing = admin_client.get(other_url).content.decode()
+    assert "政务服务满意度" in listing
+    compared = admin_client.get(f"{other_url}?compare={department_survey.pk}")
+    assert compared.status_code == 200
+    assert compared.context["compared_with"].pk == department_survey.pk
+
+
+def test_access_codes_are_exported(admin_client, department_survey):
+    access_codes_generate(survey=department_survey, count=3, group="群众", batch="一批")
+    url = reverse("wagtail_pilots_importexport:export", args=["survey-codes", "csv"])
+    response = admin_client.get(f"{url}?page={department_survey.pk}")
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 4
+    assert {r[1] for r in rows[1:]} == {"群众"}
+
+
+def test_paper_questionnaires_are_imported(department_survey):
+    batch = upload_check_import(
+        "responses",
+        csv_bytes([["总体评价"], ["满意"], ["基本满意"], ["不满意"]]),
+        page=department_survey,
+        name="paper.csv",
+        force=True,
+    )
+    assert batch.status == ImportBatch.Status.DONE
+    results = survey_results(survey=department_survey)
+    assert results.responses == 3
+
+
+def test_the_survey_blocks_offer_and_render_the_custom_page(department_survey, client):
+    block = SurveyFormBlock()
+    chooser = block.child_blocks["survey"]
+    assert DepartmentSurveyPage in chooser.target_models
+    # Migrations see a plain PageChooserBlock with the page types.
+    path, _args, kwargs = chooser.deconstruct()
+    assert path == "wagtail.blocks.PageChooserBlock"
+    assert "custom_site.DepartmentSurveyPage" in kwargs["page_type"]
+    assert any(name == "survey_form" for name, _b in suite_blocks())
+
+    value = block.to_python({"survey": department_survey.pk, "heading": "请评价"})
+    html = block.render(value, context={"request": None})
+    assert "总体评价" in html
