@@ -3,8 +3,8 @@
 Every figure is a :class:`decimal.Decimal`; nothing is rounded here. Round half
 up to 2 places only when displaying or exporting (:func:`display`).
 
-Definitions (DESIGN.md, "Pilot progress")
-----------------------------------------
+Definitions (docs/design.md, "Pilot progress")
+----------------------------------------------
 
 **Phase progress.** A phase with a ``completed_on`` date counts as 100 whatever
 its progress field says; otherwise its progress (0–100) counts.

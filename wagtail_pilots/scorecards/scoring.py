@@ -1,6 +1,6 @@
 """The scorecard arithmetic: pure, ``Decimal``, deterministic, no ORM.
 
-This module implements DESIGN.md "Scorecard" and nothing else. Selectors fetch the
+This module implements docs/design.md "Scorecard" and nothing else. Selectors fetch the
 per-(group, subject, criterion) figures in SQL and hand them to :func:`compute`;
 views, exports and snapshots only ever show what :func:`compute` returned.
 

@@ -1,6 +1,6 @@
 """Satisfaction arithmetic: pure functions on counts, no ORM.
 
-Definitions (DESIGN.md, "Satisfaction rate"):
+Definitions (docs/design.md, "Satisfaction rate"):
 
 * **satisfaction rate** = answers whose option counts as satisfied ÷ valid answers
   (valid = not blank, not excluded), a fraction 0..1;
