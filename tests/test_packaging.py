@@ -281,3 +281,39 @@ def test_wheel_installs_into_a_fresh_environment_and_a_site_runs_with_it(
         cwd=site,
         env=env,
     )
+
+
+def test_declared_versions_are_the_tested_ones():
+    """The classifiers and the Wagtail range say what the matrix (tox.ini, run by
+    `make test` through MATRIX in the Makefile) tests, no more and no less."""
+    import configparser
+    import re
+    import tomllib
+
+    tox = configparser.ConfigParser()
+    tox.read(REPO / "tox.ini")
+    envs = [e.strip() for e in tox["tox"]["env_list"].split(",")]
+    pins = dict(
+        re.findall(
+            r"^\s*(wagtail\d+): wagtail~=(\d+\.\d+)\.0\s*$",
+            tox["testenv"]["deps"],
+            re.M,
+        )
+    )
+    assert set(pins) == set(envs)
+    tested = sorted(tuple(map(int, v.split("."))) for v in pins.values())
+
+    makefile = (REPO / "Makefile").read_text()
+    (matrix,) = re.findall(r"^MATRIX \?= (.+)$", makefile, re.M)
+    assert matrix.split(",") == envs
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    (wagtail,) = [d for d in project["dependencies"] if d.startswith("wagtail")]
+    lowest = re.search(r">=(\d+)\.(\d+)", wagtail)
+    assert lowest and (int(lowest[1]), int(lowest[2])) == tested[0]
+    majors = {
+        int(c.rsplit(":: ", 1)[1])
+        for c in project["classifiers"]
+        if re.fullmatch(r"Framework :: Wagtail :: \d+", c)
+    }
+    assert majors == {major for major, _ in tested}
