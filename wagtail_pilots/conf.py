@@ -10,6 +10,11 @@ A site configures the suite with one dictionary in its Django settings::
 Every key is optional; missing keys take the defaults below. Read settings through
 ``pilots_settings.NAME`` so tests that use ``override_settings`` see the change.
 
+The dictionary is checked at start-up by Django's system checks
+(:func:`check_settings`, registered in ``apps.py``): an unknown key, a value of the
+wrong type, an unreadable ``SURVEY_SUBMIT_RATE`` or a ``CACHE_ALIAS`` that is not
+in ``CACHES`` is an error that stops ``runserver``, ``migrate`` and ``check``.
+
 Keys
 ----
 ``CACHE_ALIAS``
