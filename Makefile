@@ -1,6 +1,7 @@
 # The two commands of the README:
 #   make demo   set everything up and serve the example site with demo content (SQLite)
-#   make test   set everything up and run every check and test (SQLite, PostgreSQL, Chromium)
+#   make test   set everything up and run every check and test (SQLite, PostgreSQL, Chromium,
+#               and the database tests again on each supported Wagtail line through tox)
 # Both work on a fresh machine: they create .venv, install the Python packages and,
 # for the tests, the system packages (PostgreSQL, Chromium, gettext).
 
@@ -13,11 +14,13 @@ MANAGE := cd example_site && ../$(PY) manage.py
 PYTEST_ARGS ?=
 # Two workers for the database tests (pytest-xdist); the browser tests run serially.
 XDIST ?= -n 2
+# The Wagtail lines of the version matrix (tox.ini), run side by side.
+MATRIX ?= wagtail74,wagtail80
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help install system-deps demo serve serve-prod test lint check-migrations \
-        test-sqlite test-postgres test-browser messages bench bench-postgres clean
+        test-sqlite test-postgres test-browser test-matrix typecheck messages bench bench-postgres clean
 
 help:
 	@echo "make demo   - set up and serve the example site on http://$(HOST):$(PORT)"
@@ -50,6 +53,13 @@ serve-prod: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/pyright --level error
+
+# pyright: basic on the package, strict on the pure arithmetic modules
+# (configured in pyproject.toml, [tool.pyright]); this also lists the warnings
+# that `make lint` leaves out.
+typecheck: install
+	$(BIN)/pyright
 
 check-migrations: install
 	$(MANAGE) check
@@ -64,7 +74,11 @@ test-postgres: install system-deps
 test-browser: install system-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
-test: install system-deps lint check-migrations test-sqlite test-postgres test-browser
+# The database tests on each supported Wagtail line (tox.ini), in parallel.
+test-matrix: install
+	$(BIN)/tox run-parallel --parallel-no-spinner -e $(MATRIX) -- $(PYTEST_ARGS)
+
+test: install system-deps lint check-migrations test-sqlite test-postgres test-browser test-matrix
 	@echo "All checks and tests passed."
 
 # Regenerate and compile the zh_Hans catalogues after changing user-facing strings.
@@ -88,7 +102,7 @@ bench-postgres: install system-deps
 	done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .tox build dist
 
 # Load runs on loopback (never part of `make test`): SQLite and PostgreSQL + Redis
 # stacks, survey vs stock Wagtail form page. SECONDS_PER_RUN=60 for the full run.

@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parent.parent
 APP_DIRS = sorted(
     p.parent.parent.parent.parent
     for p in REPO.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")
-    if ".venv" not in p.parts
+    # Not the copies in virtualenvs (.venv, the tox environments) or build output.
+    if not {".venv", ".tox", "build", "dist"} & set(p.relative_to(REPO).parts)
 )
 
 pytestmark = pytest.mark.skipif(

@@ -10,6 +10,11 @@ A site configures the suite with one dictionary in its Django settings::
 Every key is optional; missing keys take the defaults below. Read settings through
 ``pilots_settings.NAME`` so tests that use ``override_settings`` see the change.
 
+The dictionary is checked at start-up by Django's system checks
+(:func:`check_settings`, registered in ``apps.py``): an unknown key, a value of the
+wrong type, an unreadable ``SURVEY_SUBMIT_RATE`` or a ``CACHE_ALIAS`` that is not
+in ``CACHES`` is an error that stops ``runserver``, ``migrate`` and ``check``.
+
 Keys
 ----
 ``CACHE_ALIAS``
@@ -77,6 +82,9 @@ Import / export
     ``manage.py pilots_import_cleanup``. Default ``24``.
 """
 
+import difflib
+import os
+
 from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import setting_changed
@@ -119,7 +127,9 @@ class PilotsSettings:
 
     @property
     def _user_settings(self):
-        return getattr(settings, "WAGTAIL_PILOTS", {}) or {}
+        user = getattr(settings, "WAGTAIL_PILOTS", None)
+        # Anything but a dict is reported by the system check (check_settings).
+        return user if isinstance(user, dict) else {}
 
     def __getattr__(self, name):
         if name.startswith("_"):
@@ -146,3 +156,104 @@ def get_cache():
 def _reload_settings(*, setting, **kwargs):
     if setting == "WAGTAIL_PILOTS":
         pilots_settings.reload()
+
+
+def check_settings(app_configs=None, **kwargs):
+    """System check of ``WAGTAIL_PILOTS``, registered by the core app's ``ready()``.
+
+    A typo in a key, a rate the limiter cannot read or a cache alias that does not
+    exist would otherwise only show on the first request that uses it (or never:
+    an unknown key is silently ignored). As errors of Django's system checks they
+    stop ``runserver``, ``migrate`` and ``manage.py check`` at start-up, with the
+    key named.
+    """
+    from django.core.checks import Error
+
+    user = getattr(settings, "WAGTAIL_PILOTS", None)
+    if user is None:
+        return []
+    if not isinstance(user, dict):
+        return [
+            Error(
+                f"WAGTAIL_PILOTS must be a dict, not {type(user).__name__}.",
+                hint="WAGTAIL_PILOTS = {'CACHE_ALIAS': 'default', ...}",
+                id="wagtail_pilots.E001",
+            )
+        ]
+
+    errors = []
+    for key in sorted(set(user) - set(DEFAULTS), key=str):
+        close = difflib.get_close_matches(str(key), DEFAULTS, n=1)
+        errors.append(
+            Error(
+                f"Unknown key in WAGTAIL_PILOTS: {key!r}.",
+                hint=(
+                    f"Did you mean {close[0]!r}?"
+                    if close
+                    else "The keys are listed in wagtail_pilots/conf.py."
+                ),
+                id="wagtail_pilots.E002",
+            )
+        )
+
+    for key, default in DEFAULTS.items():
+        if key not in user:
+            continue
+        value = user[key]
+        expected = _expected_type(key, default)
+        if expected and (isinstance(value, bool) or not isinstance(value, expected)):
+            names = " or ".join(t.__name__ for t in expected)
+            errors.append(
+                Error(
+                    f"WAGTAIL_PILOTS[{key!r}] must be {names}, not {value!r}.",
+                    hint=f"The default is {default!r}.",
+                    id="wagtail_pilots.E003",
+                )
+            )
+
+    if "SURVEY_SUBMIT_RATE" in user:
+        from .ratelimit import Rate
+
+        try:
+            rate = Rate.parse(user["SURVEY_SUBMIT_RATE"])
+        except ValueError:
+            rate = None
+        if rate is None or rate.limit < 1:
+            errors.append(
+                Error(
+                    "WAGTAIL_PILOTS['SURVEY_SUBMIT_RATE'] is not a rate: "
+                    f"{user['SURVEY_SUBMIT_RATE']!r}.",
+                    hint=(
+                        "Write 'N/unit' or 'N/Kunit' with N at least 1 and unit "
+                        "s, m, h or d, e.g. '20/10m' (20 posts per 10 minutes)."
+                    ),
+                    id="wagtail_pilots.E004",
+                )
+            )
+
+    alias = user.get("CACHE_ALIAS", DEFAULTS["CACHE_ALIAS"])
+    if isinstance(alias, str) and alias not in settings.CACHES:
+        errors.append(
+            Error(
+                f"WAGTAIL_PILOTS['CACHE_ALIAS'] names the cache {alias!r}, "
+                "which is not in CACHES.",
+                hint=f"Use one of: {', '.join(sorted(settings.CACHES))}.",
+                id="wagtail_pilots.E005",
+            )
+        )
+    return errors
+
+
+def _expected_type(key, default):
+    """The types a key accepts, from its default; None where any value goes."""
+    if key == "IMPORT_TEMP_DIR":
+        return (str, os.PathLike)
+    if key == "UNIT_KINDS":
+        return (list, tuple)
+    if isinstance(default, bool):
+        return None
+    if isinstance(default, int):
+        return (int,)
+    if isinstance(default, str):
+        return (str,)
+    return None

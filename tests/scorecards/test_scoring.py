@@ -1,4 +1,4 @@
-"""Hand-computed checks of every rule in DESIGN.md "Scorecard" (no database)."""
+"""Hand-computed checks of every rule in docs/design.md "Scorecard" (no database)."""
 
 from decimal import Decimal as D
 

@@ -1,5 +1,5 @@
 """A scorecard criterion fed by a survey: the satisfaction rate (or index) of the
-survey's matrix answers about each subject's unit (DESIGN.md "Scorecard")."""
+survey's matrix answers about each subject's unit (docs/design.md "Scorecard")."""
 
 from decimal import Decimal as D
 

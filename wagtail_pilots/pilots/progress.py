@@ -3,8 +3,8 @@
 Every figure is a :class:`decimal.Decimal`; nothing is rounded here. Round half
 up to 2 places only when displaying or exporting (:func:`display`).
 
-Definitions (DESIGN.md, "Pilot progress")
-----------------------------------------
+Definitions (docs/design.md, "Pilot progress")
+----------------------------------------------
 
 **Phase progress.** A phase with a ``completed_on`` date counts as 100 whatever
 its progress field says; otherwise its progress (0–100) counts.
@@ -81,7 +81,7 @@ CADENCE_MONTHS = {CADENCE_MONTHLY: 1, CADENCE_QUARTERLY: 3}
 DEFAULT_TOLERANCE = Decimal(15)
 
 
-def _dec(value) -> Decimal:
+def _dec(value: Decimal | int | float | str) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
@@ -116,14 +116,16 @@ class Phase:
         return self.effective_progress >= HUNDRED
 
 
-def weighted_progress_from_totals(weighted_sum, total_weight) -> Decimal | None:
+def weighted_progress_from_totals(
+    weighted_sum: Decimal | int | None, total_weight: Decimal | int | None
+) -> Decimal | None:
     """Σ weight × progress ÷ Σ weight, from totals a database has summed."""
     if total_weight is None or weighted_sum is None:
         return None
-    total_weight = _dec(total_weight)
-    if total_weight <= ZERO:
+    weights = _dec(total_weight)
+    if weights <= ZERO:
         return None
-    return _dec(weighted_sum) / total_weight
+    return _dec(weighted_sum) / weights
 
 
 def weighted_progress(phases: Iterable[Phase]) -> Decimal | None:
@@ -143,7 +145,9 @@ def is_overdue(phase: Phase, today: datetime.date) -> bool:
 
 def overdue_phases(phases: Iterable[Phase], today: datetime.date) -> list[Phase]:
     """Phases past their due date and not complete, earliest due first."""
-    return sorted((p for p in phases if is_overdue(p, today)), key=lambda p: p.due)
+    return sorted(
+        (p for p in phases if is_overdue(p, today)), key=lambda p: p.due or today
+    )
 
 
 def expected_progress(
@@ -193,15 +197,19 @@ class Deadline:
 def next_deadline(phases: Iterable[Phase], today: datetime.date) -> Deadline | None:
     """The earliest upcoming due date of an unfinished phase, with days left."""
     upcoming = [
-        p for p in phases if p.due is not None and p.due >= today and not p.is_complete
+        (p.due, p)
+        for p in phases
+        if p.due is not None and p.due >= today and not p.is_complete
     ]
     if not upcoming:
         return None
-    phase = min(upcoming, key=lambda p: p.due)
-    return Deadline(due=phase.due, days_left=(phase.due - today).days, phase=phase)
+    due, phase = min(upcoming, key=lambda pair: pair[0])
+    return Deadline(due=due, days_left=(due - today).days, phase=phase)
 
 
-def deadline_from_date(due: datetime.date | None, today: datetime.date):
+def deadline_from_date(
+    due: datetime.date | None, today: datetime.date
+) -> Deadline | None:
     """A :class:`Deadline` from a due date a database has found (``Min``)."""
     if due is None:
         return None
@@ -210,26 +218,24 @@ def deadline_from_date(due: datetime.date | None, today: datetime.date):
 
 def achievement(
     *,
-    baseline,
-    target,
-    current,
+    baseline: Decimal | int | float | str | None,
+    target: Decimal | int | float | str | None,
+    current: Decimal | int | float | str | None,
     direction: str = DIRECTION_HIGHER,
     clamp: bool = True,
 ) -> Decimal | None:
     """Achievement % from baseline to target; edge cases in the module docstring."""
     if current is None or baseline is None or target is None:
         return None
-    baseline, target, current = _dec(baseline), _dec(target), _dec(current)
-    if direction == DIRECTION_LOWER and target > baseline:
+    base, goal, now = _dec(baseline), _dec(target), _dec(current)
+    if direction == DIRECTION_LOWER and goal > base:
         return None
-    if direction != DIRECTION_LOWER and target < baseline:
+    if direction != DIRECTION_LOWER and goal < base:
         return None
-    if target == baseline:
-        reached = (
-            current <= target if direction == DIRECTION_LOWER else current >= target
-        )
+    if goal == base:
+        reached = now <= goal if direction == DIRECTION_LOWER else now >= goal
         return HUNDRED if reached else ZERO
-    result = (current - baseline) / (target - baseline) * HUNDRED
+    result = (now - base) / (goal - base) * HUNDRED
     if clamp:
         result = min(max(result, ZERO), HUNDRED)
     return result
@@ -270,7 +276,7 @@ def expected_report_periods(
     last_day = min(end, today) if end else today
     first_month = (start.month - 1) // months * months + 1
     cursor = datetime.date(start.year, first_month, 1)
-    periods = []
+    periods: list[Period] = []
     while cursor <= last_day:
         following = _add_months(cursor, months)
         period = Period(cursor, following - datetime.timedelta(days=1))

@@ -1,6 +1,6 @@
 """The scorecard arithmetic: pure, ``Decimal``, deterministic, no ORM.
 
-This module implements DESIGN.md "Scorecard" and nothing else. Selectors fetch the
+This module implements docs/design.md "Scorecard" and nothing else. Selectors fetch the
 per-(group, subject, criterion) figures in SQL and hand them to :func:`compute`;
 views, exports and snapshots only ever show what :func:`compute` returned.
 
@@ -54,6 +54,7 @@ import decimal
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeAlias, overload
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -102,10 +103,19 @@ X_GATE = "gate"
 X_NO_DATA = "no_data"
 
 
+#: What the arithmetic accepts as a number (SQL gives int or Decimal).
+Number: TypeAlias = Decimal | int | float | str
+#: A score group's cell: raw values in the criterion's range, or their aggregates.
+CellData: TypeAlias = "Sequence[object] | ScoreSummary"
+ScoreKey: TypeAlias = tuple[Hashable, Hashable, Hashable]  # (group, subject, criterion)
+VoteKey: TypeAlias = tuple[Hashable, Hashable]  # (group, subject)
+SurveyKey: TypeAlias = tuple[Hashable, Hashable]  # (subject, criterion)
+
+
 class ScoringInputError(ValueError):
     """Bad configuration or data. ``where`` names the offending item."""
 
-    def __init__(self, message, *, where=""):
+    def __init__(self, message: str, *, where: str = "") -> None:
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
 
@@ -130,7 +140,7 @@ class Group:
     key: Hashable
     name: str
     weight: Decimal
-    criteria: tuple = ()
+    criteria: Sequence[Hashable] = ()
     kind: str = KIND_SCORES
     aggregation: str = AGG_MEAN
     trim: int = 0
@@ -152,9 +162,9 @@ class Subject:
 
 @dataclass(frozen=True)
 class Config:
-    criteria: tuple
-    groups: tuple
-    gates: tuple = ()
+    criteria: Sequence[Criterion]
+    groups: Sequence[Group]
+    gates: Sequence[Gate] = ()
     shortlist: int = 0
     bottom: int = 0
     tie_break: str = TIE_BREAK_CRITERIA
@@ -169,7 +179,7 @@ class VoteCounts:
     abstain: int = 0
 
     @property
-    def cast(self):
+    def cast(self) -> int:
         return self.yes + self.no + self.abstain
 
 
@@ -232,7 +242,7 @@ class CriterionResult:
     value: Decimal | None
     n: int
     source: str
-    cells: list = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=lambda: list[Cell]())
     counted_as_zero: bool = False  # no value, counted as 0 under the "zero" policy
     insufficient: bool = False  # a survey result below its minimum sample
 
@@ -247,28 +257,38 @@ class GateResult:
 @dataclass
 class SubjectResult:
     subject: Subject
-    criteria: list = field(default_factory=list)
+    criteria: list[CriterionResult] = field(
+        default_factory=lambda: list[CriterionResult]()
+    )
     total: Decimal | None = None
-    contributions: dict = field(default_factory=dict)  # group key or criterion → pts
-    gates: list = field(default_factory=list)
+    contributions: dict[Hashable, Decimal] = field(
+        default_factory=lambda: dict[Hashable, Decimal]()
+    )
+    # group key or criterion → pts
+    gates: list[GateResult] = field(default_factory=lambda: list[GateResult]())
     excluded: bool = False
-    exclusions: list = field(default_factory=list)  # (code, GateResult | None)
+    exclusions: list[tuple[str, GateResult | None]] = field(
+        default_factory=lambda: list[tuple[str, GateResult | None]]()
+    )
+    # (code, GateResult | None)
     rank: int | None = None
     tied: bool = False
-    tied_with: list = field(default_factory=list)
+    tied_with: list[Hashable] = field(default_factory=lambda: list[Hashable]())
     tie_broken: bool | None = None  # None when not tied
     shortlisted: bool = False
     bottom: bool = False
     shortlist_undecided: bool = False
     bottom_undecided: bool = False
-    warnings: list = field(default_factory=list)
-    group_scores: dict = field(default_factory=dict)
+    warnings: list[Warning_] = field(default_factory=lambda: list[Warning_]())
+    group_scores: dict[Hashable, Decimal] = field(
+        default_factory=lambda: dict[Hashable, Decimal]()
+    )
 
     @property
-    def key(self):
+    def key(self) -> Hashable:
         return self.subject.key
 
-    def cell(self, group, criterion):
+    def cell(self, group: Hashable, criterion: Hashable) -> Cell | None:
         for c in self.criteria:
             if c.criterion == criterion:
                 for cell in c.cells:
@@ -280,14 +300,16 @@ class SubjectResult:
 @dataclass
 class Result:
     config: Config
-    subjects: list  # ranked first (by rank), then excluded/unranked in given order
+    subjects: list[
+        SubjectResult
+    ]  # ranked first (by rank), then excluded/unranked in given order
 
     @property
-    def ranked(self):
+    def ranked(self) -> list[SubjectResult]:
         return [s for s in self.subjects if s.rank is not None]
 
     @property
-    def excluded(self):
+    def excluded(self) -> list[SubjectResult]:
         return [s for s in self.subjects if s.rank is None]
 
 
@@ -296,7 +318,7 @@ class Result:
 # --------------------------------------------------------------------------
 
 
-def to_decimal(value, *, where=""):
+def to_decimal(value: object, *, where: str = "") -> Decimal:
     """A finite Decimal from an int, a Decimal, a float or a numeric string.
 
     NaN, infinities (including ``1e999`` as a float, which overflows to infinity)
@@ -307,8 +329,12 @@ def to_decimal(value, *, where=""):
     try:
         if isinstance(value, float):
             number = Decimal(repr(value))
+        elif isinstance(value, str):
+            number = Decimal(value.strip())
+        elif isinstance(value, int | Decimal):
+            number = Decimal(value)
         else:
-            number = Decimal(str(value).strip() if isinstance(value, str) else value)
+            raise TypeError(value)
     except (decimal.InvalidOperation, TypeError, ValueError):
         raise ScoringInputError(f"{value!r} is not a number", where=where) from None
     if not number.is_finite():
@@ -316,7 +342,7 @@ def to_decimal(value, *, where=""):
     return number
 
 
-def _count(value, *, where):
+def _count(value: object, *, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ScoringInputError(
             f"{value!r} is not a whole number of 0 or more", where=where
@@ -324,7 +350,7 @@ def _count(value, *, where):
     return value
 
 
-def validate_config(config: Config):
+def validate_config(config: Config) -> None:
     """Raise :class:`ScoringInputError` if the configuration cannot be computed."""
     if not config.criteria:
         raise ScoringInputError("a scorecard needs at least one criterion")
@@ -398,7 +424,7 @@ def validate_config(config: Config):
 # --------------------------------------------------------------------------
 
 
-def to_percent(value, criterion: Criterion, *, where=""):
+def to_percent(value: object, criterion: Criterion, *, where: str = "") -> Decimal:
     """Map a raw value to 0–100 from the criterion's range; refuse out-of-range."""
     number = to_decimal(value, where=where)
     lo, hi = Decimal(criterion.minimum), Decimal(criterion.maximum)
@@ -411,7 +437,7 @@ def to_percent(value, criterion: Criterion, *, where=""):
         return (number - lo) / (hi - lo) * HUNDRED
 
 
-def median(values: Sequence[Decimal]):
+def median(values: Sequence[Decimal]) -> Decimal | None:
     ordered = sorted(values)
     n = len(ordered)
     if n == 0:
@@ -423,14 +449,14 @@ def median(values: Sequence[Decimal]):
         return (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def mean(values: Sequence[Decimal]):
+def mean(values: Sequence[Decimal]) -> Decimal | None:
     if not values:
         return None
     with decimal.localcontext(CONTEXT):
         return sum(values, ZERO) / len(values)
 
 
-def trimmed_mean(values: Sequence[Decimal], k: int):
+def trimmed_mean(values: Sequence[Decimal], k: int) -> Decimal | None:
     """Mean after dropping the k highest and k lowest; the median if n ≤ 2k."""
     if len(values) <= 2 * k:
         return median(values)
@@ -438,7 +464,7 @@ def trimmed_mean(values: Sequence[Decimal], k: int):
     return mean(ordered[k : len(ordered) - k] if k else ordered)
 
 
-def aggregate(values: Sequence[Decimal], group: Group):
+def aggregate(values: Sequence[Decimal], group: Group) -> Decimal | None:
     if group.aggregation == AGG_MEDIAN:
         return median(values)
     if group.aggregation == AGG_TRIMMED:
@@ -446,7 +472,7 @@ def aggregate(values: Sequence[Decimal], group: Group):
     return mean(values)
 
 
-def vote_share(votes: VoteCounts):
+def vote_share(votes: VoteCounts) -> Decimal | None:
     """yes ÷ ballots cast × 100, or None when nobody voted."""
     if votes.cast == 0:
         return None
@@ -454,26 +480,28 @@ def vote_share(votes: VoteCounts):
         return Decimal(votes.yes) / Decimal(votes.cast) * HUNDRED
 
 
-def std_dev(n, total, total_squares):
+def std_dev(n: int, total: Number, total_squares: Number) -> Decimal | None:
     """Population standard deviation from SQL aggregates (count, Σx, Σx²)."""
     if not n:
         return None
     with decimal.localcontext(CONTEXT):
-        n = Decimal(n)
-        m = Decimal(total) / n
-        variance = Decimal(total_squares) / n - m * m
+        count = Decimal(n)
+        m = Decimal(total) / count
+        variance = Decimal(total_squares) / count - m * m
         if variance <= 0:
             return ZERO
         return variance.sqrt()
 
 
-def outliers(values: Mapping, *, threshold=Decimal(2)):
+def outliers(
+    values: Mapping[Hashable, Number], *, threshold: Decimal = Decimal(2)
+) -> list[Hashable]:
     """Keys whose value is more than ``threshold`` standard deviations from the
     mean of the others (leave-one-out, so one extreme evaluator cannot hide by
     inflating the deviation it is measured against). Needs at least 3 values."""
     if len(values) < 3:
         return []
-    result = []
+    result: list[Hashable] = []
     with decimal.localcontext(CONTEXT):
         for key, value in values.items():
             rest = [Decimal(v) for k, v in values.items() if k != key]
@@ -486,7 +514,14 @@ def outliers(values: Mapping, *, threshold=Decimal(2)):
     return result
 
 
-def _cell_from_data(group, criterion, subject, data, *, where):
+def _cell_from_data(
+    group: Group,
+    criterion: Criterion,
+    subject: Subject,
+    data: CellData | None,
+    *,
+    where: str,
+) -> tuple[int, Decimal | None]:
     """(n, A) for a score group cell from values or a :class:`ScoreSummary`."""
     if data is None:
         return 0, None
@@ -517,9 +552,9 @@ def compute(
     config: Config,
     subjects: Sequence[Subject],
     *,
-    scores: Mapping | None = None,
-    votes: Mapping | None = None,
-    surveys: Mapping | None = None,
+    scores: Mapping[ScoreKey, CellData] | None = None,
+    votes: Mapping[VoteKey, VoteCounts] | None = None,
+    surveys: Mapping[SurveyKey, SurveyValue] | None = None,
 ) -> Result:
     """Compute every subject's breakdown, total, gates, rank and flags.
 
@@ -530,9 +565,9 @@ def compute(
     Keys that name an unknown group, subject or criterion are refused.
     """
     validate_config(config)
-    scores = scores or {}
-    votes = votes or {}
-    surveys = surveys or {}
+    scores = scores or dict[ScoreKey, CellData]()
+    votes = votes or dict[VoteKey, VoteCounts]()
+    surveys = surveys or dict[SurveyKey, SurveyValue]()
     crit_by_key = {c.key: c for c in config.criteria}
     group_by_key = {g.key: g for g in config.groups}
     subject_keys = [s.key for s in subjects]
@@ -541,7 +576,7 @@ def compute(
     known_subjects = set(subject_keys)
     _check_keys(scores, votes, surveys, crit_by_key, group_by_key, known_subjects)
 
-    results = []
+    results: list[SubjectResult] = []
     for subject in subjects:
         results.append(
             _subject_result(
@@ -556,7 +591,14 @@ def compute(
     return Result(config=config, subjects=results)
 
 
-def _check_keys(scores, votes, surveys, crit_by_key, group_by_key, subjects):
+def _check_keys(
+    scores: Mapping[ScoreKey, CellData],
+    votes: Mapping[VoteKey, VoteCounts],
+    surveys: Mapping[SurveyKey, SurveyValue],
+    crit_by_key: Mapping[Hashable, Criterion],
+    group_by_key: Mapping[Hashable, Group],
+    subjects: set[Hashable],
+) -> None:
     for key in scores:
         g, s, c = key
         group = group_by_key.get(g)
@@ -593,14 +635,24 @@ def _check_keys(scores, votes, surveys, crit_by_key, group_by_key, subjects):
             raise ScoringInputError(f"{number} is outside 0–100", where=str(key))
 
 
-def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, surveys):
+def _subject_result(
+    config: Config,
+    subject: Subject,
+    crit_by_key: Mapping[Hashable, Criterion],
+    group_by_key: Mapping[Hashable, Group],
+    scores: Mapping[ScoreKey, CellData],
+    votes: Mapping[VoteKey, VoteCounts],
+    surveys: Mapping[SurveyKey, SurveyValue],
+) -> SubjectResult:
     res = SubjectResult(subject=subject)
     renormalise = config.missing_policy == MISSING_RENORMALISE
     warnings = res.warnings
     # Each group's A per criterion (for group gates and contributions).
-    group_values = {}  # group key -> [(criterion, A)]
-    criterion_values = {}  # criterion key -> V
-    contributions_raw = {}  # group key or ("survey", c) -> Σ w_c u_g A / Σu (pts*100)
+    group_values: dict[Hashable, list[tuple[Criterion, Decimal]]] = {}
+    criterion_values: dict[Hashable, Decimal] = {}  # criterion key -> V
+    contributions_raw: dict[
+        Hashable, Decimal
+    ] = {}  # group key or ("survey", c) -> Σ w_c u_g A / Σu (pts*100)
 
     for criterion in config.criteria:
         cres = CriterionResult(
@@ -620,8 +672,9 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
                         minimum=sv.minimum,
                     )
                 )
-            elif sv is not None:
-                cres.value = Decimal(sv.value)
+            elif sv is not None and sv.value is not None:
+                survey_value = Decimal(sv.value)
+                cres.value = survey_value
                 cres.n = sv.n
                 if config.small_n and sv.n < config.small_n:
                     warnings.append(
@@ -632,16 +685,16 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
                             minimum=config.small_n,
                         )
                     )
-                criterion_values[criterion.key] = cres.value
+                criterion_values[criterion.key] = survey_value
                 contributions_raw[("survey", criterion.key)] = (
-                    Decimal(criterion.weight) * cres.value
+                    Decimal(criterion.weight) * survey_value
                 )
             continue
         scoring_groups = [g for g in config.groups if criterion.key in g.criteria]
-        present = []
+        present: list[tuple[Group, Cell, Decimal]] = []
         for group in scoring_groups:
             where = f"{group.name} / {subject.name} / {criterion.name}"
-            counts = None
+            counts: VoteCounts | None = None
             if group.kind == KIND_VOTES:
                 counts = votes.get((group.key, subject.key)) or VoteCounts()
                 n, value = counts.cast, vote_share(counts)
@@ -678,7 +731,7 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
                     Warning_(W_MISSING_GROUP, group=group.key, criterion=criterion.key)
                 )
                 continue
-            present.append((group, cell))
+            present.append((group, cell, value))
             group_values.setdefault(group.key, []).append((criterion, value))
             if group.min_ballots and n < group.min_ballots:
                 warnings.append(
@@ -701,7 +754,7 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
                     )
                 )
         if renormalise:
-            denominator = sum((Decimal(g.weight) for g, _ in present), ZERO)
+            denominator = sum((Decimal(g.weight) for g, _, _ in present), ZERO)
         else:
             denominator = sum((Decimal(g.weight) for g in scoring_groups), ZERO)
         if not present or denominator == 0:
@@ -712,19 +765,15 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
                     if cell.value is None:
                         cell.counted_as_zero = True
                         cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
-            numerator = sum(
-                (Decimal(g.weight) * cell.value for g, cell in present), ZERO
-            )
-            cres.value = numerator / denominator
-            for g, cell in present:
+            numerator = sum((Decimal(g.weight) * a for g, _, a in present), ZERO)
+            criterion_value = numerator / denominator
+            cres.value = criterion_value
+            for g, cell, a in present:
                 cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
                 contributions_raw[g.key] = contributions_raw.get(g.key, ZERO) + (
-                    Decimal(criterion.weight)
-                    * Decimal(g.weight)
-                    * cell.value
-                    / denominator
+                    Decimal(criterion.weight) * Decimal(g.weight) * a / denominator
                 )
-        criterion_values[criterion.key] = cres.value
+        criterion_values[criterion.key] = criterion_value
 
     # Total.
     for criterion, cres in zip(config.criteria, res.criteria, strict=True):
@@ -783,7 +832,7 @@ def _subject_result(config, subject, crit_by_key, group_by_key, scores, votes, s
     return res
 
 
-def _tie_key(config, result: SubjectResult):
+def _tie_key(config: Config, result: SubjectResult) -> tuple[tuple[int, Decimal], ...]:
     """Secondary sort values (higher first) for the tie-break rule, compared at
     the displayed precision like the totals."""
     if config.tie_break == TIE_BREAK_CRITERIA:
@@ -800,22 +849,29 @@ def _tie_key(config, result: SubjectResult):
     return ()
 
 
-def _neg(value):
+def _neg(value: Decimal | None) -> tuple[int, Decimal]:
     # Missing sorts after any value.
     return (1, ZERO) if value is None else (0, -shown(value))
 
 
-def _rank(config, results):
-    eligible = [(i, r) for i, r in enumerate(results) if not r.excluded]
-    comparable = {id(r): shown(r.total) for _, r in eligible}
+def _rank(config: Config, results: list[SubjectResult]) -> None:
+    # An excluded subject is not ranked; one without a total is always excluded.
+    eligible: list[tuple[int, SubjectResult]] = []
+    comparable: dict[int, Decimal] = {}
+    for i, r in enumerate(results):
+        if not r.excluded and r.total is not None:
+            eligible.append((i, r))
+            comparable[id(r)] = shown(r.total)
     by_order = config.tie_break == TIE_BREAK_ORDER
 
-    def sort_key(pair):
+    def sort_key(
+        pair: tuple[int, SubjectResult],
+    ) -> tuple[Decimal, tuple[tuple[int, Decimal], ...], int]:
         index, r = pair
         return (-comparable[id(r)], _tie_key(config, r), index)
 
     eligible.sort(key=sort_key)
-    by_total = {}
+    by_total: dict[Decimal, list[SubjectResult]] = {}
     for _, r in eligible:
         by_total.setdefault(comparable[id(r)], []).append(r)
     for members in by_total.values():
@@ -827,7 +883,7 @@ def _rank(config, results):
                 r.tie_broken = by_order or keys.count(key) == 1
                 r.warnings.append(Warning_(W_TIE))
     # Blocks of positions the stated rule cannot order: they share a rank.
-    blocks = []
+    blocks: list[list[tuple[int, SubjectResult]]] = []
     for index, (_, r) in enumerate(eligible):
         if (
             blocks
@@ -858,7 +914,11 @@ def _rank(config, results):
                     r.bottom_undecided = True
 
 
-def apportion(parts: Sequence, total, places=DISPLAY_PLACES):
+def apportion(
+    parts: Sequence[Number | None],
+    total: Number | None,
+    places: int = DISPLAY_PLACES,
+) -> list[Decimal | None]:
     """Round ``parts`` so that they add up to ``display(total)`` (largest
     remainder): each part is rounded down, then the units still missing go to the
     parts with the largest remainders (the earlier part first on equal ones).
@@ -870,7 +930,7 @@ def apportion(parts: Sequence, total, places=DISPLAY_PLACES):
     quantum = Decimal(1).scaleb(-places)
     target = display(total, places)
     known = [(i, Decimal(p)) for i, p in enumerate(parts) if p is not None]
-    result = [None] * len(parts)
+    result: list[Decimal | None] = [None] * len(parts)
     if target is None or not known:
         return [display(p, places) for p in parts]
     floors = {i: p.quantize(quantum, rounding=decimal.ROUND_FLOOR) for i, p in known}
@@ -891,12 +951,16 @@ def apportion(parts: Sequence, total, places=DISPLAY_PLACES):
 # --------------------------------------------------------------------------
 
 
-def shown(value, places=DISPLAY_PLACES):
+@overload
+def shown(value: None, places: int = DISPLAY_PLACES) -> None: ...
+@overload
+def shown(value: Number, places: int = DISPLAY_PLACES) -> Decimal: ...
+def shown(value: Number | None, places: int = DISPLAY_PLACES) -> Decimal | None:
     """The value as displayed (half up): what every comparison uses."""
     return display(value, places)
 
 
-def display(value, places=2):
+def display(value: Number | None, places: int = 2) -> Decimal | None:
     """Round half up (四舍五入) for display or export; ``None`` stays ``None``."""
     if value is None:
         return None

@@ -1,6 +1,6 @@
 """Satisfaction arithmetic: pure functions on counts, no ORM.
 
-Definitions (DESIGN.md, "Satisfaction rate"):
+Definitions (docs/design.md, "Satisfaction rate"):
 
 * **satisfaction rate** = answers whose option counts as satisfied ÷ valid answers
   (valid = not blank, not excluded), a fraction 0..1;
@@ -18,6 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import TypeAlias
+
+#: What the functions accept as a number: counts from SQL come as int or Decimal.
+Number: TypeAlias = Decimal | int | float | str
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -27,7 +31,7 @@ Z95 = Decimal("1.959963984540054")
 _PRECISION = 28
 
 
-def _dec(value) -> Decimal:
+def _dec(value: Number) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
@@ -36,29 +40,31 @@ def _dec(value) -> Decimal:
     return Decimal(value)
 
 
-def satisfaction_rate(satisfied, valid) -> Decimal | None:
+def satisfaction_rate(satisfied: Number, valid: Number) -> Decimal | None:
     """``satisfied / valid`` as a fraction 0..1, or None when there is no valid answer."""
-    satisfied, valid = _dec(satisfied), _dec(valid)
-    if valid <= 0:
+    s, v = _dec(satisfied), _dec(valid)
+    if v <= 0:
         return None
-    if satisfied < 0 or satisfied > valid:
-        raise ValueError(f"satisfied={satisfied} must lie between 0 and valid={valid}")
+    if s < 0 or s > v:
+        raise ValueError(f"satisfied={s} must lie between 0 and valid={v}")
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        return satisfied / valid
+        return s / v
 
 
-def satisfaction_index(score_sum, valid) -> Decimal | None:
+def satisfaction_index(score_sum: Number, valid: Number) -> Decimal | None:
     """Mean option score over valid answers, or None when there is no valid answer."""
-    score_sum, valid = _dec(score_sum), _dec(valid)
-    if valid <= 0:
+    total, v = _dec(score_sum), _dec(valid)
+    if v <= 0:
         return None
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        return score_sum / valid
+        return total / v
 
 
-def wilson_interval(satisfied, valid, *, z=Z95) -> tuple[Decimal, Decimal] | None:
+def wilson_interval(
+    satisfied: Number, valid: Number, *, z: Number = Z95
+) -> tuple[Decimal, Decimal] | None:
     """The Wilson score interval (lower, upper) for ``satisfied / valid``, 0..1.
 
     centre = (p + z²/2n) / (1 + z²/n)
@@ -68,31 +74,31 @@ def wilson_interval(satisfied, valid, *, z=Z95) -> tuple[Decimal, Decimal] | Non
     if p is None:
         return None
     n = _dec(valid)
-    z = _dec(z)
+    zd = _dec(z)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        z2 = z * z
+        z2 = zd * zd
         denominator = ONE + z2 / n
         centre = (p + z2 / (2 * n)) / denominator
-        half = z / denominator * (p * (ONE - p) / n + z2 / (4 * n * n)).sqrt()
+        half = zd / denominator * (p * (ONE - p) / n + z2 / (4 * n * n)).sqrt()
         return max(ZERO, centre - half), min(ONE, centre + half)
 
 
-def round_half_up(value, places=2) -> Decimal | None:
+def round_half_up(value: Number | None, places: int = 2) -> Decimal | None:
     """Round for display or export (四舍五入); None stays None."""
     if value is None:
         return None
     return _dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def as_percent(fraction) -> Decimal | None:
+def as_percent(fraction: Number | None) -> Decimal | None:
     """A fraction 0..1 as a percentage 0..100 (unrounded)."""
     if fraction is None:
         return None
     return _dec(fraction) * HUNDRED
 
 
-def is_insufficient(valid, minimum_sample) -> bool:
+def is_insufficient(valid: int | Decimal, minimum_sample: int | None) -> bool:
     """True when there are fewer valid answers than the minimum sample (or none)."""
     return int(valid) <= 0 or int(valid) < int(minimum_sample or 0)
 
@@ -101,7 +107,9 @@ def is_insufficient(valid, minimum_sample) -> bool:
 DISPLAY_PLACES = 2
 
 
-def is_below_threshold(rate, threshold_percent) -> bool | None:
+def is_below_threshold(
+    rate: Number | None, threshold_percent: Number | None
+) -> bool | None:
     """True when ``rate`` (0..1), as displayed (a percentage rounded half up to
     :data:`DISPLAY_PLACES` decimals), is below ``threshold_percent`` (0..100,
     rounded the same way).
@@ -112,9 +120,10 @@ def is_below_threshold(rate, threshold_percent) -> bool | None:
     """
     if rate is None or threshold_percent is None:
         return None
-    return round_half_up(as_percent(rate), DISPLAY_PLACES) < round_half_up(
-        threshold_percent, DISPLAY_PLACES
-    )
+    quantum = Decimal(1).scaleb(-DISPLAY_PLACES)
+    shown = (_dec(rate) * HUNDRED).quantize(quantum, rounding=ROUND_HALF_UP)
+    limit = _dec(threshold_percent).quantize(quantum, rounding=ROUND_HALF_UP)
+    return shown < limit
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,7 @@ class SatisfactionResult:
         interval = self.interval
         if interval is None:
             return None
-        return as_percent(interval[0]), as_percent(interval[1])
+        return interval[0] * HUNDRED, interval[1] * HUNDRED
 
     @property
     def insufficient_sample(self) -> bool:
@@ -164,7 +173,12 @@ class SatisfactionResult:
 
 
 def summarise(
-    *, satisfied, valid, score_sum=ZERO, minimum_sample=0, threshold=None
+    *,
+    satisfied: int | Decimal,
+    valid: int | Decimal,
+    score_sum: Number | None = ZERO,
+    minimum_sample: int | None = 0,
+    threshold: Number | None = None,
 ) -> SatisfactionResult:
     if int(satisfied) > int(valid) or int(satisfied) < 0:
         raise ValueError(f"satisfied={satisfied} must lie between 0 and valid={valid}")
@@ -206,9 +220,10 @@ def compare(before: SatisfactionResult, after: SatisfactionResult) -> Comparison
     built from the two Wilson intervals."""
     p1, p2 = before.rate, after.rate
     i1, i2 = before.interval, after.interval
-    if p1 is None or p2 is None:
-        difference = interval = None
-    else:
+    difference: Decimal | None = None
+    interval: tuple[Decimal, Decimal] | None = None
+    # A rate always has its interval; both are None together (no valid answer).
+    if p1 is not None and p2 is not None and i1 is not None and i2 is not None:
         with localcontext() as ctx:
             ctx.prec = _PRECISION
             difference = p2 - p1
