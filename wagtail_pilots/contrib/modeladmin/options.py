@@ -16,12 +16,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import Button, ButtonWithDropdown
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import HistoryView, IndexView
+from wagtail_modeladmin.views import HistoryView, IndexView, InspectView
 
 from wagtail_pilots.importexport.buttons import kind_buttons, listing_buttons
 from wagtail_pilots.importexport.models import ImportBatch
@@ -102,9 +103,26 @@ class ImportExportIndexView(IndexView):
             return buttons
         return listing_buttons(self.model, user)
 
+    def get_header_action_buttons(self):
+        """Buttons shown as they are in the header (the import/export entries
+        go into one menu, which keeps the header within the screen)."""
+        return []
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["pilots_buttons"] = self.get_import_export_buttons()
+        context["pilots_buttons"] = self.get_header_action_buttons()
+        menu = list(self.get_import_export_buttons())
+        context["pilots_menu"] = (
+            ButtonWithDropdown(
+                _("Import and export"),
+                buttons=menu,
+                icon_name="arrow-down",
+                classname="button button-secondary",
+                attrs={"data-pilots-menu": ""},
+            )
+            if menu
+            else None
+        )
         return context
 
 
@@ -237,13 +255,13 @@ class BallotIndexView(ImportExportIndexView):
             return None
         return page
 
-    def get_import_export_buttons(self):
+    def get_header_action_buttons(self):
         page = self.selected_scorecard()
         if page is None:
             return []
         # Ballots are entered on the scorecard's own screen, by the ballot
         # service and its checks.
-        buttons = [
+        return [
             Button(
                 _("Enter a ballot"),
                 url=reverse("wagtail_pilots_scorecards:ballot_add", args=[page.pk]),
@@ -251,6 +269,12 @@ class BallotIndexView(ImportExportIndexView):
                 attrs={"data-pilots-ballot-entry": page.pk},
             )
         ]
+
+    def get_import_export_buttons(self):
+        page = self.selected_scorecard()
+        if page is None:
+            return []
+        buttons = []
         for kind in get_kinds().values():
             if kind.page_model is not None and isinstance(page, kind.page_model):
                 buttons.extend(kind_buttons(kind, self.request.user, page=page))
@@ -259,6 +283,19 @@ class BallotIndexView(ImportExportIndexView):
 
 class BallotPermissionHelper(PageRecordPermissionHelper):
     page_field = "scorecard"
+
+
+class BallotInspectView(InspectView):
+    def get_page_subtitle(self):
+        ballot = self.instance
+        what = ballot.criterion.name if ballot.criterion else ballot.get_vote_display()
+        return f"{ballot.evaluator} · {ballot.subject.display_name} · {what}"
+
+    def get_field_label(self, field_name, field=None):
+        # The model's field has no translated name of its own.
+        if field_name == "scorecard":
+            return capfirst(_("scorecard"))
+        return super().get_field_label(field_name, field)
 
 
 class BallotModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
@@ -270,7 +307,7 @@ class BallotModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
     menu_label = _("Ballots")
     menu_icon = "list-ol"
     list_display = (
-        "scorecard",
+        "scorecard_title",
         "group",
         "evaluator",
         "subject",
@@ -295,6 +332,12 @@ class BallotModelAdmin(ImportExportModelAdminMixin, ModelAdmin):
         "import_batch",
         "created_at",
     )
+
+    inspect_view_class = BallotInspectView
+
+    @admin.display(description=_("scorecard"), ordering="scorecard__title")
+    def scorecard_title(self, obj):
+        return obj.scorecard.title
 
     def get_queryset(self, request):
         return (
