@@ -155,3 +155,35 @@ def test_scorecard_filter_offers_only_editable_scorecards(
     content = client.get(URL).content.decode()
     assert "考核A" in content
     assert "考核B" not in content
+
+
+def test_listing_queries_do_not_grow_with_the_rows(
+    client, importer_of_a, two_scorecards
+):
+    """Each row's inspect button asks for the page permission: answered from
+    the user's cached page permissions, not one query per row."""
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wagtail_pilots.scorecards.services import ballot_enter
+
+    a, _b = two_scorecards
+    client.force_login(importer_of_a)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL).status_code == 200
+    for n in range(20):
+        ballot_enter(
+            scorecard=a,
+            group=a.groups.get(),
+            evaluator=f"加{n}",
+            subject=a.subjects.first(),
+            criterion=a.criteria.get(),
+            value=Decimal(50),
+        )
+    with CaptureQueriesContext(connection) as many:
+        content = client.get(URL).content.decode()
+    assert a.ballots.count() == 22
+    assert all(f"{URL}inspect/{b.pk}/" in content for b in a.ballots.all())
+    assert len(many) <= len(few) + 2, [q["sql"][:80] for q in many.captured_queries]
