@@ -150,7 +150,6 @@ def world(home_page, survey_kind, make_pilot_pages):
     ]
     ballots = []
     for card in scorecards:
-        snapshot_publish(scorecard=card)
         ballots.append(
             ballot_enter(
                 scorecard=card,
@@ -161,6 +160,8 @@ def world(home_page, survey_kind, make_pilot_pages):
                 value=8,
             )
         )
+        # A scorecard without any figure cannot be published.
+        snapshot_publish(scorecard=card)
     responses = [
         SurveyResponse.objects.create(
             survey=page,
