@@ -85,3 +85,23 @@ def test_anonymous_and_users_without_view_permission(client, surveys, make_edito
     assert client.get(URL).status_code == 302
     client.force_login(make_editor("wagtail_pilots.view_unit", username="other"))
     assert client.get(URL).status_code in (302, 403)
+
+
+def test_editor_of_a_cannot_inspect_answers_of_b(client, surveys, editor_of_a):
+    """The model's view permission (which importers need) does not open another
+    survey's answers: inspect and history answer as the listing does."""
+    a, b = surveys
+    theirs = SurveyResponse.objects.get(survey=b)
+    theirs.data = {"意见": "乙村的自由文本意见"}
+    theirs.save()
+    client.force_login(editor_of_a)
+    for action in ("inspect", "history"):
+        response = client.get(f"{URL}{action}/{theirs.pk}/")
+        assert response.status_code in (302, 403), action
+        if response.status_code == 302:
+            assert response["Location"] == reverse("wagtailadmin_home")
+        assert "乙村的自由文本意见" not in response.content.decode()
+        assert "村民代表" not in response.content.decode()
+    mine = SurveyResponse.objects.get(survey=a)
+    assert client.get(f"{URL}inspect/{mine.pk}/").status_code == 200
+    assert client.get(f"{URL}history/{mine.pk}/").status_code == 200

@@ -92,11 +92,19 @@ def test_readings_are_scoped_to_pilots_the_editor_may_edit(
     edit = "pilot_indicator_readings:edit"
     delete = "pilot_indicator_readings:delete"
     assert client.get(reverse(edit, args=[mine.pk])).status_code == 200
+    for name in ("history", "history_results", "usage"):
+        url = reverse(f"pilot_indicator_readings:{name}", args=[mine.pk])
+        assert client.get(url).status_code == 200, name
     # Wagtail answers a refused admin view with a redirect home (or a 403).
     for response in (
         client.get(reverse(edit, args=[theirs.pk])),
         client.post(reverse(edit, args=[theirs.pk]), {"value": "99"}),
         client.post(reverse(delete, args=[theirs.pk])),
+        # Their history and usage are not shown either.
+        *(
+            client.get(reverse(f"pilot_indicator_readings:{name}", args=[theirs.pk]))
+            for name in ("history", "history_results", "usage")
+        ),
     ):
         assert response.status_code in (302, 403)
         if response.status_code == 302:
@@ -111,3 +119,55 @@ def test_readings_are_scoped_to_pilots_the_editor_may_edit(
     theirs.refresh_from_db()
     assert theirs.value == 40
     assert IndicatorReading.objects.count() == 2
+
+
+def test_readings_import_and_export_are_scoped_to_the_pilot(
+    client, make_editor, make_pilot, indicator
+):
+    """With the import/export and readings permissions, an editor of one pilot
+    imports and exports that pilot's readings only."""
+    from django.contrib.auth.models import Group, Permission
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from wagtail.models import GroupPagePermission
+
+    from wagtail_pilots.importexport.models import ImportBatch
+
+    other = make_pilot(
+        title="城市医疗救助试点",
+        slug="medical",
+        indicators=[{"name": "救助人次", "baseline": 0, "target": 100}],
+    )
+    group = Group.objects.create(name="小额保险试点编辑")
+    GroupPagePermission.objects.create(
+        group=group,
+        page=indicator.pilot,
+        permission=Permission.objects.get(
+            content_type__app_label="wagtailcore", codename="change_page"
+        ),
+    )
+    client.force_login(
+        make_editor(
+            "wagtail_pilots_importexport.import_data",
+            "wagtail_pilots_importexport.export_data",
+            *(
+                f"wagtail_pilots_pilots.{p}_indicatorreading"
+                for p in ("view", "add", "change")
+            ),
+            groups=[group.name],
+        )
+    )
+    kind = "indicator-readings"
+    import_url = reverse("wagtail_pilots_importexport:import", args=[kind])
+    export_url = reverse("wagtail_pilots_importexport:export", args=[kind, "csv"])
+    mine, theirs = indicator.pilot, other
+    assert client.get(f"{import_url}?page={mine.pk}").status_code == 200
+    assert client.get(f"{export_url}?page={mine.pk}").status_code == 200
+    assert client.get(f"{import_url}?page={theirs.pk}").status_code == 403
+    assert client.get(f"{export_url}?page={theirs.pk}").status_code == 403
+    upload = SimpleUploadedFile(
+        "r.csv", "指标,日期,数值\n救助人次,2026-06-30,99\n".encode(), "text/csv"
+    )
+    response = client.post(f"{import_url}?page={theirs.pk}", {"file": upload})
+    assert response.status_code == 403
+    assert not ImportBatch.objects.exists()
+    assert not IndicatorReading.objects.exists()

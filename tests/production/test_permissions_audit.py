@@ -6,12 +6,21 @@ a ``wagtail_pilots`` app). ``AUDIT`` says, per URL name, how to build its
 arguments and what each user must get; a URL without an entry fails the test,
 so a new admin view cannot ship unaudited.
 
+The optional wagtail-modeladmin app's URLs (listings, create, edit, delete,
+inspect, history of units, survey responses, ballots and import batches) are
+found the same way (their callbacks are bound methods of a ``ModelAdmin`` whose
+model belongs to the suite).
+
 Users:
 - anonymous → redirect to the admin login;
 - ``editor``: may open the admin, no page rights, no model permissions;
 - ``moderator``: edit + publish rights on survey A, scorecard A and pilot A
-  only, and the model permissions the import/export screens need. Anything of
-  survey/scorecard/pilot B answers 403 (or is absent from listings).
+  only, and the model permissions of an importer (import/export, units,
+  ballots, survey responses, indicator readings). Anything of
+  survey/scorecard/pilot B answers 403 or is refused (or is absent from
+  listings);
+- a superuser, for records that no one may write through the admin (ballots,
+  responses and batches in wagtail-modeladmin).
 
 Expected "no rights" answers, explicitly per view family:
 - the suite's own views (surveys, scorecards, import/export) answer a real 403
@@ -27,6 +36,8 @@ Expected "no rights" answers, explicitly per view family:
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -40,8 +51,14 @@ from wagtail_pilots.importexport.services import batch_check, batch_upload
 from wagtail_pilots.models import Unit
 from wagtail_pilots.pilots.models import IndicatorReading
 from wagtail_pilots.scorecards.models import Ballot, ScorecardSnapshot
-from wagtail_pilots.scorecards.services import snapshot_publish
-from wagtail_pilots.surveys.models import AccessCode, Scale, SurveyPage, SurveyResponse
+from wagtail_pilots.scorecards.services import ballot_enter, snapshot_publish
+from wagtail_pilots.surveys.models import (
+    AccessCode,
+    Channel,
+    Scale,
+    SurveyPage,
+    SurveyResponse,
+)
 
 from ..importexport.conftest import csv_bytes, unit_rows
 from ..pilots.conftest import days
@@ -56,6 +73,10 @@ DASHBOARD = "/admin/"
 
 def _model_of(callback):
     model = getattr(callback, "view_initkwargs", {}).get("model")
+    if model is None:
+        # wagtail-modeladmin: a bound method of the ModelAdmin (decorated).
+        model_admin = getattr(inspect.unwrap(callback), "__self__", None)
+        model = getattr(model_admin, "model", None)
     if isinstance(model, str):
         return model
     return model._meta.app_label if model is not None else ""
@@ -127,8 +148,30 @@ def world(home_page, survey_kind, make_pilot_pages):
         assessment(home_page, slug="scorecard-a", title="考核甲"),
         assessment(home_page, slug="scorecard-b", title="考核乙"),
     ]
+    ballots = []
     for card in scorecards:
+        ballots.append(
+            ballot_enter(
+                scorecard=card,
+                group=card.groups.get(),
+                evaluator=f"审计{card.slug[-1]}",
+                subject=card.subjects.first(),
+                criterion=card.criteria.first(),
+                value=8,
+            )
+        )
+        # A scorecard without any figure cannot be published.
         snapshot_publish(scorecard=card)
+    responses = [
+        SurveyResponse.objects.create(
+            survey=page,
+            channel=Channel.PAPER,
+            group="党员",
+            submitted_on=days(-1),
+            data={"意见": f"{page.slug}的自由文本"},
+        )
+        for page in surveys
+    ]
     pilots = make_pilot_pages()
     units = Unit.objects.create(code="AUDIT", name="审计单位", kind="department")
     batches = []
@@ -141,9 +184,12 @@ def world(home_page, survey_kind, make_pilot_pages):
             skip_invalid=True,
         )
         batches.append(batch_check(batch=batch))
-    reading = IndicatorReading.objects.create(
-        indicator=pilots[1].indicators.first(), date=days(-1), value=1
-    )
+    readings = [
+        IndicatorReading.objects.create(
+            indicator=pilot.indicators.first(), date=days(-1), value=1
+        )
+        for pilot in pilots
+    ]
     return {
         "survey": surveys,
         "scorecard": scorecards,
@@ -151,7 +197,9 @@ def world(home_page, survey_kind, make_pilot_pages):
         "batch": batches,
         "unit": units,
         "scale": scale,
-        "reading": reading,
+        "reading": readings,
+        "ballot": ballots,
+        "response": responses,
     }
 
 
@@ -191,6 +239,15 @@ def moderator(make_editor, world):
         "wagtail_pilots.add_unit",
         "wagtail_pilots.change_unit",
         "wagtail_pilots.view_unit",
+        *(
+            f"{app}.{action}_{model}"
+            for app, model in (
+                ("wagtail_pilots_scorecards", "ballot"),
+                ("wagtail_pilots_surveys", "surveyresponse"),
+                ("wagtail_pilots_pilots", "indicatorreading"),
+            )
+            for action in ("add", "change", "delete", "view")
+        ),
         username="moderator",
         groups=[group.name],
     )
@@ -207,6 +264,8 @@ KIND = "kind"  # import/export of a kind, scoped by ?page=
 GLOBAL = "global"  # suite view not tied to one page (batch list, template)
 REPORT = "report"  # Wagtail ReportView filtered by page rights
 MODEL = "model"  # Wagtail generic views gated by model permissions
+RECORD = "record"  # one record of a page: as MODEL, and moderator A 200 / B refused
+READ_ONLY = "read-only"  # records nobody writes here: refused to all, superusers too
 CHOOSER = "chooser"  # Wagtail snippet chooser (open to admin users)
 
 
@@ -240,6 +299,16 @@ def _pk(key):
     return lambda w, i, kind: {"pk": w[key].pk}
 
 
+def _each(key, kwarg="pk"):
+    """Object A or B of ``key`` (a single object for both when there is one)."""
+
+    def build(w, i, kind):
+        found = w[key][i] if isinstance(w[key], list) else w[key]
+        return {kwarg: found.pk}
+
+    return build
+
+
 def _query_page(w, i, kind):
     return f"?page={w['survey'][i].pk}"
 
@@ -252,6 +321,11 @@ UNIT_CHOOSER = "wagtailsnippetchoosers_wagtail_pilots_unit:"
 SCALES = "wagtailsnippets_wagtail_pilots_surveys_scale:"
 SCALE_CHOOSER = "wagtailsnippetchoosers_wagtail_pilots_surveys_scale:"
 READINGS = "pilot_indicator_readings:"
+# wagtail-modeladmin (``wagtail_pilots.contrib.modeladmin``): no namespace.
+UNITS_MA = "wagtail_pilots_unit_modeladmin_"
+RESPONSES_MA = "wagtail_pilots_surveys_surveyresponse_modeladmin_"
+BALLOTS_MA = "wagtail_pilots_scorecards_ballot_modeladmin_"
+BATCHES_MA = "wagtail_pilots_importexport_importbatch_modeladmin_"
 
 AUDIT = {
     SURVEYS + "results": (PAGE, _page("survey"), None),
@@ -283,12 +357,28 @@ AUDIT = {
     READINGS + "index": (MODEL, _none, None),
     READINGS + "index_results": (MODEL, _none, None),
     READINGS + "add": (MODEL, _none, None),
-    READINGS + "edit": (MODEL, _pk("reading"), None),
-    READINGS + "delete": (MODEL, _pk("reading"), None),
-    READINGS + "history": (MODEL, _pk("reading"), None),
-    READINGS + "history_results": (MODEL, _pk("reading"), None),
-    READINGS + "usage": (MODEL, _pk("reading"), None),
+    READINGS + "edit": (RECORD, _each("reading"), None),
+    READINGS + "delete": (RECORD, _each("reading"), None),
+    READINGS + "history": (RECORD, _each("reading"), None),
+    READINGS + "history_results": (RECORD, _each("reading"), None),
+    READINGS + "usage": (RECORD, _each("reading"), None),
+    UNITS_MA + "index": (MODEL, _none, None),
+    UNITS_MA + "create": (MODEL, _none, None),
+    UNITS_MA + "edit": (MODEL, _each("unit", "instance_pk"), None),
+    UNITS_MA + "delete": (MODEL, _each("unit", "instance_pk"), None),
+    UNITS_MA + "history": (MODEL, _each("unit", "instance_pk"), None),
 }
+for _prefix, _key in (
+    (RESPONSES_MA, "response"),
+    (BALLOTS_MA, "ballot"),
+    (BATCHES_MA, "batch"),
+):
+    AUDIT[_prefix + "index"] = (MODEL, _none, None)
+    AUDIT[_prefix + "create"] = (READ_ONLY, _none, None)
+    for _name in ("edit", "delete"):
+        AUDIT[_prefix + _name] = (READ_ONLY, _each(_key, "instance_pk"), None)
+    for _name in ("inspect", "history"):
+        AUDIT[_prefix + _name] = (RECORD, _each(_key, "instance_pk"), None)
 for _prefix, _key in ((UNITS, "unit"), (SCALES, "scale")):
     for _name in ("list", "list_results", "add"):
         AUDIT[_prefix + _name] = (MODEL, _none, None)
@@ -313,6 +403,8 @@ def url_for(name, world, index, kind):
 
 
 def counts():
+    """What a refused request must leave as it was: the number of records, and
+    the ballots, responses and readings themselves."""
     return (
         SurveyResponse.objects.count(),
         AccessCode.objects.count(),
@@ -322,6 +414,9 @@ def counts():
         Unit.objects.count(),
         Scale.objects.count(),
         IndicatorReading.objects.count(),
+        list(Ballot.objects.order_by("pk").values_list("value", "vote", "subject")),
+        list(SurveyResponse.objects.order_by("pk").values_list("data", "group")),
+        list(IndicatorReading.objects.order_by("pk").values_list("value", "date")),
     )
 
 
@@ -348,7 +443,7 @@ def _forbidden(name, response):
     family = AUDIT[name][0]
     if family in (PAGE, BATCH, KIND, GLOBAL):
         return response.status_code == 403
-    if family in (MODEL, REPORT):
+    if family in (MODEL, REPORT, RECORD, READ_ONLY):
         return response.status_code == 302 and response["Location"] == DASHBOARD
     raise AssertionError(family)
 
@@ -433,3 +528,68 @@ def test_moderator_can_publish_a_but_not_b(client, world, moderator):
     assert ScorecardSnapshot.objects.filter(scorecard=a).count() == 2
     assert client.post(reverse(SCORECARDS + "publish", args=[b.pk])).status_code == 403
     assert ScorecardSnapshot.objects.filter(scorecard=b).count() == 1
+
+
+def test_moderator_of_a_opens_records_of_a_only(client, world, moderator, survey_kind):
+    """Ballots, responses, batches (wagtail-modeladmin) and indicator readings:
+    the model permission opens those of the pages the user may edit, no
+    others (B is refused as Wagtail refuses: a redirect to the dashboard)."""
+    client.force_login(moderator)
+    before = counts()
+    checked = 0
+    for name, (family, _build, _query) in AUDIT.items():
+        if family != RECORD:
+            continue
+        response = client.get(url_for(name, world, 0, survey_kind))
+        assert response.status_code == 200, (name, response.status_code)
+        url_b = url_for(name, world, 1, survey_kind)
+        for method in (client.get, client.post):
+            response = method(url_b)
+            assert _forbidden(name, response), (name, method.__name__)
+            assert "自由文本" not in response.content.decode(), name
+        checked += 1
+    assert checked == 11
+    assert counts() == before
+
+
+@pytest.mark.parametrize("who", ["moderator", "superuser"])
+def test_nobody_writes_records_through_modeladmin(
+    client, world, moderator, admin_user, survey_kind, who
+):
+    """Ballots, responses and batches are written by their own services only:
+    modeladmin's create, edit and delete refuse everyone, A and B alike, even
+    with an out-of-range or a ranking-changing ballot value."""
+    client.force_login(moderator if who == "moderator" else admin_user)
+    card = world["scorecard"][0]
+    ballot = {
+        "scorecard": card.pk,
+        "group": card.groups.get().pk,
+        "evaluator": "伪造",
+        "subject": card.subjects.last().pk,
+        "criterion": card.criteria.first().pk,
+        "channel": "admin",
+    }
+    before = counts()
+    names = [name for name, entry in AUDIT.items() if entry[0] == READ_ONLY]
+    assert len(names) == 9
+    for name in names:
+        for index in (0, 1):
+            url = url_for(name, world, index, survey_kind)
+            assert _forbidden(name, client.get(url)), (name, index)
+            for value in ("-500", "10"):
+                response = client.post(url, {**ballot, "value": value})
+                assert _forbidden(name, response), (name, index, value)
+    assert counts() == before
+
+
+def test_moderator_modeladmin_listings_show_only_a(client, world, moderator):
+    client.force_login(moderator)
+    ballots = client.get(reverse(BALLOTS_MA + "index")).content.decode()
+    assert "审计a" in ballots and "审计b" not in ballots
+    assert "考核甲" in ballots and "考核乙" not in ballots  # the scorecard filter
+    responses = client.get(reverse(RESPONSES_MA + "index")).content.decode()
+    response_a, response_b = world["response"]
+    assert reverse(RESPONSES_MA + "inspect", args=[response_a.pk]) in responses
+    assert reverse(RESPONSES_MA + "inspect", args=[response_b.pk]) not in responses
+    readings = client.get(reverse(READINGS + "index")).content.decode()
+    assert "试点甲" in readings and "试点乙" not in readings

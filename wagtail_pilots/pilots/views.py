@@ -16,6 +16,8 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import DeleteView, EditView, IndexView
+from wagtail.admin.views.generic.history import HistoryView
+from wagtail.admin.views.generic.usage import UsageView
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.pages import PagePermissionPolicy
@@ -238,10 +240,12 @@ class IndicatorReadingForm(WagtailAdminModelForm):
 
 
 class ScopedReadingMixin:
-    # A reading of a pilot the user may not edit is refused like any other
-    # object the user has no permission for (403), after the usual checks.
-    def get_object(self, queryset=None):
-        reading = super().get_object(queryset)
+    """For every view of one reading (edit, delete, history, usage): a reading
+    of a pilot the user may not edit is refused like any other object the user
+    has no permission for (Wagtail redirects to the dashboard with a message)."""
+
+    def get_object(self, *args, **kwargs):
+        reading = super().get_object(*args, **kwargs)
         if not editable_readings(self.request.user).filter(pk=reading.pk).exists():
             raise PermissionDenied
         return reading
@@ -260,8 +264,22 @@ class IndicatorReadingDeleteView(ScopedReadingMixin, DeleteView):
     pass
 
 
+class IndicatorReadingHistoryView(ScopedReadingMixin, HistoryView):
+    pass
+
+
+class IndicatorReadingUsageView(ScopedReadingMixin, UsageView):
+    pass
+
+
 class IndicatorReadingViewSet(ModelViewSet):
-    """Readings recorded outside a report (those in reports are edited there)."""
+    """Readings recorded outside a report (those in reports are edited there).
+
+    Every screen is scoped by the pilot page's permissions, as the suite's other
+    screens: the listing, its pilot filter and the add form offer only pilots
+    the user may edit; edit, delete, history and usage refuse the others.
+    (Imports and exports of readings are scoped to one pilot page the same
+    way, by the ``indicator-readings`` kind.)"""
 
     model = IndicatorReading
     icon = "table"
@@ -283,6 +301,8 @@ class IndicatorReadingViewSet(ModelViewSet):
     index_view_class = IndicatorReadingIndexView
     edit_view_class = IndicatorReadingEditView
     delete_view_class = IndicatorReadingDeleteView
+    history_view_class = IndicatorReadingHistoryView
+    usage_view_class = IndicatorReadingUsageView
 
     def get_form_class(self, for_update=False):
         return modelform_factory(

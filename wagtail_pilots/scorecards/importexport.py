@@ -4,8 +4,10 @@
   row (group, evaluator, subject, criterion, value or vote), or *wide* format,
   one row per evaluator with the group and one column per subject × criterion
   (``张三×工作实绩``; a vote group's column is the subject alone). The format is
-  detected from the headers. Every ballot gets the checks of
-  :func:`.services.ballot_enter` (plus the file's own duplicates), errors are
+  detected from the headers. Every ballot gets the value rules of
+  :func:`.services.ballot_cell_clean`, as on the ballot page and in the
+  admin's ballot entry, and the checks of :func:`.services.ballot_enter`
+  (plus the file's own duplicates), errors are
   named by row and column (a clash inside the file also names the row, and
   in a wide file the column, of the first ballot), valid ballots are
   bulk-created with ``import_batch`` set so that a rollback removes them.
@@ -56,6 +58,7 @@ from .models import (
     Ballot,
     ScorecardPageMixin,
 )
+from .services import BallotError, ballot_cell_clean
 
 # Separators accepted between subject and criterion in a wide header.
 _WIDE_SPLIT = re.compile(r"[×|｜/·:：]")
@@ -480,61 +483,36 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         if group is None or subject is None:
             return None
         if group.kind == scoring.KIND_VOTES:
-            if criterion is not None:
-                errors.setdefault("criterion" if long else header, []).append(
-                    _("A vote group votes on subjects, not criteria.")
-                )
-                return None
+            # A long file may give the vote in the value column.
             if _blank(raw_vote) and long:
                 raw_vote = raw_value
-            vote = parse_vote(raw_vote)
-            if vote is None:
-                errors.setdefault(vote_field, []).append(
-                    _("Choose yes, no or abstain.")
-                )
-                return None
-            return Ballot(group=group, subject=subject, criterion=None, vote=vote)
-        if not _blank(raw_vote):
-            # Long: a vote in the vote column; wide: a vote column filled in.
-            errors.setdefault(vote_field, []).append(
-                _("This group gives scores, not votes.")
-            )
-            return None
-        if criterion is None:
-            errors.setdefault("criterion" if long else header, []).append(
-                _("Choose a criterion of this scorecard.")
-            )
-            return None
-        if criterion.pk not in names.scored.get(group.pk, ()):
-            errors.setdefault("criterion" if long else header, []).append(
-                _("This group does not score this criterion.")
-            )
-            return None
-        if _blank(raw_value):
-            errors.setdefault(value_field, []).append(_("Enter a finite number."))
-            return None
+            raw_value = None
+            vote = "" if _blank(raw_vote) else parse_vote(raw_vote) or _text(raw_vote)
+        else:
+            vote = "" if _blank(raw_vote) else _text(raw_vote)
+        if isinstance(raw_value, str):
+            raw_value = raw_value.strip()
         try:
-            number = scoring.to_decimal(
-                raw_value.strip() if isinstance(raw_value, str) else raw_value
+            value, vote = ballot_cell_clean(
+                kind=group.kind,
+                criterion=criterion,
+                scored=names.scored.get(group.pk, ()),
+                value=raw_value,
+                vote=vote,
             )
-        except scoring.ScoringInputError:
-            errors.setdefault(value_field, []).append(_("Enter a finite number."))
+        except BallotError as exc:
+            # The rule's field is this file's column: in a wide file, the cell's.
+            fields_ = {
+                "criterion": "criterion" if long else header,
+                "value": value_field,
+                "vote": vote_field,
+            }
+            for field, messages in exc.message_dict.items():
+                errors.setdefault(fields_[field], []).extend(messages)
             return None
-        if number < criterion.minimum or number > criterion.maximum:
-            errors.setdefault(value_field, []).append(
-                _("Enter a value from %(min)s to %(max)s.")
-                % {
-                    "min": f"{criterion.minimum.normalize():f}",
-                    "max": f"{criterion.maximum.normalize():f}",
-                }
-            )
-            return None
-        if number != number.quantize(Decimal("0.0001")):
-            errors.setdefault(value_field, []).append(
-                _("Use at most 4 decimal places.")
-            )
-            return None
-        return Ballot(group=group, subject=subject, criterion=criterion, value=number)
+        return Ballot(
+            group=group, subject=subject, criterion=criterion, value=value, vote=vote
+        )
 
 
 GROUP_COLUMN = Column(

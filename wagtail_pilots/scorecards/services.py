@@ -79,6 +79,69 @@ def access_code_lookup(*, scorecard, code):
 # --------------------------------------------------------------------------
 
 
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _plain(number) -> str:
+    """``100`` rather than ``1E+2``."""
+    return f"{number.normalize():f}"
+
+
+def _first_message(error):
+    return next(iter(error.message_dict.values()))[0]
+
+
+def ballot_cell_clean(*, kind, criterion, scored, value=None, vote=""):
+    """What one ballot may hold: the one place these rules are written.
+
+    Every path that stores ballots calls it — the public ballot page
+    (:func:`ballot_submit`), an editor's entry (:func:`ballot_enter`) and
+    imports (``importexport.BallotResource``); the optional wagtail-modeladmin
+    app writes none. ``kind`` is the evaluator group's kind, ``scored`` the
+    pks of the criteria the group scores.
+
+    - A vote group votes ``yes``, ``no`` or ``abstain`` on a subject, with no
+      criterion and no value.
+    - A score group gives a finite number on a criterion it scores, within
+      the criterion's range, with at most 4 decimal places, and no vote.
+
+    Returns ``(value, vote)`` as they are stored (a ``Decimal`` and ``""``, or
+    ``None`` and the vote); raises :class:`BallotError` keyed ``criterion``,
+    ``value`` or ``vote``.
+    """
+    if kind == scoring.KIND_VOTES:
+        if criterion is not None or not _blank(value):
+            raise BallotError(
+                {"criterion": _("A vote group votes on subjects, not criteria.")}
+            )
+        if vote not in {v for v, _label in VOTE_CHOICES}:
+            raise BallotError({"vote": _("Choose yes, no or abstain.")})
+        return None, vote
+    if not _blank(vote):
+        raise BallotError({"vote": _("This group gives scores, not votes.")})
+    if criterion is None:
+        raise BallotError({"criterion": _("Choose a criterion of this scorecard.")})
+    if criterion.pk not in scored:
+        raise BallotError({"criterion": _("This group does not score this criterion.")})
+    try:
+        if _blank(value):
+            raise scoring.ScoringInputError("blank")
+        number = scoring.to_decimal(value)
+    except scoring.ScoringInputError:
+        raise BallotError({"value": _("Enter a finite number.")}) from None
+    if number < criterion.minimum or number > criterion.maximum:
+        raise BallotError(
+            {
+                "value": _("Enter a value from %(min)s to %(max)s.")
+                % {"min": _plain(criterion.minimum), "max": _plain(criterion.maximum)}
+            }
+        )
+    if number != number.quantize(Decimal("0.0001")):
+        raise BallotError({"value": _("Use at most 4 decimal places.")})
+    return number, ""
+
+
 def _clean_entries(*, scorecard, group, entries):
     """Validate ``entries`` for one evaluator of ``group``; return Ballot kwargs.
 
@@ -94,18 +157,20 @@ def _clean_entries(*, scorecard, group, entries):
     errors = {}
     rows = []
     if group.kind == scoring.KIND_VOTES:
-        allowed = {v for v, _label in VOTE_CHOICES}
         for subject_pk, subject in subjects.items():
             vote = entries.get(subject_pk)
             field = f"vote-{subject_pk}"
             if vote in (None, ""):
                 errors[field] = _("Vote on %(subject)s.") % {"subject": subject}
-            elif vote not in allowed:
-                errors[field] = _("“%(vote)s” is not a vote.") % {"vote": vote}
-            else:
-                rows.append(
-                    {"subject_id": subject_pk, "criterion_id": None, "vote": vote}
+                continue
+            try:
+                _value, vote = ballot_cell_clean(
+                    kind=group.kind, criterion=None, scored=(), vote=vote
                 )
+            except BallotError as exc:
+                errors[field] = _first_message(exc)
+                continue
+            rows.append({"subject_id": subject_pk, "criterion_id": None, "vote": vote})
         extra = set(entries) - set(subjects)
     else:
         scored = [criteria[c] for c in config_group.criteria]
@@ -120,18 +185,14 @@ def _clean_entries(*, scorecard, group, entries):
                     }
                     continue
                 try:
-                    value = scoring.to_decimal(raw)
-                except scoring.ScoringInputError:
-                    errors[field] = _("“%(value)s” is not a number.") % {"value": raw}
-                    continue
-                if value < criterion.minimum or value > criterion.maximum:
-                    errors[field] = _("Enter a value from %(min)s to %(max)s.") % {
-                        "min": criterion.minimum.normalize(),
-                        "max": criterion.maximum.normalize(),
-                    }
-                    continue
-                if value != value.quantize(Decimal("0.0001")):
-                    errors[field] = _("Use at most 4 decimal places.")
+                    value, _vote = ballot_cell_clean(
+                        kind=group.kind,
+                        criterion=criterion,
+                        scored=config_group.criteria,
+                        value=raw,
+                    )
+                except BallotError as exc:
+                    errors[field] = _first_message(exc)
                     continue
                 rows.append(
                     {
@@ -207,10 +268,13 @@ def ballot_enter(
     channel=CHANNEL_ADMIN,
     import_batch=None,
 ):
-    """Store one ballot entered by an editor (or an import), with full checks:
-    the subject, group and criterion belong to the scorecard, the group scores the
-    criterion, the value is finite and in range, the evaluator is not in another
-    group, and has not already scored this subject on this criterion."""
+    """Store one ballot entered by an editor, with full checks: the subject,
+    group and criterion belong to the scorecard, the value or vote passes
+    :func:`ballot_cell_clean`, the evaluator is not in another group, and has
+    not already scored this subject on this criterion.
+
+    The caller checks the user's right to edit the scorecard page (the admin
+    view does, with the same rule as imports)."""
     evaluator = (evaluator or "").strip()
     errors = {}
     if not evaluator:
@@ -219,32 +283,21 @@ def ballot_enter(
         errors["group"] = _("This group is not part of this scorecard.")
     if subject.page_id != scorecard.pk:
         errors["subject"] = _("This subject is not part of this scorecard.")
-    config = scorecard.get_scoring_config()
-    config_group = next((g for g in config.groups if g.key == group.pk), None)
-    if group.kind == scoring.KIND_VOTES:
-        if criterion is not None or value is not None:
-            errors["criterion"] = _("A vote group votes on subjects, not criteria.")
-        if vote not in {v for v, _label in VOTE_CHOICES}:
-            errors["vote"] = _("Choose yes, no or abstain.")
-    else:
-        if vote:
-            errors["vote"] = _("This group gives scores, not votes.")
-        if criterion is None or criterion.page_id != scorecard.pk:
-            errors["criterion"] = _("Choose a criterion of this scorecard.")
-        elif config_group is not None and criterion.pk not in config_group.criteria:
-            errors["criterion"] = _("This group does not score this criterion.")
-        else:
-            try:
-                number = scoring.to_decimal(value)
-            except scoring.ScoringInputError:
-                errors["value"] = _("Enter a finite number.")
-            else:
-                if number < criterion.minimum or number > criterion.maximum:
-                    errors["value"] = _("Enter a value from %(min)s to %(max)s.") % {
-                        "min": criterion.minimum.normalize(),
-                        "max": criterion.maximum.normalize(),
-                    }
-                value = number
+    if criterion is not None and criterion.page_id != scorecard.pk:
+        errors["criterion"] = _("Choose a criterion of this scorecard.")
+    elif group.page_id == scorecard.pk:
+        config = scorecard.get_scoring_config()
+        scored = next((g.criteria for g in config.groups if g.key == group.pk), ())
+        try:
+            value, vote = ballot_cell_clean(
+                kind=group.kind,
+                criterion=criterion,
+                scored=scored,
+                value=value,
+                vote=vote,
+            )
+        except BallotError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise BallotError(errors)
     other_group = (
@@ -264,8 +317,8 @@ def ballot_enter(
                 evaluator=evaluator,
                 subject=subject,
                 criterion=criterion if group.kind == scoring.KIND_SCORES else None,
-                value=value if group.kind == scoring.KIND_SCORES else None,
-                vote=vote if group.kind == scoring.KIND_VOTES else "",
+                value=value,
+                vote=vote,
                 channel=channel,
                 import_batch=import_batch,
             )

@@ -3,25 +3,22 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
-from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin
 
 from wagtail_pilots.importexport.buttons import kind_buttons
 from wagtail_pilots.importexport.registry import get_kinds
 from wagtail_pilots.surveys.models import SurveyResponse
 
-from .options import ImportExportModelAdminMixin
+from .options import (
+    ImportExportModelAdminMixin,
+    PageRecordPermissionHelper,
+    editable_page_ids,
+)
 
 
 def editable_survey_ids(user):
     """Ids of the survey pages ``user`` may edit (their responses are listed)."""
-    from wagtail.permission_policies.pages import PagePermissionPolicy
-
-    return (
-        PagePermissionPolicy()
-        .instances_user_has_any_permission_for(user, ["change"])
-        .values("pk")
-    )
+    return editable_page_ids(user)
 
 
 class SurveyFilter(admin.SimpleListFilter):
@@ -43,18 +40,12 @@ class SurveyFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SurveyResponsePermissionHelper(PermissionHelper):
-    """Responses are listed and inspected; they are written by the survey, paper
-    entry or an import only, and removed by rolling an import back."""
+class SurveyResponsePermissionHelper(PageRecordPermissionHelper):
+    """Responses are listed and inspected by those who may edit their survey;
+    they are written by the survey, paper entry or an import only, and removed
+    by rolling an import back."""
 
-    def user_can_create(self, user):
-        return False
-
-    def user_can_edit_obj(self, user, obj):
-        return False
-
-    def user_can_delete_obj(self, user, obj):
-        return False
+    page_field = "survey"
 
 
 class SurveyResponseModelAdmin(ImportExportModelAdminMixin, ModelAdmin):

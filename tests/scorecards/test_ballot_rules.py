@@ -1,0 +1,127 @@
+"""One rule for what a ballot may hold, on every path that writes ballots: the
+public ballot page, the admin's ballot entry and imports refuse the same
+values with the same message, and store nothing."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from wagtail_pilots.scorecards.models import Ballot
+from wagtail_pilots.scorecards.services import access_codes_generate
+
+from ..importexport.conftest import csv_bytes, upload_check_import
+from .helpers import make_scorecard, structured
+
+pytestmark = pytest.mark.django_db
+
+BAD_SCORES = [
+    ("-500", "Enter a value from 0 to 100."),
+    ("100.5", "Enter a value from 0 to 100."),
+    ("90.12345", "Use at most 4 decimal places."),
+    ("abc", "Enter a finite number."),
+    ("NaN", "Enter a finite number."),
+]
+
+
+@pytest.fixture(autouse=True)
+def _uploads(tmp_path):
+    with override_settings(WAGTAIL_PILOTS={"IMPORT_TEMP_DIR": str(tmp_path)}):
+        yield
+
+
+@pytest.fixture
+def page(home_page):
+    return make_scorecard(
+        home_page,
+        subjects=["张三"],
+        criteria=[("实绩", 100, 0, 100)],
+        groups=[("考核组", 100, "scores", "mean", 0, 0, "")],
+    )
+
+
+def public_message(client, page, field_values):
+    """Post a whole ballot on the public page; the message shown, if any."""
+    (access,) = access_codes_generate(
+        scorecard=page, group=page.groups.first(), count=1
+    )
+    data = {"code": access.code, "action": "submit", **field_values}
+    response = client.post(page.url + page.reverse_subpage("score"), data)
+    return response.status_code, response.content.decode()
+
+
+def admin_errors(admin_client, page, **data):
+    url = reverse("wagtail_pilots_scorecards:ballot_add", args=[page.pk])
+    response = admin_client.post(
+        url,
+        {"group": page.groups.first().pk, "evaluator": "纸质1", **data},
+    )
+    if response.status_code == 302:
+        return {}
+    return response.context["form"].errors
+
+
+def import_errors(page, rows):
+    batch = upload_check_import("ballots", csv_bytes(rows), page=page)
+    return [(e["column"], e["message"]) for e in batch.errors]
+
+
+@pytest.mark.parametrize("raw, message", BAD_SCORES)
+def test_a_bad_score_is_refused_alike_everywhere(
+    client, admin_client, page, raw, message
+):
+    subject, criterion = page.subjects.get(), page.criteria.get()
+    status, html = public_message(
+        client, page, {f"score-{subject.pk}-{criterion.pk}": raw}
+    )
+    assert status == 400 and message in html
+    errors = admin_errors(
+        admin_client, page, subject=subject.pk, criterion=criterion.pk, value=raw
+    )
+    assert errors.get("value") == [message]
+    header = ["group", "evaluator", "subject", "criterion", "value"]
+    assert import_errors(page, [header, ["考核组", "E1", "张三", "实绩", raw]]) == [
+        ("value", message)
+    ]
+    assert Ballot.objects.count() == 0
+
+
+def test_a_bad_vote_is_refused_alike_everywhere(client, admin_client, home_page):
+    page = structured(home_page)
+    subjects = list(page.subjects.all())
+    message = "Choose yes, no or abstain."
+    status, html = public_message(
+        client, page, {f"vote-{s.pk}": "maybe" for s in subjects}
+    )
+    assert status == 400 and message in html
+    # The admin form offers the three votes only; the service says the same.
+    errors = admin_errors(admin_client, page, subject=subjects[0].pk, vote="")
+    assert errors.get("vote") == [message]
+    header = ["group", "evaluator", "subject", "vote"]
+    group = page.groups.first().name
+    assert import_errors(page, [header, [group, "E1", subjects[0].name, "maybe"]]) == [
+        ("vote", message)
+    ]
+    assert Ballot.objects.count() == 0
+
+
+def test_a_good_score_with_four_decimals_is_stored_alike(client, admin_client, page):
+    subject, criterion = page.subjects.get(), page.criteria.get()
+    status, _html = public_message(
+        client, page, {f"score-{subject.pk}-{criterion.pk}": "90.1234"}
+    )
+    assert status == 200
+    assert (
+        admin_errors(
+            admin_client,
+            page,
+            subject=subject.pk,
+            criterion=criterion.pk,
+            value="90.1234",
+        )
+        == {}
+    )
+    header = ["group", "evaluator", "subject", "criterion", "value"]
+    assert (
+        import_errors(page, [header, ["考核组", "E9", "张三", "实绩", "90.1234"]]) == []
+    )
+    assert sorted(str(b.value) for b in Ballot.objects.all()) == ["90.1234"] * 3
