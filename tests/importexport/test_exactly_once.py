@@ -67,6 +67,7 @@ def import_entries(batch):
 
 def assert_imported_once(batch, rows):
     batch.refresh_from_db()
+    # Not "failed" (or "cancelled") while its rows are in the database.
     assert batch.status == ImportBatch.Status.DONE
     assert batch.rows_new == rows
     assert Unit.objects.count() == rows
@@ -81,9 +82,9 @@ def test_a_second_import_of_the_same_batch_is_refused_and_changes_nothing():
     first, second = two_copies(batch)
     assert batch_import(batch=first).status == ImportBatch.Status.DONE
     refused = attempt(batch_import, batch=second)
+    assert_imported_once(batch, 5)
     assert isinstance(refused, services.BatchStateError)
     assert "already been imported" in str(refused)
-    assert_imported_once(batch, 5)
 
 
 @pytest.mark.django_db
@@ -98,8 +99,8 @@ def test_the_background_task_path_imports_a_batch_once(import_temp_dir):
         first, second = two_copies(batch)
         assert start_import(first).status == ImportBatch.Status.DONE
         refused = attempt(start_import, batch=second)
-    assert isinstance(refused, services.BatchStateError)
     assert_imported_once(batch, 5)
+    assert isinstance(refused, services.BatchStateError)
 
 
 @pytest.mark.django_db
@@ -108,9 +109,9 @@ def test_a_stale_discard_does_not_cancel_an_imported_batch(import_temp_dir):
     importing, discarding = two_copies(batch)
     batch_import(batch=importing)
     refused = attempt(batch_discard, batch=discarding)
+    assert_imported_once(batch, 5)
     assert isinstance(refused, services.BatchStateError)
     assert "can no longer be discarded" in str(refused)
-    assert_imported_once(batch, 5)
 
 
 @pytest.mark.django_db
