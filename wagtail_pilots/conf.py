@@ -61,7 +61,8 @@ Surveys
 Import / export
 ~~~~~~~~~~~~~~~
 ``IMPORT_MAX_FILE_SIZE``
-    Largest file accepted for an import, in bytes. Default 50 MB.
+    Largest file accepted for an import, in bytes; the admin refuses a larger
+    upload while it streams, keeping nothing of it. Default 50 MB.
 ``IMPORT_MAX_ROWS``
     Most data rows read from one file. Default ``200_000``.
 ``IMPORT_MAX_CELL_CHARS``

@@ -171,3 +171,48 @@ def test_exit_status_of_the_real_command(tmp_path):
     with sqlite3.connect(database) as db:
         (units,) = db.execute("SELECT COUNT(*) FROM wagtail_pilots_unit").fetchone()
     assert units == 3
+
+
+def test_a_wrong_encoding_option_is_refused_naming_the_likely_one(tmp_path):
+    """``--encoding gb18030`` on a UTF-8 file would import "测试" as "娴嬭瘯"."""
+    path = tmp_path / "units.csv"
+    rows = unit_rows(3)
+    rows[2][1] = "测试"
+    path.write_bytes(csv_bytes(rows))
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="Nothing was written"):
+        call_command(
+            "pilots_import",
+            "units",
+            str(path),
+            "--encoding",
+            "gb18030",
+            stdout=out,
+            stderr=err,
+        )
+    assert "GB18030" in err.getvalue() and "looks like UTF-8" in err.getvalue()
+    assert Unit.objects.count() == 0
+    run("units", str(path), "--encoding", "utf-8")
+    assert Unit.objects.get(code="U1").name == "测试"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
+    tmp_path, import_temp_dir
+):
+    from django.test import override_settings
+
+    path = tmp_path / "units.csv"
+    path.write_bytes(csv_bytes(unit_rows(200)))
+    limits = {
+        "IMPORT_TEMP_DIR": str(import_temp_dir),
+        "IMPORT_MAX_FILE_SIZE": path.stat().st_size - 1,
+    }
+    with (
+        override_settings(WAGTAIL_PILOTS=limits),
+        pytest.raises(CommandError, match="too large.*Nothing was written"),
+    ):
+        run("units", str(path))
+    # Refused as it is: no batch, no copy waiting in the temporary folder.
+    assert ImportBatch.objects.count() == 0
+    assert list(import_temp_dir.glob("*")) == []
+    assert Unit.objects.count() == 0

@@ -50,6 +50,64 @@ def test_explicit_encoding_is_checked():
         read_table(data, encoding="klingon")
 
 
+TEST_ROWS = [["code", "名称"], ["U1", "测试"]]
+
+
+def test_utf8_file_labelled_gb18030_is_refused_naming_utf8():
+    """The report: "测试" in a UTF-8 file, imported as GB18030, became "娴嬭瘯"."""
+    with pytest.raises(ImportFileError) as excinfo:
+        read_table(csv_bytes(TEST_ROWS), filename="u.csv", encoding="gb18030")
+    message = str(excinfo.value)
+    assert "chosen encoding GB18030" in message
+    assert "it looks like UTF-8" in message
+    assert "Choose UTF-8" in message
+    # Where and how: the first line that differs, as it would be garbled.
+    assert "line 1" in message
+    assert "“code,鍚嶇О” instead of “code,名称”" in message
+
+
+@pytest.mark.parametrize(
+    ("data", "chosen", "likely"),
+    [
+        (codecs.BOM_UTF8 + csv_bytes(ROWS), "gb18030", "UTF-8 with BOM"),
+        (csv_bytes(ROWS), "utf-16", "UTF-8"),
+        (csv_bytes(ROWS), "latin-1", "UTF-8"),
+        (csv_bytes(ROWS, encoding="gb18030"), "utf-8", "GB18030"),
+        # No NUL byte: whatever it is, it is not UTF-16.
+        (csv_bytes(ROWS, encoding="gb18030"), "utf-16", "GB18030"),
+        (
+            codecs.BOM_UTF16_LE + csv_bytes(ROWS, encoding="utf-16-le"),
+            "gb18030",
+            "UTF-16",
+        ),
+    ],
+)
+def test_a_chosen_encoding_the_bytes_contradict_is_refused(data, chosen, likely):
+    with pytest.raises(ImportFileError) as excinfo:
+        read_table(data, filename="u.csv", encoding=chosen)
+    assert f"like {likely}" in str(excinfo.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "chosen"),
+    [
+        (csv_bytes(ROWS), "utf-8"),
+        (codecs.BOM_UTF8 + csv_bytes(ROWS), "utf-8"),
+        (codecs.BOM_UTF8 + csv_bytes(ROWS), "utf-8-sig"),
+        (csv_bytes(ROWS, encoding="gb18030"), "gb18030"),
+        (csv_bytes(ROWS, encoding="gb18030"), "gbk"),
+        (codecs.BOM_UTF16_LE + csv_bytes(ROWS, encoding="utf-16-le"), "utf-16"),
+        (csv_bytes(ROWS, encoding="utf-16-le"), "utf-16-le"),
+        # Plain ASCII reads the same in every ASCII-compatible encoding.
+        (csv_bytes([["code", "name"], ["QSZ", "Qingshi"]]), "gb18030"),
+    ],
+)
+def test_a_right_chosen_encoding_is_accepted(data, chosen):
+    table = read_table(data, filename="u.csv", encoding=chosen)
+    assert table.encoding == chosen
+    assert table.rows[0][0] == "QSZ"
+
+
 def test_csv_formula_escapes_of_our_exports_are_undone():
     table = read_table(csv_bytes([["'=名称", "备注"], ["'+考核组", "'满意"]]))
     assert table.headers == ["=名称", "备注"]

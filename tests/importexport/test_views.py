@@ -306,3 +306,15 @@ def test_busy_batch_shows_progress_and_refreshes(client, importer):
     assert '<progress max="1000" value="400">' in content
     assert 'http-equiv="refresh"' in content
     assert "400 of 1000 rows" in content
+
+
+def test_a_wrong_encoding_choice_is_refused_naming_the_likely_one(client, importer):
+    rows = unit_rows(3)
+    rows[2][1] = "测试"
+    post_file(client, csv_bytes(rows), encoding="gb18030")
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED
+    content = client.get(batch_url(batch)).content.decode()
+    assert "GB18030" in content and "looks like UTF-8" in content
+    assert "data-pilots-confirm" not in content  # nothing to import
+    assert Unit.objects.count() == 0

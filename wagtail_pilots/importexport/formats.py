@@ -133,14 +133,7 @@ def read_table(
 
     Raises :class:`ImportFileError` for anything that is not a readable table.
     """
-    if len(data) > pilots_settings.IMPORT_MAX_FILE_SIZE:
-        raise ImportFileError(
-            _("The file is too large (%(size)s MB; the limit is %(limit)s MB).")
-            % {
-                "size": round(len(data) / 1048576, 1),
-                "limit": round(pilots_settings.IMPORT_MAX_FILE_SIZE / 1048576, 1),
-            }
-        )
+    check_file_size(len(data))
     if not data.strip():
         raise ImportFileError(_("The file is empty."))
     detected = detect_format(data, filename, fmt)
@@ -150,39 +143,71 @@ def read_table(
     return table
 
 
+def megabytes(size) -> str:
+    """``size`` bytes as megabytes for a message: "50", "55.3"."""
+    return f"{round(size / 1048576, 1):g}"
+
+
+def file_too_large(size=None) -> ImportFileError:
+    """The refusal of a file over ``IMPORT_MAX_FILE_SIZE``; ``size`` in bytes
+    when known (an upload refused while it streams is only known to be over)."""
+    limit = megabytes(pilots_settings.IMPORT_MAX_FILE_SIZE)
+    if size is None:
+        return ImportFileError(
+            _("The file is too large: the limit is %(limit)s MB.") % {"limit": limit}
+        )
+    return ImportFileError(
+        _("The file is too large (%(size)s MB; the limit is %(limit)s MB).")
+        % {"size": megabytes(size), "limit": limit}
+    )
+
+
+def check_file_size(size: int):
+    """Raise :func:`file_too_large` when ``size`` bytes are over the limit."""
+    if size > pilots_settings.IMPORT_MAX_FILE_SIZE:
+        raise file_too_large(size)
+
+
 # -- CSV ---------------------------------------------------------------------
 
 
 def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode CSV bytes strictly; returns ``(text, encoding)``.
 
-    Tries, in order: the encoding the user gave; a byte order mark; UTF-8;
-    GB18030 (a superset of GBK and GB2312, what Chinese Excel writes); then
+    Without ``encoding`` it tries, in order: a byte order mark; UTF-8; GB18030
+    (a superset of GBK and GB2312, what Chinese Excel writes); then
     charset-normalizer's best guess. A guess is only accepted when it decodes
     every byte and yields no control characters.
+
+    An ``encoding`` the user chose is checked, not trusted: when the bytes
+    certainly are something else (a byte order mark, or valid UTF-8 with
+    non-ASCII text) and that reads differently, the file is refused with the
+    likely encoding and a line as it would be garbled — a UTF-8 "测试" read as
+    GB18030 would import as "娴嬭瘯". A legacy encoding is not second-guessed
+    against another legacy one (GB18030 reads almost any bytes, so a guess
+    between them is not evidence), except that UTF-16 and UTF-32 are refused
+    for a file without a NUL byte.
     """
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise ImportFileError(
-                _("Unknown encoding “%(encoding)s”.") % {"encoding": encoding}
-            ) from None
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as error:
-            raise ImportFileError(
-                _(
-                    "The file cannot be read as %(encoding)s: the bytes at "
-                    "position %(position)s are not valid in that encoding."
-                )
-                % {"encoding": encoding, "position": error.start}
-            ) from None
-        return _check_text(text.lstrip("\ufeff")), encoding
+        return _decode_chosen(data, encoding)
+    detected = _detect(data)
+    return detected.text, detected.encoding
+
+
+@dataclass
+class _Detected:
+    text: str
+    encoding: str
+    # A byte order mark or valid UTF-8: not a guess.
+    certain: bool
+
+
+def _detect(data: bytes) -> _Detected:
     if data.startswith(codecs.BOM_UTF8):
-        return _decode_strict(data[3:], "utf-8", _("UTF-8 (with BOM)")), "utf-8-sig"
+        text = _decode_strict(data[3:], "utf-8", encoding_label("utf-8-sig"))
+        return _Detected(text, "utf-8-sig", True)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _decode_strict(data, "utf-16", "UTF-16"), "utf-16"
+        return _Detected(_decode_strict(data, "utf-16", "UTF-16"), "utf-16", True)
     if b"\x00" in data:
         raise ImportFileError(
             _(
@@ -191,12 +216,12 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             )
         )
     try:
-        return _check_text(data.decode("utf-8")), "utf-8"
+        return _Detected(_check_text(data.decode("utf-8")), "utf-8", True)
     except UnicodeDecodeError:
         pass
     _refuse_mixed_encodings(data)
     try:
-        return _check_text(data.decode("gb18030")), "gb18030"
+        return _Detected(_check_text(data.decode("gb18030")), "gb18030", False)
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
@@ -204,15 +229,109 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is not None and best.encoding:
         try:
-            return _check_text(data.decode(best.encoding)), best.encoding
+            text = _check_text(data.decode(best.encoding))
         except (UnicodeDecodeError, LookupError, ImportFileError):
             pass
+        else:
+            return _Detected(text, best.encoding, False)
     raise ImportFileError(
         _(
             "The file's text encoding could not be recognised. Save it as "
             "“CSV UTF-8” (or as .xlsx) and upload it again."
         )
     )
+
+
+def encoding_label(encoding: str) -> str:
+    """How users know an encoding: "UTF-8", "GB18030", "UTF-8 with BOM"…"""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    if name == "utf-8-sig":
+        return str(_("UTF-8 with BOM"))
+    return name.upper()
+
+
+def _decode_chosen(data: bytes, encoding: str) -> tuple[str, str]:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise ImportFileError(
+            _("Unknown encoding “%(encoding)s”.") % {"encoding": encoding}
+        ) from None
+    try:
+        likely = _detect(data)
+    except ImportFileError:
+        likely = None
+    chosen = encoding_label(encoding)
+    try:
+        text = data.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError as error:
+        message = _(
+            "The file cannot be read as %(encoding)s: the bytes at "
+            "position %(position)s are not valid in that encoding."
+        ) % {"encoding": chosen, "position": error.start}
+        if likely is not None:
+            message += " " + _(
+                "It looks like %(likely)s: choose that, or let the encoding be "
+                "detected automatically."
+            ) % {"likely": encoding_label(likely.encoding)}
+        raise ImportFileError(message) from None
+    # Text in UTF-16 or UTF-32 has NUL bytes (every ASCII character, the
+    # delimiters and line ends included); a file without one is not in them.
+    wide = codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    evidence = likely is not None and (likely.certain or (wide and b"\x00" not in data))
+    if evidence and likely.text != text:
+        line, right, wrong = _first_difference(likely.text, text)
+        raise ImportFileError(
+            _(
+                "The file is not in the chosen encoding %(chosen)s: it looks like "
+                "%(likely)s. Read as %(chosen)s, line %(line)s would be imported "
+                "as “%(wrong)s” instead of “%(right)s”. Choose %(likely)s, or let "
+                "the encoding be detected automatically."
+            )
+            % {
+                "chosen": chosen,
+                "likely": encoding_label(likely.encoding),
+                "line": line,
+                "wrong": wrong,
+                "right": right,
+            }
+        )
+    return _check_text(text), encoding
+
+
+SNIPPET_CHARS = 30
+
+
+def _first_difference(right: str, wrong: str) -> tuple[int, str, str]:
+    """The first line that differs, as ``(number, right text, wrong text)``,
+    both cut to a short window around the first difference."""
+    right_lines = right.splitlines() or [""]
+    wrong_lines = wrong.splitlines() or [""]
+    pairs = zip(right_lines, wrong_lines, strict=False)
+    number = next(
+        (n for n, (good, bad) in enumerate(pairs, 1) if good != bad),
+        min(len(right_lines), len(wrong_lines)) + 1,
+    )
+    good = right_lines[min(number, len(right_lines)) - 1]
+    bad = wrong_lines[min(number, len(wrong_lines)) - 1]
+    column = next(
+        (i for i, (a, b) in enumerate(zip(good, bad, strict=False)) if a != b),
+        min(len(good), len(bad)),
+    )
+    start = max(0, column - SNIPPET_CHARS // 3)
+
+    def cut(text):
+        piece = CONTROL_RE.sub("\ufffd", text[start : start + SNIPPET_CHARS])
+        return (
+            ("…" if start else "")
+            + piece
+            + ("…" if len(text) > start + SNIPPET_CHARS else "")
+        )
+
+    return number, cut(good), cut(bad)
 
 
 def _decode_strict(data, encoding, label):

@@ -1,6 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import pilots_settings
+from .formats import megabytes
+
 ENCODINGS = (
     ("", _("detect automatically")),
     ("utf-8", "UTF-8"),
@@ -17,10 +20,7 @@ FORMAT_CHOICES = (
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("file"),
-        help_text=_("CSV (UTF-8 or GB18030; comma, semicolon or tab), XLSX or JSON"),
-    )
+    file = forms.FileField(label=_("file"))
     file_format = forms.ChoiceField(
         label=_("format"), choices=FORMAT_CHOICES, required=False
     )
@@ -42,6 +42,24 @@ class ImportForm(forms.Form):
         label=_("import again even if this file was already imported"),
         required=False,
     )
+
+    def __init__(self, *args, refused_upload=None, **kwargs):
+        """``refused_upload``: the :class:`~.formats.ImportFileError` of a file
+        refused while it was uploaded (too large); shown on the file field
+        instead of "this field is required"."""
+        super().__init__(*args, **kwargs)
+        self.refused_upload = refused_upload
+        self.fields["file"].help_text = _(
+            "CSV (UTF-8 or GB18030; comma, semicolon or tab), XLSX or JSON; at "
+            "most %(limit)s MB"
+        ) % {"limit": megabytes(pilots_settings.IMPORT_MAX_FILE_SIZE)}
+        if refused_upload is not None:
+            self.fields["file"].required = False
+
+    def clean_file(self):
+        if self.refused_upload is not None:
+            raise forms.ValidationError(str(self.refused_upload), code="file_too_large")
+        return self.cleaned_data.get("file")
 
 
 class ConfirmForm(forms.Form):

@@ -34,7 +34,7 @@ from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from ..conf import get_cache, pilots_settings
 from . import snapshots
-from .formats import ImportFileError, Table, read_table
+from .formats import ImportFileError, Table, check_file_size, read_table
 from .models import ImportBatch, ImportedObject
 from .registry import normalise_header
 
@@ -53,6 +53,20 @@ IGNORED_HEADERS = {normalise_header(ERROR_HEADER), normalise_header(ROW_HEADER)}
 
 ACTION_IMPORT = "wagtail_pilots.import"
 ACTION_ROLLBACK = "wagtail_pilots.import_rollback"
+
+
+class BatchStateError(Exception):
+    """The batch is not (or no longer) in the state an action needs: another
+    request, a background task or a command changed it first. The message says
+    what state it is in; nothing was done."""
+
+    def __init__(self, message, *, batch=None):
+        super().__init__(message)
+        self.message = message
+        self.batch = batch
+
+    def __str__(self):
+        return str(self.message)
 
 
 class DuplicateImportError(Exception):
@@ -89,13 +103,6 @@ def read_batch_file(batch) -> bytes:
             _("The uploaded file is no longer available: upload it again.")
         )
     return path.read_bytes()
-
-
-def _delete_file(batch):
-    path = _stored_path(batch)
-    if path is not None:
-        path.unlink(missing_ok=True)
-    batch.stored_name = ""
 
 
 # -- progress ------------------------------------------------------------------
@@ -206,10 +213,12 @@ def batch_upload(
     """Store an uploaded file and create its batch.
 
     Raises :class:`DuplicateImportError` when the same file was already imported
-    (same SHA-256, kind and page) and ``force`` is false, and ``ValueError`` when
-    ``page`` does not suit the kind.
+    (same SHA-256, kind and page) and ``force`` is false, ``ValueError`` when
+    ``page`` does not suit the kind, and :class:`ImportFileError` when the file
+    is over ``IMPORT_MAX_FILE_SIZE``; nothing is stored then.
     """
     kind.check_page(page)
+    check_file_size(len(data))
     sha256 = hashlib.sha256(data).hexdigest()
     if not force:
         existing = find_duplicate(kind=kind, sha256=sha256, page=page)
@@ -389,11 +398,88 @@ def _jsonable(value):
     return force_str(value)
 
 
-def _fail(batch, message):
-    batch.status = ImportBatch.Status.FAILED
+# -- status transitions -------------------------------------------------------------
+#
+# uploaded → checking → checked → queued → running → done → rolled back, with
+# failed (from checking or running) and cancelled (from uploaded, checking or
+# checked). Every change of status is one conditional UPDATE ("… WHERE status IN
+# (the states it may come from)"): of two requests, tasks or commands that try
+# the same change at once, the database lets exactly one through, and the other
+# gets a BatchStateError. So a batch is imported once however often "import" is
+# confirmed, and a finished batch never goes back to failed or running.
+
+
+def _transition(batch, source, target, *, fields=()) -> bool:
+    """Move ``batch`` from one of the ``source`` statuses to ``target``, saving
+    the named ``fields`` of the in-memory object in the same UPDATE.
+
+    Returns False, changing nothing, when the batch was not in a ``source``
+    status in the database (whatever the in-memory object says).
+    """
+    sources = (source,) if isinstance(source, str) else tuple(source)
+    values = {name: getattr(batch, name) for name in fields}
+    changed = ImportBatch.objects.filter(pk=batch.pk, status__in=sources).update(
+        status=target, **values
+    )
+    if changed:
+        batch.status = target
+    return bool(changed)
+
+
+def _state_error(batch, action) -> BatchStateError:
+    """The refusal when ``action`` ("check", "import", "discard") found the
+    batch in another state than it needs; reads the state from the database."""
+    batch.refresh_from_db()
+    status = batch.status
+    if action == "import" and status in (
+        ImportBatch.Status.QUEUED,
+        ImportBatch.Status.RUNNING,
+    ):
+        message = _(
+            "This batch is already being imported (the import was confirmed "
+            "twice, or by someone else): it was not started a second time."
+        )
+    elif action == "import" and status == ImportBatch.Status.DONE:
+        message = _(
+            "This batch has already been imported: it was not imported a second time."
+        )
+    elif action == "import":
+        message = _("This batch cannot be imported: it is “%(status)s”.") % {
+            "status": batch.get_status_display()
+        }
+    elif action == "discard":
+        message = _("This batch can no longer be discarded: it is “%(status)s”.") % {
+            "status": batch.get_status_display()
+        }
+    else:
+        message = _("This batch is not waiting to be checked: it is “%(status)s”.") % {
+            "status": batch.get_status_display()
+        }
+    return BatchStateError(message, batch=batch)
+
+
+FINISH_FIELDS = ("message", "finished_at", "errors", "rows_done")
+
+
+def _fail(batch, message, *, source):
+    """Mark the batch failed — only if it is still in ``source`` (a batch that
+    another process finished meanwhile keeps its outcome); returns the batch as
+    the database now holds it."""
     batch.message = str(message)
     batch.finished_at = timezone.now()
-    batch.save()
+    fields = [
+        *FINISH_FIELDS,
+        "rows_total",
+        "rows_new",
+        "rows_updated",
+        "rows_skipped",
+        "rows_invalid",
+        "rejected",
+        "file_format",
+        "encoding",
+    ]
+    if not _transition(batch, source, ImportBatch.Status.FAILED, fields=fields):
+        batch.refresh_from_db()
     return batch
 
 
@@ -409,8 +495,8 @@ def batch_check(*, batch, on_progress=None) -> ImportBatch:
     from .registry import get_kind
 
     kind = get_kind(batch.kind).for_page(batch.page)
-    batch.status = ImportBatch.Status.CHECKING
-    batch.save(update_fields=["status"])
+    if not _transition(batch, ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKING):
+        raise _state_error(batch, "check")
     try:
         table = read_batch_table(batch)
         dataset, headers = build_dataset(table, kind)
@@ -418,7 +504,7 @@ def batch_check(*, batch, on_progress=None) -> ImportBatch:
         batch.errors = [
             {"row": error.row, "column": error.column or "", "message": error.message}
         ]
-        return _fail(batch, error)
+        return _fail(batch, error, source=ImportBatch.Status.CHECKING)
     if batch.file_format == "":
         batch.file_format = table.format
     if table.encoding:
@@ -447,13 +533,31 @@ def batch_check(*, batch, on_progress=None) -> ImportBatch:
     batch.preview = _preview(table, dataset, result)
     batch.rejected = _rejected(table, dataset, errors, headers)
     batch.rows_done = 0
-    batch.status = ImportBatch.Status.CHECKED
+    target = ImportBatch.Status.CHECKED
     if result.base_errors:
-        batch.status = ImportBatch.Status.FAILED
+        target = ImportBatch.Status.FAILED
         batch.message = _("The file could not be checked.")
-    batch.save()
     get_cache().delete(_progress_key(batch.pk))
+    if not _transition(batch, ImportBatch.Status.CHECKING, target, fields=CHECK_FIELDS):
+        # Discarded while it was being checked: the discard stands.
+        batch.refresh_from_db()
     return batch
+
+
+CHECK_FIELDS = (
+    "file_format",
+    "encoding",
+    "rows_total",
+    "rows_new",
+    "rows_updated",
+    "rows_skipped",
+    "rows_invalid",
+    "rows_done",
+    "errors",
+    "preview",
+    "rejected",
+    "message",
+)
 
 
 def batch_can_import(batch) -> bool:
@@ -469,23 +573,69 @@ def batch_can_import(batch) -> bool:
 # -- the real run -----------------------------------------------------------------
 
 
+class _Superseded(Exception):
+    """Raised inside the import's transaction to roll it back when the batch
+    was taken out of "importing" by someone else meanwhile."""
+
+
+DONE_FIELDS = (
+    *FINISH_FIELDS,
+    "rows_total",
+    "rows_new",
+    "rows_updated",
+    "rows_skipped",
+    "rows_invalid",
+    "rejected",
+    "stored_name",
+)
+
+
+def batch_queue(*, batch) -> ImportBatch:
+    """Confirm a checked batch for import (checked → queued), saving its
+    ``skip_invalid`` choice in the same UPDATE.
+
+    Raises :class:`BatchStateError` when the batch is no longer checked: the
+    import was confirmed already (another click, window or user) or the batch
+    was discarded. Of any number of simultaneous confirmations exactly one
+    passes.
+    """
+    if not _transition(
+        batch,
+        ImportBatch.Status.CHECKED,
+        ImportBatch.Status.QUEUED,
+        fields=["skip_invalid"],
+    ):
+        raise _state_error(batch, "import")
+    return batch
+
+
 def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
-    """Import a checked batch for real, in one transaction.
+    """Import a checked (or queued) batch for real, in one transaction.
 
     All-or-nothing unless ``batch.skip_invalid``: then invalid rows are left out
     and kept in ``batch.rejected`` for download. A row that fails for any other
     reason rolls everything back. Writes an audit-log entry.
+
+    The batch moves to "importing" in one conditional UPDATE first, and to
+    "imported" inside the import's own transaction, so its rows, its status and
+    its audit entry are committed together. Raises :class:`BatchStateError`,
+    importing nothing, when the batch is not checked or queued (another request,
+    task or command is importing it or has imported it).
     """
     from .registry import get_kind
 
     kind = get_kind(batch.kind).for_page(batch.page)
-    batch.status = ImportBatch.Status.RUNNING
-    batch.save(update_fields=["status"])
+    if not _transition(
+        batch,
+        (ImportBatch.Status.CHECKED, ImportBatch.Status.QUEUED),
+        ImportBatch.Status.RUNNING,
+    ):
+        raise _state_error(batch, "import")
     try:
         table = read_batch_table(batch)
         dataset, headers = build_dataset(table, kind)
     except ImportFileError as error:
-        return _fail(batch, error)
+        return _fail(batch, error, source=ImportBatch.Status.RUNNING)
     resource = kind.get_resource(
         batch=batch,
         page=batch.page,
@@ -493,6 +643,7 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
         progress=_progress_callback(batch, on_progress),
     )
     resource.file_row_numbers = table.row_number
+    stored_path = _stored_path(batch)
     try:
         with transaction.atomic():
             result = resource.import_data(
@@ -506,20 +657,36 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
             failed = result.has_errors() or (
                 result.has_validation_errors() and not batch.skip_invalid
             )
+            _record_outcome(batch, result, table, dataset, headers, errors)
             if not failed:
                 kind.after_import(batch=batch, result=result)
+                batch.finished_at = timezone.now()
+                batch.message = ""
+                batch.stored_name = ""
+                # In the same transaction as the rows: both or neither.
+                if not _transition(
+                    batch,
+                    ImportBatch.Status.RUNNING,
+                    ImportBatch.Status.DONE,
+                    fields=DONE_FIELDS,
+                ):
+                    raise _Superseded
+                log(
+                    instance=batch,
+                    action=ACTION_IMPORT,
+                    user=user or batch.user,
+                    data=_log_data(batch),
+                )
+    except _Superseded:
+        get_cache().delete(_progress_key(batch.pk))
+        raise _state_error(batch, "import") from None
     except Exception:
         # The transaction is rolled back: nothing of the file was written. The
         # batch must not stay "importing" for ever; its file stays for a retry.
         logger.exception("Import batch %s stopped", batch.pk)
         get_cache().delete(_progress_key(batch.pk))
-        return _fail(batch, INTERRUPTED_MESSAGE)
-    for field, value in _counts(result).items():
-        setattr(batch, field, value)
-    batch.rows_total = len(dataset)
-    batch.rows_done = len(dataset)
-    batch.errors = errors[:MAX_STORED_ERRORS]
-    batch.rejected = _rejected(table, dataset, errors, headers)
+        batch.rows_new = batch.rows_updated = batch.rows_skipped = 0
+        return _fail(batch, INTERRUPTED_MESSAGE, source=ImportBatch.Status.RUNNING)
     get_cache().delete(_progress_key(batch.pk))
     if failed:
         batch.rows_new = batch.rows_updated = batch.rows_skipped = 0
@@ -527,19 +694,21 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
             batch,
             _("Nothing was imported: %(count)s row(s) have errors.")
             % {"count": len({e["row"] for e in errors}) or 1},
+            source=ImportBatch.Status.RUNNING,
         )
-    _delete_file(batch)
-    batch.status = ImportBatch.Status.DONE
-    batch.finished_at = timezone.now()
-    batch.message = ""
-    batch.save()
-    log(
-        instance=batch,
-        action=ACTION_IMPORT,
-        user=user or batch.user,
-        data=_log_data(batch),
-    )
+    if stored_path is not None:
+        # After the commit; a file left by a crash here is swept by the clean-up.
+        stored_path.unlink(missing_ok=True)
     return batch
+
+
+def _record_outcome(batch, result, table, dataset, headers, errors):
+    for field, value in _counts(result).items():
+        setattr(batch, field, value)
+    batch.rows_total = len(dataset)
+    batch.rows_done = len(dataset)
+    batch.errors = errors[:MAX_STORED_ERRORS]
+    batch.rejected = _rejected(table, dataset, errors, headers)
 
 
 def _log_data(batch):
@@ -820,7 +989,6 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
             deleted += counts.get("deleted", 0)
             restored += counts.get("restored", 0)
             batch.imported_objects.all().delete()
-            batch.status = ImportBatch.Status.ROLLED_BACK
             batch.rolled_back_at = timezone.now()
             batch.message = _(
                 "Rolled back: %(deleted)s created record(s) removed, %(restored)s "
@@ -831,7 +999,15 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
                     "%(count)s updated record(s) had been deleted since the import "
                     "and were left deleted."
                 ) % {"count": not_found}
-            batch.save()
+            # Conditional as every status change (SQLite ignores the row lock
+            # above when its transactions are not IMMEDIATE).
+            if not _transition(
+                batch,
+                ImportBatch.Status.DONE,
+                ImportBatch.Status.ROLLED_BACK,
+                fields=["rolled_back_at", "message"],
+            ):
+                raise RollbackError(_("Only an imported batch can be rolled back."))
             log(
                 instance=batch,
                 action=ACTION_ROLLBACK,
@@ -881,11 +1057,29 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
 
 
 def batch_discard(*, batch) -> ImportBatch:
-    """Give up a batch that was not imported: its temporary file is deleted."""
-    _delete_file(batch)
-    if batch.is_open:
-        batch.status = ImportBatch.Status.CANCELLED
-    batch.save()
+    """Give up a batch that was not imported: its temporary file is deleted and
+    an open batch becomes "cancelled" (a failed one stays failed).
+
+    Raises :class:`BatchStateError`, deleting nothing, when the batch is being
+    imported or was imported (maybe just now, by another request).
+    """
+    path = _stored_path(batch)
+    batch.stored_name = ""
+    kept = _transition(
+        batch,
+        ImportBatch.OPEN_STATUSES,
+        ImportBatch.Status.CANCELLED,
+        fields=["stored_name"],
+    ) or _transition(
+        batch,
+        ImportBatch.Status.FAILED,
+        ImportBatch.Status.FAILED,
+        fields=["stored_name"],
+    )
+    if not kept:
+        raise _state_error(batch, "discard")
+    if path is not None:
+        path.unlink(missing_ok=True)
     return batch
 
 
@@ -902,9 +1096,21 @@ def fail_interrupted(*, older_than) -> int:
     )
     count = 0
     for batch in stale:
-        _delete_file(batch)
-        _fail(batch, INTERRUPTED_MESSAGE)
-        count += 1
+        path = _stored_path(batch)
+        batch.stored_name = ""
+        batch.message = str(INTERRUPTED_MESSAGE)
+        batch.finished_at = timezone.now()
+        # Only if still "importing": an import that commits meanwhile keeps
+        # its "imported" (on PostgreSQL this UPDATE waits for that commit).
+        if _transition(
+            batch,
+            ImportBatch.Status.RUNNING,
+            ImportBatch.Status.FAILED,
+            fields=["stored_name", "message", "finished_at"],
+        ):
+            if path is not None:
+                path.unlink(missing_ok=True)
+            count += 1
     return count
 
 
@@ -924,7 +1130,10 @@ def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
     for batch in stale.exclude(
         status__in=(ImportBatch.Status.QUEUED, ImportBatch.Status.RUNNING)
     ):
-        batch_discard(batch=batch)
+        try:
+            batch_discard(batch=batch)
+        except BatchStateError:
+            continue  # confirmed meanwhile: no longer abandoned
         count += 1
     known = set(
         ImportBatch.objects.exclude(stored_name="").values_list(

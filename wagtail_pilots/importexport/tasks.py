@@ -10,7 +10,7 @@ import logging
 from django_tasks import task
 
 from .models import ImportBatch
-from .services import batch_check, batch_import
+from .services import BatchStateError, batch_check, batch_import, batch_queue
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,12 @@ def check_batch_task(batch_id: int):
     batch = ImportBatch.objects.filter(
         pk=batch_id, status=ImportBatch.Status.UPLOADED
     ).first()
-    if batch is not None:
+    if batch is None:
+        return
+    try:
         batch_check(batch=batch)
+    except BatchStateError as error:
+        logger.info("Check of import batch %s not started: %s", batch_id, error)
 
 
 @task()
@@ -34,7 +38,11 @@ def import_batch_task(batch_id: int, user_id: int | None = None):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    batch_import(batch=batch, user=user)
+    try:
+        batch_import(batch=batch, user=user)
+    except BatchStateError as error:
+        # The same batch queued twice, or taken by another worker: it runs once.
+        logger.info("Import batch %s not started: %s", batch_id, error)
 
 
 def runs_in_background(batch) -> bool:
@@ -53,9 +61,13 @@ def start_check(batch) -> ImportBatch:
 
 
 def start_import(batch, *, user=None) -> ImportBatch:
-    """Import the batch now, or queue it when the file is large."""
-    batch.status = ImportBatch.Status.QUEUED
-    batch.save(update_fields=["status"])
+    """Import the batch now, or queue it when the file is large.
+
+    Raises :class:`~.services.BatchStateError` when the batch is no longer
+    checked (the import was confirmed already): exactly one of several
+    simultaneous confirmations imports it.
+    """
+    batch_queue(batch=batch)
     if runs_in_background(batch):
         import_batch_task.enqueue(batch.pk, user.pk if user else None)
         batch.refresh_from_db()

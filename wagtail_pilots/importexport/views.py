@@ -8,21 +8,26 @@ from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
 
 from .. import spreadsheets
+from . import uploads
+from .formats import ImportFileError
 from .forms import EXPORT_FORMATS, ImportForm
 from .models import ImportBatch
 from .registry import PERMISSION_IMPORT, get_kind, get_kinds
 from .services import (
     ERROR_HEADER,
     ROW_HEADER,
+    BatchStateError,
     DuplicateImportError,
     RollbackError,
     batch_can_import,
@@ -115,13 +120,22 @@ class BaseView(WagtailAdminTemplateMixin):
     breadcrumbs_items = []
 
 
+# CSRF is checked in dispatch(), once the size limit sits first among the upload
+# handlers: the middleware would read (and store) the upload before the view.
+@method_decorator(csrf_exempt, name="dispatch")
 class ImportView(BaseView, FormView):
     """Upload a file: it is stored, dry-run checked, and the preview shown."""
 
     form_class = ImportForm
     template_name = TEMPLATE_DIR + "import.html"
+    upload_limit = None
 
     def dispatch(self, request, kind_name):
+        if request.method == "POST":
+            self.upload_limit = uploads.install(request)
+        return csrf_protect(self.protected_dispatch)(request, kind_name)
+
+    def protected_dispatch(self, request, kind_name):
         self.kind = _kind_or_404(kind_name)
         if not self.kind.importable:
             raise Http404
@@ -157,6 +171,12 @@ class ImportView(BaseView, FormView):
         )
         return context
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.upload_limit is not None and self.request.method == "POST":
+            kwargs["refused_upload"] = self.upload_limit.refused
+        return kwargs
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         try:
@@ -184,6 +204,9 @@ class ImportView(BaseView, FormView):
                     "batch": existing.pk,
                 },
             )
+            return self.form_invalid(form)
+        except ImportFileError as error:
+            form.add_error("file", str(error))
             return self.form_invalid(form)
         except ValueError as error:
             form.add_error(None, str(error))
@@ -258,16 +281,21 @@ class BatchView(BatchMixin, BaseView, TemplateView):
     def post(self, request):
         batch = self.batch
         action = request.POST.get("action")
-        if action == "discard" and (
-            batch.is_open or batch.status == batch.Status.FAILED
-        ):
-            batch_discard(batch=batch)
+        if action == "discard":
+            try:
+                batch_discard(batch=batch)
+            except BatchStateError as error:
+                messages.error(request, str(error))
+                return HttpResponseRedirect(batch_url(batch))
             messages.success(request, _("The upload was discarded."))
             return HttpResponseRedirect(import_url(self.kind, batch.page))
-        if action == "import" and batch.status == ImportBatch.Status.CHECKED:
+        if action == "import":
+            # The status read above may be stale (a second click, another
+            # window): start_import() decides, in one conditional UPDATE.
             batch.skip_invalid = bool(request.POST.get("skip_invalid"))
-            batch.save(update_fields=["skip_invalid"])
-            if not batch_can_import(batch):
+            if batch.status == ImportBatch.Status.CHECKED and not batch_can_import(
+                batch
+            ):
                 messages.error(
                     request,
                     _(
@@ -275,7 +303,11 @@ class BatchView(BatchMixin, BaseView, TemplateView):
                     ),
                 )
                 return HttpResponseRedirect(batch_url(batch))
-            batch = start_import(batch, user=request.user)
+            try:
+                batch = start_import(batch, user=request.user)
+            except BatchStateError as error:
+                messages.error(request, str(error))
+                return HttpResponseRedirect(batch_url(batch))
             if batch.status == ImportBatch.Status.DONE:
                 messages.success(
                     request,

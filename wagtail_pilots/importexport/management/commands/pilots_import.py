@@ -6,10 +6,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from wagtail.models import Page
 
-from ...formats import FORMATS
+from ...formats import FORMATS, ImportFileError, check_file_size
 from ...models import ImportBatch
 from ...registry import get_kind, get_kinds
 from ...services import (
+    BatchStateError,
     DuplicateImportError,
     batch_can_import,
     batch_check,
@@ -76,6 +77,8 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {file}")
         scope = resolve_page(page)
         try:
+            # Refused before the file is read into memory.
+            check_file_size(path.stat().st_size)
             batch = batch_upload(
                 kind=found,
                 file_name=path.name,
@@ -91,6 +94,8 @@ class Command(BaseCommand):
                 f"This file was already imported (batch #{error.existing.pk}, "
                 f"{error.existing.created_at:%Y-%m-%d %H:%M}). Use --force to import it again."
             ) from None
+        except ImportFileError as error:
+            raise CommandError(f"{error} Nothing was written.") from None
         except ValueError as error:
             raise CommandError(str(error)) from None
         batch = batch_check(batch=batch, on_progress=self.progress("checking"))
@@ -111,7 +116,11 @@ class Command(BaseCommand):
             batch_discard(batch=batch)
             self.stdout.write(self.style.SUCCESS("Dry run: nothing was written."))
             return
-        batch = batch_import(batch=batch, on_progress=self.progress("importing"))
+        try:
+            batch = batch_import(batch=batch, on_progress=self.progress("importing"))
+        except BatchStateError as error:
+            # Confirmed in the admin meanwhile: imported there, not twice.
+            raise CommandError(str(error)) from None
         self.report(batch)
         if batch.status != ImportBatch.Status.DONE:
             raise CommandError("Nothing was written.")
