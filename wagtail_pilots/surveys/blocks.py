@@ -62,7 +62,37 @@ class SurveyResultsBlock(blocks.StructBlock):
         return context
 
 
+class OpenSurveysBlock(blocks.StructBlock):
+    """The surveys a visitor can answer now: title, closing date, minutes to
+    answer and whether an access code is needed. Only live, public pages."""
+
+    heading = blocks.CharBlock(label=_("heading"), required=False)
+    parent = blocks.PageChooserBlock(
+        label=_("only surveys under"),
+        required=False,
+        help_text=_("leave empty to list the open surveys of the whole site"),
+    )
+    limit = blocks.IntegerBlock(
+        label=_("how many"), default=10, min_value=1, max_value=50
+    )
+
+    class Meta:
+        icon = "form"
+        label = _("open surveys")
+        template = "wagtail_pilots/surveys/blocks/open_surveys.html"
+
+    def get_context(self, value, parent_context=None):
+        from .selectors import surveys_open
+
+        context = super().get_context(value, parent_context=parent_context)
+        context["open_surveys"] = surveys_open(
+            parent=value.get("parent"), limit=value.get("limit") or 10
+        )
+        return context
+
+
 SUITE_BLOCKS = [
+    ("open_surveys", OpenSurveysBlock()),
     ("survey_form", SurveyFormBlock()),
     ("survey_results", SurveyResultsBlock()),
 ]
