@@ -24,10 +24,18 @@ class SurveyFormBlock(blocks.StructBlock):
         survey = value.get("survey")
         survey = survey.specific if survey is not None else None
         context["survey"] = survey
+        # Rendered without the page's request ({{ page.body }} rather than
+        # {% include_block %}) there is no CSRF token: the template links to
+        # the survey instead of showing a form that would be refused.
+        has_csrf = bool(parent_context and parent_context.get("csrf_token"))
         if survey is not None and survey.live:
             state = survey.get_state()
             context["survey_state"] = state
-            if state == "open" and survey.access != Access.ONCE_PER_BROWSER:
+            if (
+                has_csrf
+                and state == "open"
+                and survey.access != Access.ONCE_PER_BROWSER
+            ):
                 context["form"] = survey.get_form(
                     page=survey, require_code=survey.access == Access.CODE
                 )

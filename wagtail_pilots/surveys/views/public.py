@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from django.core import signing
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_pilots import ratelimit
@@ -41,6 +43,46 @@ def _answered_in_this_browser(page, request):
     return value == str(page.pk)
 
 
+RECEIPT_PARAM = "done"
+_RECEIPT_SALT = "wagtail_pilots.surveys.receipt"
+
+
+def receipt_number(response):
+    """The number a respondent is shown after answering: derived from the stored
+    response with the site's secret, so it reveals neither the response's id
+    nor how many answers came before (eight characters, ``XXXX-XXXX``)."""
+    digest = salted_hmac(_RECEIPT_SALT, str(response.pk)).hexdigest()[:8].upper()
+    return f"{digest[:4]}-{digest[4:]}"
+
+
+def _thanks_redirect(page, request, receipt):
+    """POST/redirect/GET: the thank-you page is a GET of the survey's own URL
+    with a signed receipt, so reloading it never offers to send the answers
+    again."""
+    value = signing.dumps({"p": page.pk, "r": receipt}, salt=_RECEIPT_SALT)
+    url = page.get_url(request) or request.path
+    return HttpResponseRedirect(f"{url}?{RECEIPT_PARAM}={value}")
+
+
+def _read_receipt(page, request):
+    value = request.GET.get(RECEIPT_PARAM)
+    if not value:
+        return None
+    try:
+        data = signing.loads(value, salt=_RECEIPT_SALT, max_age=86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("p") != page.pk:
+        return None
+    return str(data.get("r") or "") or None
+
+
+def render_thanks(page, request, receipt=None):
+    context = page.get_context(request)
+    context.update({"form_submission": None, "receipt": receipt})
+    return TemplateResponse(request, page.get_landing_page_template(request), context)
+
+
 def _render(page, request, *, form=None, message=None, status=200, preview=False):
     context = page.get_context(request)
     context.update(
@@ -62,6 +104,10 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     then the form; a response is stored by :func:`~..services.response_submit`
     before anything else (the notification is queued after commit).
     """
+    if request.method != "POST" and not preview:
+        receipt = _read_receipt(page, request)
+        if receipt is not None:
+            return render_thanks(page, request, receipt)
     state = page.get_state()
     if state != SurveyState.OPEN and not preview:
         return _render(page, request, message=STATE_MESSAGES[state])
@@ -87,9 +133,11 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         request.POST, page=page, user=request.user, require_code=require_code
     )
     if form.honeypot_filled:
-        # Look like success so the bot learns nothing; store nothing.
+        # Look like success so the bot learns nothing; store nothing. (The
+        # field is hidden with the ``hidden`` attribute, so no person sees it.)
         logger.info("Survey %s: honeypot filled, post ignored", page.pk)
-        return page.render_landing_page(request, None)
+        fake = get_random_string(8, "0123456789ABCDEF")
+        return _thanks_redirect(page, request, f"{fake[:4]}-{fake[4:]}")
     code_scope = f"surveys:code:{page.pk}"
     if require_code and ratelimit.is_locked(
         code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
@@ -123,7 +171,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             return _render(page, request, form=form)
         return _render(page, request, message=exc.message)
 
-    landing = page.render_landing_page(request, response)
+    landing = _thanks_redirect(page, request, receipt_number(response))
     if page.access == Access.ONCE_PER_BROWSER:
         landing.set_signed_cookie(
             answered_cookie_name(page),
