@@ -47,8 +47,7 @@ def test_latest_version_newest_first_with_notice_period(
     assert html.count("甲考核") == 1  # only the latest version
     assert "(version 2)" in html
     assert (
-        f"{first.created_at:%Y-%m-%d} to {first.notice_until:%Y-%m-%d} (7 days)"
-        in html
+        f"{first.created_at:%Y-%m-%d} to {first.notice_until:%Y-%m-%d} (7 days)" in html
     )
     assert "Under public notice now" in html
 
