@@ -187,3 +187,49 @@ def test_survey_page_byte_and_request_budget(client, make_survey, scale, village
         with open(path, "rb") as handle:
             total += len(handle.read())
     assert total <= 50 * 1024, total
+
+
+class TestCodeFirst:
+    @pytest.fixture
+    def coded(self, make_survey):
+        from wagtail_pilots.surveys.services import access_codes_generate
+
+        survey = make_survey(access=Access.CODE)
+        return survey, access_codes_generate(survey=survey, count=2)
+
+    def test_asks_for_the_code_before_the_questions(self, client, coded):
+        survey, _codes = coded
+        html = client.get(survey.url).content.decode()
+        assert 'name="wp_step" value="code"' in html
+        assert 'name="wp_code"' in html
+        assert "wp-qnum" not in html  # no question yet
+
+    def test_a_wrong_code_is_refused_at_the_first_step(self, client, coded):
+        survey, _codes = coded
+        response = client.post(survey.url, {"wp_step": "code", "wp_code": "ZZZZ-ZZZZ"})
+        html = response.content.decode()
+        assert "This access code is not valid." in html
+        assert 'class="wp-error-summary"' in html and "wp-qnum" not in html
+
+    def test_a_used_code_is_refused_at_the_first_step(self, client, coded):
+        survey, codes = coded
+        client.post(survey.url, post_data(survey, token="a", wp_code=codes[0].code))
+        response = client.post(
+            survey.url, {"wp_step": "code", "wp_code": codes[0].code}
+        )
+        assert "already been used" in response.content.decode()
+
+    def test_a_good_code_opens_the_questions_and_is_used_on_submit(self, client, coded):
+        survey, codes = coded
+        code = codes[1].code
+        response = client.post(survey.url, {"wp_step": "code", "wp_code": code.lower()})
+        html = response.content.decode()
+        assert "wp-qnum" in html
+        assert re.search(
+            rf'<input type="hidden" name="wp_code" value="{code.lower()}"', html
+        )
+        # Checking did not use the code up; answering does.
+        assert SurveyResponse.objects.count() == 0
+        response = client.post(survey.url, post_data(survey, token="b", wp_code=code))
+        assert response.status_code == 302
+        assert SurveyResponse.objects.count() == 1

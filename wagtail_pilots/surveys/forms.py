@@ -21,6 +21,8 @@ HONEYPOT = "wp_website"
 TOKEN = "wp_token"  # noqa: S105 - a form field name
 STARTED = "wp_started"
 CODE = "wp_code"
+STEP = "wp_step"
+STEP_CODE = "code"
 META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
 _STARTED_SALT = "wagtail_pilots.surveys.started"
 
@@ -36,6 +38,28 @@ def read_started(value):
         return int(signing.loads(value, salt=_STARTED_SALT, max_age=7 * 86400))
     except (signing.BadSignature, TypeError, ValueError):
         return None
+
+
+def access_code_field():
+    return django.forms.CharField(
+        label=_("access code"),
+        max_length=32,
+        help_text=_("the code printed on the slip you were given"),
+        widget=django.forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                # The template prints the help text under this id.
+                "aria-describedby": f"id_{CODE}_help",
+            }
+        ),
+    )
+
+
+class AccessCodeForm(django.forms.Form):
+    """The first step of a code-required survey: the code alone."""
+
+    wp_code = access_code_field()
 
 
 class MatrixRows(list):
@@ -68,19 +92,7 @@ class SurveyForm(BaseForm):
             self.initial.setdefault(TOKEN, get_random_string(32))
             self.initial.setdefault(STARTED, sign_started())
         if require_code:
-            self.fields[CODE] = django.forms.CharField(
-                label=_("access code"),
-                max_length=32,
-                help_text=_("the code printed on the slip you were given"),
-                widget=django.forms.TextInput(
-                    attrs={
-                        "autocomplete": "off",
-                        "autocapitalize": "characters",
-                        # The template prints the help text under this id.
-                        "aria-describedby": f"id_{CODE}_help",
-                    }
-                ),
-            )
+            self.fields[CODE] = access_code_field()
 
     @property
     def honeypot_filled(self):

@@ -12,10 +12,14 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail_pilots import codes as code_utils
 
 from . import stats
 from .models import (
     Access,
+    AccessCode,
     Channel,
     SurveyAnswer,
     SurveyField,
@@ -494,3 +498,22 @@ def surveys_open(*, now=None, limit=None, parent=None):
             )
         )
     return result
+
+
+def access_code_problem(*, survey, code):
+    """Why ``code`` cannot be used for ``survey`` (a message), or ``None`` when
+    it can. Reads only: the code is used up when the answers are stored."""
+    normalised = code_utils.normalise_code(code or "")
+    if not normalised:
+        return _("Enter your access code.")
+    digest = code_utils.code_digest(normalised)
+    access_code = (
+        AccessCode.objects.filter(survey_id=survey.pk, digest=digest)
+        .only("pk", "digest", "used_at")
+        .first()
+    )
+    if access_code is None or not code_utils.digests_match(access_code.digest, digest):
+        return _("This access code is not valid.")
+    if access_code.used_at is not None:
+        return _("This access code has already been used.")
+    return None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
-from ..forms import CODE, TOKEN
+from ..forms import CODE, STEP, STEP_CODE, TOKEN, AccessCodeForm
 from ..models import Access, SurveyState
 from ..services import CodeRejected, SubmitError, response_submit
 
@@ -83,11 +83,21 @@ def render_thanks(page, request, receipt=None):
     return TemplateResponse(request, page.get_landing_page_template(request), context)
 
 
-def _render(page, request, *, form=None, message=None, status=200, preview=False):
+def _render(
+    page,
+    request,
+    *,
+    form=None,
+    code_form=None,
+    message=None,
+    status=200,
+    preview=False,
+):
     context = page.get_context(request)
     context.update(
         {
             "form": form,
+            "code_form": code_form,
             "survey_message": message,
             "survey_state": page.get_state(),
             "results_public": page.results_are_public(),
@@ -95,6 +105,35 @@ def _render(page, request, *, form=None, message=None, status=200, preview=False
         }
     )
     return TemplateResponse(request, page.get_template(request), context, status=status)
+
+
+def _check_code_step(page, request, client, code_scope):
+    """The first step of a code-required survey: check the code (without
+    using it up), then show the questions with the code carried along."""
+    from ..selectors import access_code_problem
+
+    if ratelimit.is_locked(
+        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
+    ):
+        return _render(page, request, message=CODE_LOCKED, status=429)
+    code_form = AccessCodeForm(request.POST)
+    if code_form.is_valid():
+        problem = access_code_problem(survey=page, code=code_form.cleaned_data[CODE])
+        if problem is None:
+            form = page.get_form(
+                page=page,
+                user=request.user,
+                require_code=True,
+                initial={CODE: code_form.cleaned_data[CODE]},
+            )
+            return _render(page, request, form=form)
+        ratelimit.record_failure(
+            code_scope,
+            client,
+            lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+        )
+        code_form.add_error(CODE, problem)
+    return _render(page, request, code_form=code_form)
 
 
 def serve_survey(page, request, *args, preview=False, **kwargs):
@@ -119,7 +158,12 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, message=ALREADY_ANSWERED)
 
     require_code = page.access == Access.CODE
+    # A code-required survey asks for the code first and checks it, so nobody
+    # answers every question to learn at the end that the code was mistyped.
+    code_first = require_code and not preview
     if request.method != "POST":
+        if code_first:
+            return _render(page, request, code_form=AccessCodeForm())
         form = page.get_form(page=page, user=request.user, require_code=require_code)
         return _render(page, request, form=form, preview=preview)
 
@@ -128,6 +172,10 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         f"surveys:submit:{page.pk}", client, pilots_settings.SURVEY_SUBMIT_RATE
     ):
         return _render(page, request, message=TOO_MANY, status=429)
+
+    code_scope = f"surveys:code:{page.pk}"
+    if code_first and request.POST.get(STEP) == STEP_CODE:
+        return _check_code_step(page, request, client, code_scope)
 
     form = page.get_form(
         request.POST, page=page, user=request.user, require_code=require_code
@@ -138,7 +186,6 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         logger.info("Survey %s: honeypot filled, post ignored", page.pk)
         fake = get_random_string(8, "0123456789ABCDEF")
         return _thanks_redirect(page, request, f"{fake[:4]}-{fake[4:]}")
-    code_scope = f"surveys:code:{page.pk}"
     if require_code and ratelimit.is_locked(
         code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
     ):
