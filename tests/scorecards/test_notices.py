@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
 from example_site.demo.core import ensure_block, ensure_standard_pages
@@ -47,7 +48,8 @@ def test_latest_version_newest_first_with_notice_period(
     assert html.count("甲考核") == 1  # only the latest version
     assert "(version 2)" in html
     assert (
-        f"{first.created_at:%Y-%m-%d} to {first.notice_until:%Y-%m-%d} (7 days)" in html
+        f"{timezone.localtime(first.created_at):%Y-%m-%d} to "
+        f"{first.notice_until:%Y-%m-%d} (7 days)" in html
     )
     assert "Under public notice now" in html
 

@@ -14,6 +14,15 @@ from wagtail_pilots.surveys.models import SurveyPage
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def listing_page(home_page):
     ensure_standard_pages(home_page)
