@@ -134,6 +134,20 @@ def ensure_standard_pages(home):
         page.save_revision().publish()
 
 
+def ensure_block(page, block_type, value, *, first=False):
+    """Add one block of ``block_type`` (from its raw ``value``) to a standard
+    page's body and publish, unless the body has one already: safe to run
+    again, and an editor's later changes to that block are kept."""
+    if page.body and any(b.block_type == block_type for b in page.body):
+        return False
+    block = type(page).body.field.stream_block.child_blocks[block_type]
+    existing = [(b.block_type, b.value) for b in page.body]
+    new = (block_type, block.to_python(value))
+    page.body = [new, *existing] if first else [*existing, new]
+    page.save_revision().publish()
+    return True
+
+
 def ensure_units():
     created = 0
     by_code = {u.code: u for u in Unit.objects.all()}

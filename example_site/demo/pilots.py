@@ -11,6 +11,8 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from example_site.demo.core import ensure_block
+from example_site.home.models import StandardPage
 from wagtail_pilots.conf import pilots_settings
 from wagtail_pilots.models import Unit
 from wagtail_pilots.pilots import progress as rules
@@ -420,6 +422,14 @@ def load(*, home, stdout=None):
             pilot = _create_pilot(index, spec, units, today)
             new_pilots += 1
             new_reports += _create_reports(pilot, spec, today)
+    parent = index.get_parent().specific
+    if isinstance(parent, StandardPage):
+        ensure_block(
+            parent,
+            "pilot_list",
+            {"heading": "试点项目进展", "status": "", "unit": None, "limit": 10},
+            first=True,
+        )
     if stdout is not None:
         stdout.write(f"  pilots: {new_pilots} new pilots, {new_reports} new reports")
     return index

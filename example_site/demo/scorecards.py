@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from example_site.demo.core import ensure_block
+from example_site.home.models import StandardPage
 from wagtail_pilots.models import Unit
 from wagtail_pilots.scorecards.models import (
     Ballot,
@@ -267,6 +269,13 @@ def load(*, home, stdout=None):
         made.append(structured_recommendation(parent, random.Random(SEED)))
     if not ScorecardPage.objects.filter(slug="xiangzhen-kaohe").exists():
         made.append(town_assessment(parent, random.Random(SEED + 1)))
+    if isinstance(parent, StandardPage):
+        ensure_block(
+            parent,
+            "notice_list",
+            {"heading": "公示中的结果", "parent": None, "limit": 10},
+            first=True,
+        )
     if stdout is not None:
         stdout.write(
             f"  scorecards: {len(made)} new scorecards, "

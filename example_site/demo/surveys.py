@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from example_site.demo.core import ensure_block
 from example_site.home.models import StandardPage
 from wagtail_pilots.models import Unit
 from wagtail_pilots.surveys.models import (
@@ -29,6 +30,8 @@ LOW_VILLAGE = "LLZ-GT"  # 高台村: the committee that falls below 60%
 GROUPS = [("党员", 0.2), ("村民代表", 0.15), ("其他群众", 0.65)]
 VILLAGE_SLUG = "liangcun-lianghui-2025"
 CODES_SLUG = "xianzhi-bumen-2025"
+OPEN_SLUG = "zhengwu-fuwu-haochaping"
+OPEN_DAYS = 90
 
 
 def _tz(*args):
@@ -256,18 +259,59 @@ def codes_survey(parent):
     return page, True
 
 
-def _show_results_on(parent, survey):
-    if parent.body and any(b.block_type == "survey_results" for b in parent.body):
-        return
-    block = StandardPage.body.field.stream_block.child_blocks["survey_results"]
-    parent.body = [
-        *[(b.block_type, b.value) for b in parent.body],
-        (
-            "survey_results",
-            block.to_python({"survey": survey.pk, "heading": "“两村两会”测评结果"}),
+def open_survey(parent):
+    """A short survey anyone can answer now, without a code."""
+    existing = SurveyPage.objects.filter(slug=OPEN_SLUG).first()
+    if existing is not None:
+        return existing, False
+    scale = Scale.objects.get(name="满意度（三级）")
+    towns = list(Unit.objects.filter(kind="town").order_by("code"))
+    now = timezone.now()
+    page = _add_survey(
+        parent,
+        slug=OPEN_SLUG,
+        title="政务服务“好差评”群众满意度调查",
+        intro=(
+            "<p>请对您最近一次在县、乡镇办理政务服务事项的体验作出评价。"
+            "无需登录，无需参与码，匿名作答，约两分钟。</p>"
         ),
-    ]
-    parent.save_revision().publish()
+        thank_you="<p>感谢您的评价！我们会认真研究每一条意见。</p>",
+        fields=[
+            {
+                "label": "您的身份",
+                "field_type": "group",
+                "choices": "企业代表\n个体工商户\n其他群众",
+            },
+            {"label": "对办事效率的总体评价", "field_type": "scale", "scale": scale},
+            {
+                "label": "对各乡镇便民服务中心的评价",
+                "field_type": "matrix",
+                "scale": scale,
+                "units": towns,
+            },
+            {"label": "意见和建议", "field_type": "multiline", "required": False},
+        ],
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=OPEN_DAYS),
+        minimum_sample=30,
+        threshold=Decimal(80),
+        results_visibility="closed",
+    )
+    return page, True
+
+
+def _place_blocks(parent, village):
+    ensure_block(
+        parent,
+        "open_surveys",
+        {"heading": "正在进行的调查", "parent": None, "limit": 10},
+        first=True,
+    )
+    ensure_block(
+        parent,
+        "survey_results",
+        {"survey": village.pk, "heading": "“两村两会”测评结果"},
+    )
 
 
 @transaction.atomic
@@ -277,8 +321,9 @@ def load(*, home, stdout=None):
     village, created = village_survey(parent)
     generated = generate_village_responses(village) if created else 0
     coded, coded_created = codes_survey(parent)
+    open_survey(parent)
     if isinstance(parent, StandardPage):
-        _show_results_on(parent, village)
+        _place_blocks(parent, village)
     if stdout is not None:
         stdout.write(
             f"  surveys: {generated} generated questionnaires, "

@@ -46,7 +46,7 @@ def test_blocks_on_standard_page(client, make_survey, home_page):
     ensure_standard_pages(home_page)
     page = StandardPage.objects.get(slug="about")
     blocks = dict(SUITE_BLOCKS)
-    assert set(blocks) == {"survey_form", "survey_results"}
+    assert set(blocks) == {"open_surveys", "survey_form", "survey_results"}
     stream = StandardPage.body.field.stream_block.child_blocks
     page.body = [
         ("survey_form", stream["survey_form"].to_python({"survey": survey.pk})),

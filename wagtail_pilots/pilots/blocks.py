@@ -40,7 +40,7 @@ class PilotListBlock(blocks.StructBlock):
         from .selectors import summarize, with_phase_totals
 
         today = timezone.localdate()
-        pilots = PilotProgramPage.objects.live()
+        pilots = PilotProgramPage.objects.live().public()
         if value.get("status"):
             pilots = pilots.filter(status=value["status"])
         unit = value.get("unit")

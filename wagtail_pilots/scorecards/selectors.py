@@ -19,7 +19,9 @@ from django.db.models import (
     F,
     Max,
     Min,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
 )
 
@@ -29,6 +31,7 @@ from .models import (
     VOTE_NO,
     VOTE_YES,
     Ballot,
+    ScorecardPage,
     ScorecardSnapshot,
 )
 
@@ -315,3 +318,26 @@ def snapshot_latest(*, scorecard):
 
 def snapshot_list(*, scorecard):
     return ScorecardSnapshot.objects.filter(scorecard=scorecard).order_by("-version")
+
+
+def notices_published(*, limit=None, parent=None):
+    """The latest published result of each live, public scorecard, newest first
+    (one query, whatever the number of scorecards). ``snapshot.scorecard`` is
+    loaded with it."""
+    scorecards = ScorecardPage.objects.live().public()
+    if parent is not None:
+        scorecards = scorecards.descendant_of(parent)
+    latest = (
+        ScorecardSnapshot.objects.filter(scorecard=OuterRef("scorecard"))
+        .order_by("-version")
+        .values("version")[:1]
+    )
+    snapshots = (
+        ScorecardSnapshot.objects.filter(
+            scorecard__in=scorecards.values("pk"), version=Subquery(latest)
+        )
+        .select_related("scorecard")
+        .defer("configuration", "outputs")
+        .order_by("-created_at", "-pk")
+    )
+    return list(snapshots[:limit] if limit else snapshots)

@@ -25,10 +25,18 @@ class SurveyFormBlock(blocks.StructBlock):
         survey = value.get("survey")
         survey = survey.specific if survey is not None else None
         context["survey"] = survey
+        # Rendered without the page's request ({{ page.body }} rather than
+        # {% include_block %}) there is no CSRF token: the template links to
+        # the survey instead of showing a form that would be refused.
+        has_csrf = bool(parent_context and parent_context.get("csrf_token"))
         if survey is not None and survey.live:
             state = survey.get_state()
             context["survey_state"] = state
-            if state == "open" and survey.access != Access.ONCE_PER_BROWSER:
+            if (
+                has_csrf
+                and state == "open"
+                and survey.access != Access.ONCE_PER_BROWSER
+            ):
                 context["form"] = survey.get_form(
                     page=survey, require_code=survey.access == Access.CODE
                 )
@@ -63,7 +71,37 @@ class SurveyResultsBlock(blocks.StructBlock):
         return context
 
 
+class OpenSurveysBlock(blocks.StructBlock):
+    """The surveys a visitor can answer now: title, closing date, minutes to
+    answer and whether an access code is needed. Only live, public pages."""
+
+    heading = blocks.CharBlock(label=_("heading"), required=False)
+    parent = blocks.PageChooserBlock(
+        label=_("only surveys under"),
+        required=False,
+        help_text=_("leave empty to list the open surveys of the whole site"),
+    )
+    limit = blocks.IntegerBlock(
+        label=_("how many"), default=10, min_value=1, max_value=50
+    )
+
+    class Meta:
+        icon = "form"
+        label = _("open surveys")
+        template = "wagtail_pilots/surveys/blocks/open_surveys.html"
+
+    def get_context(self, value, parent_context=None):
+        from .selectors import surveys_open
+
+        context = super().get_context(value, parent_context=parent_context)
+        context["open_surveys"] = surveys_open(
+            parent=value.get("parent"), limit=value.get("limit") or 10
+        )
+        return context
+
+
 SUITE_BLOCKS = [
+    ("open_surveys", OpenSurveysBlock()),
     ("survey_form", SurveyFormBlock()),
     ("survey_results", SurveyResultsBlock()),
 ]

@@ -21,6 +21,8 @@ HONEYPOT = "wp_website"
 TOKEN = "wp_token"  # noqa: S105 - a form field name
 STARTED = "wp_started"
 CODE = "wp_code"
+STEP = "wp_step"
+STEP_CODE = "code"
 META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
 _STARTED_SALT = "wagtail_pilots.surveys.started"
 
@@ -36,6 +38,28 @@ def read_started(value):
         return int(signing.loads(value, salt=_STARTED_SALT, max_age=7 * 86400))
     except (signing.BadSignature, TypeError, ValueError):
         return None
+
+
+def access_code_field():
+    return django.forms.CharField(
+        label=_("access code"),
+        max_length=32,
+        help_text=_("the code printed on the slip you were given"),
+        widget=django.forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                # The template prints the help text under this id.
+                "aria-describedby": f"id_{CODE}_help",
+            }
+        ),
+    )
+
+
+class AccessCodeForm(django.forms.Form):
+    """The first step of a code-required survey: the code alone."""
+
+    wp_code = access_code_field()
 
 
 class MatrixRows(list):
@@ -68,14 +92,7 @@ class SurveyForm(BaseForm):
             self.initial.setdefault(TOKEN, get_random_string(32))
             self.initial.setdefault(STARTED, sign_started())
         if require_code:
-            self.fields[CODE] = django.forms.CharField(
-                label=_("access code"),
-                max_length=32,
-                help_text=_("the code printed on the slip you were given"),
-                widget=django.forms.TextInput(
-                    attrs={"autocomplete": "off", "autocapitalize": "characters"}
-                ),
-            )
+            self.fields[CODE] = access_code_field()
 
     @property
     def honeypot_filled(self):
@@ -83,7 +100,9 @@ class SurveyForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.check_fill_time:
+        # A form sent at once with answers missing says what is missing: the
+        # fill-time check only speaks when everything else is in order.
+        if self.check_fill_time and not self.errors:
             started = read_started(self.data.get(STARTED))
             minimum = pilots_settings.SURVEY_MIN_FILL_SECONDS
             if started is None or time.time() - started < minimum:
@@ -106,8 +125,48 @@ class SurveyForm(BaseForm):
             else:
                 names = [question.key]
             fields = [self[name] for name in names if name in self.fields]
-            result.append({"question": question, "fields": fields})
+            result.append(
+                {
+                    "question": question,
+                    "fields": fields,
+                    "number": len(result) + 1,
+                    "anchor": f"q-{question.key}",
+                    "errors": [
+                        (field, error) for field in fields for error in field.errors
+                    ],
+                }
+            )
         return result
+
+    def error_summary(self):
+        """The problems of a bound form, in page order, for the summary at the
+        top: ``[{"anchor", "text"}, ...]`` (anchor ``None`` for a problem with
+        the whole form)."""
+        items = [{"anchor": None, "text": e} for e in self.non_field_errors()]
+        if CODE in self.fields:
+            for error in self[CODE].errors:
+                items.append(
+                    {
+                        "anchor": f"id_{CODE}",
+                        "text": _("Access code: %(error)s") % {"error": error},
+                    }
+                )
+        for section in self.sections():
+            multi = len(section["fields"]) > 1
+            for field, error in section["errors"]:
+                if multi:
+                    text = _("Question %(number)s (%(row)s): %(error)s") % {
+                        "number": section["number"],
+                        "row": field.label,
+                        "error": error,
+                    }
+                else:
+                    text = _("Question %(number)s: %(error)s") % {
+                        "number": section["number"],
+                        "error": error,
+                    }
+                items.append({"anchor": section["anchor"], "text": text})
+        return items
 
     def answers(self):
         """``(group, data)`` from a valid form: the respondent group and

@@ -10,10 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wagtail_pilots import codes as code_utils
 
 from . import stats
-from .models import Channel, SurveyAnswer, SurveyResponse
+from .models import (
+    Access,
+    AccessCode,
+    Channel,
+    SurveyAnswer,
+    SurveyField,
+    SurveyPage,
+    SurveyResponse,
+)
 from .questions import MATRIX, Question, survey_questions
 
 VALID = Q(option__isnull=False, option__excluded=False)
@@ -419,3 +431,89 @@ def results_table_rows(results: SurveyResults):
         for b in item.channels:
             rows.append(line(item.question, "channel", b.label, b.result))
     return header, rows
+
+
+# Open surveys for the public listings ---------------------------------------
+
+TEXT_TYPES = ("singleline", "multiline", "email", "number", "url", "date", "datetime")
+
+
+@dataclass
+class OpenSurvey:
+    """One line of the open-surveys listing."""
+
+    page: object
+    closes_at: object
+    minutes: int
+    code_required: bool
+
+
+def surveys_open(*, now=None, limit=None, parent=None):
+    """The live, public surveys a visitor can answer now, closing soonest first
+    (those without a closing date last), with the minutes they take.
+
+    A fixed number of queries: the pages, their questions and the matrix units,
+    whatever the number of surveys.
+    """
+    now = now or timezone.now()
+    pages = (
+        SurveyPage.objects.live()
+        .public()
+        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .filter(
+            Q(max_responses__isnull=True) | Q(response_count__lt=F("max_responses"))
+        )
+    )
+    if parent is not None:
+        pages = pages.descendant_of(parent)
+    pages = pages.order_by(
+        F("closes_at").asc(nulls_last=True), "title"
+    ).prefetch_related(
+        Prefetch(
+            "form_fields",
+            queryset=SurveyField.objects.only(
+                "pk", "page_id", "field_type", "rows"
+            ).prefetch_related("row_units"),
+        )
+    )
+    if limit:
+        pages = pages[:limit]
+    result = []
+    for page in pages:
+        choices = texts = 0
+        for question in page.form_fields.all():
+            if question.field_type == MATRIX:
+                choices += len(question.row_labels()) + len(question.row_units.all())
+            elif question.field_type in TEXT_TYPES:
+                texts += 1
+            else:
+                choices += 1
+        result.append(
+            OpenSurvey(
+                page=page,
+                closes_at=page.closes_at,
+                minutes=stats.answer_minutes(choices=choices, texts=texts),
+                code_required=page.access == Access.CODE,
+            )
+        )
+    return result
+
+
+def access_code_problem(*, survey, code):
+    """Why ``code`` cannot be used for ``survey`` (a message), or ``None`` when
+    it can. Reads only: the code is used up when the answers are stored."""
+    normalised = code_utils.normalise_code(code or "")
+    if not normalised:
+        return _("Enter your access code.")
+    digest = code_utils.code_digest(normalised)
+    access_code = (
+        AccessCode.objects.filter(survey_id=survey.pk, digest=digest)
+        .only("pk", "digest", "used_at")
+        .first()
+    )
+    if access_code is None or not code_utils.digests_match(access_code.digest, digest):
+        return _("This access code is not valid.")
+    if access_code.used_at is not None:
+        return _("This access code has already been used.")
+    return None

@@ -240,3 +240,17 @@ def compare(before: SatisfactionResult, after: SatisfactionResult) -> Comparison
         interval=interval,
         index_difference=index_difference,
     )
+
+
+# Reading speed behind "about N minutes to answer" in the survey listings: a
+# choice (a scale, a group, a matrix row) takes about 10 seconds, a written
+# answer about 45.
+SECONDS_PER_CHOICE = 10
+SECONDS_PER_TEXT = 45
+
+
+def answer_minutes(*, choices: int, texts: int) -> int:
+    """Whole minutes a respondent needs for ``choices`` choice items and
+    ``texts`` written answers, rounded up, at least 1."""
+    seconds = choices * SECONDS_PER_CHOICE + texts * SECONDS_PER_TEXT
+    return max(1, -(-seconds // 60))

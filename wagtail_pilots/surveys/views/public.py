@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 
 from django.core import signing
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
-from ..forms import CODE, TOKEN
+from ..forms import CODE, STEP, STEP_CODE, TOKEN, AccessCodeForm
 from ..models import Access, SurveyState
 from ..services import CodeRejected, SubmitError, response_submit
 
@@ -41,11 +43,61 @@ def _answered_in_this_browser(page, request):
     return value == str(page.pk)
 
 
-def _render(page, request, *, form=None, message=None, status=200, preview=False):
+RECEIPT_PARAM = "done"
+_RECEIPT_SALT = "wagtail_pilots.surveys.receipt"
+
+
+def receipt_number(response):
+    """The number a respondent is shown after answering: derived from the stored
+    response with the site's secret, so it reveals neither the response's id
+    nor how many answers came before (eight characters, ``XXXX-XXXX``)."""
+    digest = salted_hmac(_RECEIPT_SALT, str(response.pk)).hexdigest()[:8].upper()
+    return f"{digest[:4]}-{digest[4:]}"
+
+
+def _thanks_redirect(page, request, receipt):
+    """POST/redirect/GET: the thank-you page is a GET of the survey's own URL
+    with a signed receipt, so reloading it never offers to send the answers
+    again."""
+    value = signing.dumps({"p": page.pk, "r": receipt}, salt=_RECEIPT_SALT)
+    url = page.get_url(request) or request.path
+    return HttpResponseRedirect(f"{url}?{RECEIPT_PARAM}={value}")
+
+
+def _read_receipt(page, request):
+    value = request.GET.get(RECEIPT_PARAM)
+    if not value:
+        return None
+    try:
+        data = signing.loads(value, salt=_RECEIPT_SALT, max_age=86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("p") != page.pk:
+        return None
+    return str(data.get("r") or "") or None
+
+
+def render_thanks(page, request, receipt=None):
+    context = page.get_context(request)
+    context.update({"form_submission": None, "receipt": receipt})
+    return TemplateResponse(request, page.get_landing_page_template(request), context)
+
+
+def _render(
+    page,
+    request,
+    *,
+    form=None,
+    code_form=None,
+    message=None,
+    status=200,
+    preview=False,
+):
     context = page.get_context(request)
     context.update(
         {
             "form": form,
+            "code_form": code_form,
             "survey_message": message,
             "survey_state": page.get_state(),
             "results_public": page.results_are_public(),
@@ -55,6 +107,35 @@ def _render(page, request, *, form=None, message=None, status=200, preview=False
     return TemplateResponse(request, page.get_template(request), context, status=status)
 
 
+def _check_code_step(page, request, client, code_scope):
+    """The first step of a code-required survey: check the code (without
+    using it up), then show the questions with the code carried along."""
+    from ..selectors import access_code_problem
+
+    if ratelimit.is_locked(
+        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
+    ):
+        return _render(page, request, message=CODE_LOCKED, status=429)
+    code_form = AccessCodeForm(request.POST)
+    if code_form.is_valid():
+        problem = access_code_problem(survey=page, code=code_form.cleaned_data[CODE])
+        if problem is None:
+            form = page.get_form(
+                page=page,
+                user=request.user,
+                require_code=True,
+                initial={CODE: code_form.cleaned_data[CODE]},
+            )
+            return _render(page, request, form=form)
+        ratelimit.record_failure(
+            code_scope,
+            client,
+            lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+        )
+        code_form.add_error(CODE, problem)
+    return _render(page, request, code_form=code_form)
+
+
 def serve_survey(page, request, *args, preview=False, **kwargs):
     """Show the survey's form or accept a response.
 
@@ -62,6 +143,10 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     then the form; a response is stored by :func:`~..services.response_submit`
     before anything else (the notification is queued after commit).
     """
+    if request.method != "POST" and not preview:
+        receipt = _read_receipt(page, request)
+        if receipt is not None:
+            return render_thanks(page, request, receipt)
     state = page.get_state()
     if state != SurveyState.OPEN and not preview:
         return _render(page, request, message=STATE_MESSAGES[state])
@@ -73,7 +158,12 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, message=ALREADY_ANSWERED)
 
     require_code = page.access == Access.CODE
+    # A code-required survey asks for the code first and checks it, so nobody
+    # answers every question to learn at the end that the code was mistyped.
+    code_first = require_code and not preview
     if request.method != "POST":
+        if code_first:
+            return _render(page, request, code_form=AccessCodeForm())
         form = page.get_form(page=page, user=request.user, require_code=require_code)
         return _render(page, request, form=form, preview=preview)
 
@@ -83,14 +173,19 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     ):
         return _render(page, request, message=TOO_MANY, status=429)
 
+    code_scope = f"surveys:code:{page.pk}"
+    if code_first and request.POST.get(STEP) == STEP_CODE:
+        return _check_code_step(page, request, client, code_scope)
+
     form = page.get_form(
         request.POST, page=page, user=request.user, require_code=require_code
     )
     if form.honeypot_filled:
-        # Look like success so the bot learns nothing; store nothing.
+        # Look like success so the bot learns nothing; store nothing. (The
+        # field is hidden with the ``hidden`` attribute, so no person sees it.)
         logger.info("Survey %s: honeypot filled, post ignored", page.pk)
-        return page.render_landing_page(request, None)
-    code_scope = f"surveys:code:{page.pk}"
+        fake = get_random_string(8, "0123456789ABCDEF")
+        return _thanks_redirect(page, request, f"{fake[:4]}-{fake[4:]}")
     if require_code and ratelimit.is_locked(
         code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
     ):
@@ -123,7 +218,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             return _render(page, request, form=form)
         return _render(page, request, message=exc.message)
 
-    landing = page.render_landing_page(request, response)
+    landing = _thanks_redirect(page, request, receipt_number(response))
     if page.access == Access.ONCE_PER_BROWSER:
         landing.set_signed_cookie(
             answered_cookie_name(page),

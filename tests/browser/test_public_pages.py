@@ -1,0 +1,156 @@
+"""The public side of the demo on phones: every suite page fits a 320 px and a
+390 px screen without sideways scrolling and with a compact header; a new survey
+shows up in the open-surveys listing; the error summary leads to the question;
+the thank-you page survives a reload."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from wagtail_pilots.scorecards.models import ScorecardPage
+from wagtail_pilots.surveys.models import SurveyPage, SurveyResponse
+
+PHONES = [(390, 844), (320, 640)]
+HEADER_MAX = 120
+
+
+@pytest.fixture
+def phone(browser, site_url):
+    def open_context(width, height):
+        context = browser.new_context(
+            base_url=site_url,
+            locale="zh-CN",
+            viewport={"width": width, "height": height},
+            is_mobile=True,
+            has_touch=True,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    contexts = []
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+def _suite_urls():
+    """Every public page of the demo a visitor can reach from the menu."""
+    from wagtail.models import Page
+
+    urls = [p.url for p in Page.objects.live().public().filter(depth__gte=2)]
+    for survey in SurveyPage.objects.live():
+        if survey.results_are_public():
+            urls.append(survey.get_results_url())
+    for scorecard in ScorecardPage.objects.live():
+        urls.append(scorecard.ballot_url)
+    return sorted(set(urls))
+
+
+def test_every_public_page_fits_a_phone(phone):
+    call_command("load_demo", stdout=StringIO())
+    urls = _suite_urls()
+    assert any("/results/" in u for u in urls) and any("/score/" in u for u in urls)
+    problems = []
+    for width, height in PHONES:
+        page = phone(width, height)
+        for url in urls:
+            page.goto(url)
+            measured = page.evaluate(
+                """() => ({
+                    scroll: document.documentElement.scrollWidth,
+                    inner: window.innerWidth,
+                    header: document.querySelector('.site-header')
+                        .getBoundingClientRect().height,
+                })"""
+            )
+            if measured["scroll"] > measured["inner"] or measured["inner"] != width:
+                problems.append((width, url, "overflow", measured))
+            if measured["header"] > HEADER_MAX:
+                problems.append((width, url, "header", measured))
+    assert problems == []
+
+
+def test_newly_published_survey_is_listed(phone, settings):
+    from example_site.demo import core
+    from example_site.demo.surveys import open_survey
+
+    home = core.load()
+    parent = home.get_children().get(slug="surveys").specific
+    core.ensure_block(parent, "open_surveys", {"heading": "正在进行的调查"})
+    page = phone(390, 844)
+    page.goto(parent.url)
+    expect(page.locator(".wp-open-surveys")).to_contain_text("目前没有正在进行的调查")
+    survey, _created = open_survey(parent)
+    page.reload()
+    item = page.locator(".wp-listing__item", has_text=survey.title)
+    expect(item).to_contain_text("人人可答，无需参与码")
+    closes = timezone.localtime(survey.closes_at).date()
+    expect(item).to_contain_text(f"截止日期：{closes:%Y-%m-%d}")
+    # A survey published a moment later shows up too.
+    new = SurveyPage(
+        title="新发布的意见征集",
+        slug="new",
+        closes_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    parent.add_child(instance=new)
+    new.save_revision().publish()
+    page.reload()
+    page.locator(".wp-listing__item", has_text="新发布的意见征集").get_by_role(
+        "link", name="参与调查"
+    ).click()
+    expect(page.locator("h1")).to_have_text("新发布的意见征集")
+
+
+def test_error_summary_focus_and_thank_you_after_redirect(phone, settings):
+    from example_site.demo import core
+    from example_site.demo.surveys import open_survey
+
+    settings.WAGTAIL_PILOTS = {"SURVEY_MIN_FILL_SECONDS": 0}
+    home = core.load()
+    survey, _created = open_survey(home.get_children().get(slug="surveys").specific)
+    page = phone(390, 844)
+    page.goto(survey.url)
+    page.get_by_role("radiogroup", name="您的身份").get_by_label("其他群众").check()
+    page.get_by_role("button", name="提交").click()
+
+    summary = page.locator(".wp-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # no script: autofocus on the summary
+    expect(summary).to_contain_text("第2题：")
+    assert summary.bounding_box()["y"] < 844  # at the top, not 4,000 px below
+    links = summary.get_by_role("link")
+    expect(links).to_have_count(6)  # the overall question and five towns
+    links.first.click()
+    question = page.locator("fieldset.wp-invalid").first
+    expect(question).to_be_focused()
+    expect(question).to_have_attribute("id", links.first.get_attribute("href")[1:])
+    assert question.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+    expect(page.locator('[aria-invalid="true"]').first).to_be_attached()
+
+    # The chosen option is highlighted; options sit in one column.
+    choice = page.get_by_role("radiogroup", name="对办事效率的总体评价")
+    choice.get_by_label("满意", exact=True).check()
+    labels = choice.locator("label")
+    boxes = [labels.nth(i).bounding_box() for i in range(labels.count())]
+    assert len({round(b["x"]) for b in boxes}) == 1
+    assert [b["y"] for b in boxes] == sorted(b["y"] for b in boxes)
+    chosen = labels.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    other = labels.nth(1).evaluate("e => getComputedStyle(e).backgroundColor")
+    assert chosen != other
+    for group in page.get_by_role("radiogroup").all()[2:]:
+        group.get_by_label("基本满意").check()
+    page.get_by_role("button", name="提交").click()
+
+    expect(page.locator(".wp-receipt")).to_contain_text("回执号")
+    assert "?done=" in page.url
+    receipt = page.locator(".wp-receipt strong").inner_text()
+    page.reload()  # a GET: no "resend the form?" and nothing stored twice
+    expect(page.locator(".wp-receipt strong")).to_have_text(receipt)
+    assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1
+    page.get_by_role("link", name="返回首页").click()
+    expect(page.locator("h1")).to_have_text(home.title)
