@@ -28,6 +28,10 @@ CODE_LOCKED = _(
     "Too many wrong access codes were entered from your connection. "
     "Please try again later."
 )
+CODES_PAUSED = _(
+    "Too many wrong access codes were entered for this survey in the last hour. "
+    "Code entry is paused; please try again later."
+)
 
 
 def answered_cookie_name(page):
@@ -39,6 +43,18 @@ def _answered_in_this_browser(page, request):
         answered_cookie_name(page), default=None, salt="wagtail_pilots.surveys"
     )
     return value == str(page.pk)
+
+
+def _refuse(page, request, message, *, retry_after):
+    """HTTP 429 with the message and a ``Retry-After`` of at most that long."""
+    response = _render(page, request, message=message, status=429)
+    response["Retry-After"] = str(int(retry_after))
+    return response
+
+
+def code_ceiling_scope(page):
+    """Failed codes of one survey from every client, counted per hour."""
+    return f"surveys:code-ceiling:{page.pk}"
 
 
 def _render(page, request, *, form=None, message=None, status=200, preview=False):
@@ -78,10 +94,9 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, form=form, preview=preview)
 
     client = ratelimit.client_key(request)
-    if not ratelimit.hit(
-        f"surveys:submit:{page.pk}", client, pilots_settings.SURVEY_SUBMIT_RATE
-    ):
-        return _render(page, request, message=TOO_MANY, status=429)
+    rate = ratelimit.Rate.parse(pilots_settings.SURVEY_SUBMIT_RATE)
+    if not ratelimit.hit(f"surveys:submit:{page.pk}", client, rate):
+        return _refuse(page, request, TOO_MANY, retry_after=rate.window)
 
     form = page.get_form(
         request.POST, page=page, user=request.user, require_code=require_code
@@ -91,10 +106,28 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         logger.info("Survey %s: honeypot filled, post ignored", page.pk)
         return page.render_landing_page(request, None)
     code_scope = f"surveys:code:{page.pk}"
-    if require_code and ratelimit.is_locked(
-        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
-    ):
-        return _render(page, request, message=CODE_LOCKED, status=429)
+    if require_code:
+        if ratelimit.is_locked(
+            code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
+        ):
+            return _refuse(
+                page,
+                request,
+                CODE_LOCKED,
+                retry_after=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+            )
+        if ratelimit.is_locked(
+            code_ceiling_scope(page),
+            "all",
+            failures=pilots_settings.CODE_FAILURES_PER_HOUR,
+        ):
+            logger.warning(
+                "Survey %s: %s wrong access codes within the hour; code entry "
+                "paused for everyone",
+                page.pk,
+                pilots_settings.CODE_FAILURES_PER_HOUR,
+            )
+            return _refuse(page, request, CODES_PAUSED, retry_after=3600)
     if preview or not form.is_valid():
         return _render(page, request, form=form, preview=preview)
 
@@ -105,7 +138,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             data=data,
             code=form.cleaned_data.get(CODE),
             token=form.cleaned_data.get(TOKEN),
-            client=request.META.get("REMOTE_ADDR", ""),
+            client=ratelimit.client_ip(request),
             user=request.user,
             questions=form.questions,
         )
@@ -115,6 +148,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             client,
             lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
         )
+        ratelimit.record_failure(code_ceiling_scope(page), "all", lockout_seconds=3600)
         form.add_error(CODE if CODE in form.fields else None, exc.message)
         return _render(page, request, form=form)
     except SubmitError as exc:
