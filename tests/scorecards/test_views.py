@@ -351,9 +351,7 @@ def test_ballot_rate_limit_holds_when_the_user_agent_changes(
 ):
     page = assessment(home_page)
     statuses = [
-        client.post(
-            ballot_url(page), {"code": f"BAD{i}"}, HTTP_USER_AGENT=f"agent {i}"
-        )
+        client.post(ballot_url(page), {"code": f"BAD{i}"}, HTTP_USER_AGENT=f"agent {i}")
         for i in range(31)
     ]
     assert [r.status_code for r in statuses[:30]] == [400] * 30

@@ -346,7 +346,6 @@ class TestAccessCodes:
         assert other.status_code == 200
         assert SurveyResponse.objects.count() == 1
 
-
     @override_settings(WAGTAIL_PILOTS={"SURVEY_CODE_FAILURES": 3})
     def test_lockout_holds_when_the_user_agent_changes(self, client, coded):
         survey, codes = coded

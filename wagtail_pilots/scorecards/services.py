@@ -14,7 +14,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail_pilots.codes import code_digest, generate_codes, normalise_code
+from wagtail_pilots.codes import (
+    code_digest,
+    code_digests,
+    generate_codes,
+    normalise_code,
+)
 
 from . import scoring
 from .models import (
@@ -67,7 +72,7 @@ def access_code_lookup(*, scorecard, code):
     return (
         AccessCode.objects.filter(
             scorecard=scorecard,
-            digest=code_digest(code, purpose=CODE_PURPOSE),
+            digest__in=code_digests(code, purpose=CODE_PURPOSE),
         )
         .select_related("group")
         .first()
@@ -126,8 +131,8 @@ def _clean_entries(*, scorecard, group, entries):
                     continue
                 if value < criterion.minimum or value > criterion.maximum:
                     errors[field] = _("Enter a value from %(min)s to %(max)s.") % {
-                        "min": criterion.minimum.normalize(),
-                        "max": criterion.maximum.normalize(),
+                        "min": f"{criterion.minimum.normalize():f}",
+                        "max": f"{criterion.maximum.normalize():f}",
                     }
                     continue
                 if value != value.quantize(Decimal("0.0001")):
@@ -241,8 +246,8 @@ def ballot_enter(
             else:
                 if number < criterion.minimum or number > criterion.maximum:
                     errors["value"] = _("Enter a value from %(min)s to %(max)s.") % {
-                        "min": criterion.minimum.normalize(),
-                        "max": criterion.maximum.normalize(),
+                        "min": f"{criterion.minimum.normalize():f}",
+                        "max": f"{criterion.maximum.normalize():f}",
                     }
                 value = number
     if errors:
