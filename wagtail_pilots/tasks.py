@@ -10,9 +10,9 @@ ever. Two helpers close those gaps:
   which is where ``manage.py db_worker`` runs tasks — elsewhere it does nothing,
   and the socket timeouts such as ``EMAIL_TIMEOUT`` are what bounds the work).
 - :func:`recover_stale_tasks` (``manage.py pilots_recover_tasks``) marks task
-  results still RUNNING after ``TASK_TIME_LIMIT`` as failed — their worker is
-  gone — and queues again those registered with :func:`recoverable`, which are
-  safe to run twice.
+  results still RUNNING after ``TASK_TIME_LIMIT`` (other tasks: after a day) as
+  failed — their worker is gone — and queues again those registered with
+  :func:`recoverable`, which are safe to run twice.
 """
 
 from __future__ import annotations
@@ -89,6 +89,10 @@ def recover_stale_tasks(*, older_than_seconds: float | None = None) -> list[str]
     """Fail task results RUNNING since before the limit and re-queue the
     recoverable ones; returns the ids marked failed.
 
+    The limit is ``older_than_seconds``, by default ``TASK_TIME_LIMIT`` for
+    recoverable tasks and one day for the others (an import of a large file
+    may run long; its batch is handled by ``pilots_import_cleanup``).
+
     Only for the django-tasks database backend (``django_tasks_db``); with any
     other backend there is nothing stored to recover and it returns ``[]``.
     The status change is a conditional UPDATE, so a worker that finishes the
@@ -108,9 +112,18 @@ def recover_stale_tasks(*, older_than_seconds: float | None = None) -> list[str]
         if older_than_seconds is None
         else older_than_seconds
     )
-    cutoff = timezone.now() - datetime.timedelta(seconds=seconds)
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=seconds)
+    # Tasks nobody declared recoverable (a long import) may legitimately run
+    # for a long time: they are only failed after a day, unless asked.
+    others_cutoff = now - datetime.timedelta(
+        seconds=seconds if older_than_seconds is not None else max(seconds, 86400)
+    )
     failed = []
-    for result in DBTaskResult.objects.running().filter(started_at__lt=cutoff):
+    stale = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+    for result in stale:
+        if result.task_path not in _RECOVERABLE and result.started_at >= others_cutoff:
+            continue
         changed = DBTaskResult.objects.filter(
             pk=result.pk, status=result.status
         ).update(

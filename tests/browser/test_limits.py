@@ -43,7 +43,13 @@ def pause_codes(scope):
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_paused_code_entry_and_refused_export(
-    browser, site_url, home_page, make_survey, admin_login, language, viewport
+    browser,
+    site_url,
+    home_page,
+    make_survey,  # noqa: F811 - the fixture imported above
+    admin_login,
+    language,
+    viewport,
 ):
     width, height = VIEWPORTS[viewport]
     context = browser.new_context(

@@ -453,7 +453,10 @@ def test_results_export_of_an_unscorable_scorecard_says_why(admin_client, degene
         response = admin_client.get(
             url,
             {"page": degenerate.pk},
-            headers={"referer": f"http://testserver{results_page}"},
+            headers={
+                "referer": f"http://testserver{results_page}",
+                "accept-language": "en",
+            },
         )
         assert response.status_code == 302, fmt  # not a 500
         assert response["Location"] == f"http://testserver{results_page}"

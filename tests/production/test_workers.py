@@ -185,3 +185,24 @@ def test_the_last_attempt_left_running_is_failed_but_not_queued_again():
     queued.claim("killed-worker")
     assert recover_stale_tasks(older_than_seconds=0) == [str(queued.pk)]
     assert notifications().count() == 1
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_a_long_import_task_is_left_alone_for_a_day():
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from wagtail_pilots.importexport.tasks import import_batch_task
+
+    import_batch_task.enqueue(999999)
+    (task,) = DBTaskResult.objects.filter(task_path__endswith="import_batch_task")
+    task.claim("busy-worker")
+    hours_ago = timezone.now() - datetime.timedelta(hours=2)
+    DBTaskResult.objects.filter(pk=task.pk).update(started_at=hours_ago)
+    assert recover_stale_tasks() == []  # two hours: maybe a big file
+    day_ago = timezone.now() - datetime.timedelta(hours=25)
+    DBTaskResult.objects.filter(pk=task.pk).update(started_at=day_ago)
+    assert recover_stale_tasks() == [str(task.pk)]
+    assert DBTaskResult.objects.filter(task_path=task.task_path).count() == 1
