@@ -131,10 +131,13 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBacken
 
 
 def run_worker_batch():
-    """What ``manage.py db_worker --batch`` does: run every ready task, exit."""
+    """What ``manage.py db_worker --batch`` does with each ready task: claim it
+    and run it (without the worker's connection recycling, which would end the
+    test's transaction)."""
     from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
 
-    Worker(
+    worker = Worker(
         queue_names=["default"],
         interval=0,
         batch=True,
@@ -143,7 +146,10 @@ def run_worker_batch():
         max_tasks=None,
         worker_id="test-worker",
         excluded_queue_names=[],
-    ).run()
+    )
+    while (task := DBTaskResult.objects.ready().first()) is not None:
+        task.claim(worker.worker_id)
+        worker.run_task(task)
 
 
 @override_settings(TASKS=DATABASE_TASKS)
