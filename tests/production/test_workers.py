@@ -7,6 +7,7 @@ closes every connection after ``GIVE_UP`` seconds, so a test whose limits do
 not work fails (with the wrong error) instead of hanging.
 """
 
+import contextlib
 import logging
 import socket
 import threading
@@ -29,9 +30,10 @@ pytestmark = pytest.mark.django_db
 GIVE_UP = 30
 
 
-@pytest.fixture
-def silent_smtp():
-    """``(host, port)`` of a server that accepts and never says a word."""
+@contextlib.contextmanager
+def silent_server(give_up):
+    """``((host, port), accepted)`` of a server that accepts and never says a
+    word; it hangs up each connection after ``give_up`` seconds."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(8)
@@ -46,16 +48,26 @@ def silent_smtp():
             except TimeoutError:
                 continue
             accepted.append(conn)
-            threading.Timer(GIVE_UP, conn.close).start()
+            timer = threading.Timer(give_up, conn.close)
+            timer.daemon = True
+            timer.start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield server.getsockname(), accepted
-    stop.set()
-    thread.join()
-    for conn in accepted:
-        conn.close()
-    server.close()
+    try:
+        yield server.getsockname(), accepted
+    finally:
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        server.close()
+
+
+@pytest.fixture
+def silent_smtp():
+    with silent_server(GIVE_UP) as found:
+        yield found
 
 
 def smtp_settings(address, **extra):
@@ -212,3 +224,100 @@ def test_a_long_import_task_is_left_alone_for_a_day():
     DBTaskResult.objects.filter(pk=task.pk).update(started_at=day_ago)
     assert recover_stale_tasks() == [str(task.pk)]
     assert DBTaskResult.objects.filter(task_path=task.task_path).count() == 1
+
+
+# -- the real worker process ---------------------------------------------------------
+
+SETUP = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0, interactive=False)
+from wagtail.models import Page
+from django.db import transaction
+from wagtail_pilots.surveys.models import SurveyPage
+from wagtail_pilots.surveys.services import response_submit
+survey = SurveyPage(title="通知", slug="notify", notify_to="office@example.gov.cn")
+Page.get_first_root_node().add_child(instance=survey)
+with transaction.atomic():
+    response_submit(survey=survey, data={})
+"""
+
+
+def test_db_worker_with_a_silent_mail_server_stops_on_sigterm(tmp_path):
+    """``manage.py db_worker`` with the production settings: the notification
+    to a mail server that never answers ends (EMAIL_TIMEOUT), a retry is
+    queued, and one SIGTERM stops the worker."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    # This server hangs up only after 10 minutes: the worker must not wait.
+    server = silent_server(600)
+    (host, port), accepted = server.__enter__()
+    repo = Path(__file__).resolve().parents[2]
+    database = tmp_path / "db.sqlite3"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "example_site.settings.production",
+        "SECRET_KEY": "w" * 40,
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "EMAIL_HOST": host,
+        "EMAIL_PORT": str(port),
+        "EMAIL_TIMEOUT": "1",
+        "PYTHONPATH": str(repo),
+    }
+    subprocess.run(
+        [sys.executable, "-c", SETUP], cwd=repo, env=env, check=True, timeout=300
+    )
+
+    def notifications():
+        with sqlite3.connect(database) as db:
+            return db.execute(
+                "SELECT status, args_kwargs FROM django_tasks_database_dbtaskresult "
+                "WHERE task_path = ? ORDER BY enqueued_at",
+                [NOTIFY],
+            ).fetchall()
+
+    assert [status for status, _ in notifications()] == ["READY"]
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "example_site/manage.py",
+            "db_worker",
+            "--no-startup-delay",
+            "--interval",
+            "0.2",
+        ],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # Bounded: after two minutes the first attempt is taken as hung.
+        deadline = time.monotonic() + 120
+        rows = notifications()
+        while time.monotonic() < deadline and (
+            len(rows) < 2 or rows[0][0] != "SUCCESSFUL"
+        ):
+            time.sleep(0.2)
+            rows = notifications()
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=60)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+        server.__exit__(None, None, None)
+    assert len(accepted) >= 1  # the worker did reach the mail server
+    statuses = [status for status, _ in rows]
+    assert statuses[:2] == ["SUCCESSFUL", "READY"], output  # attempt 1 → retry
+    assert '"attempt": 2' in rows[1][1]
+    assert worker.returncode == 0, output  # one SIGTERM was enough
