@@ -93,11 +93,13 @@ def main():
     stock = make_stock_page(args.questions)
     stock.save_revision().publish()
     questions = survey_questions(survey)
-    started = sign_started(time.time() - 60)
+    signed_at = time.time() - 60
     labels = ["满意", "基本满意", "不满意"]
 
     def ours_data(i):
-        data = {"wp_started": started, "wp_token": f"bench-{i}"}
+        # One form load per post: the start time is signed for its token.
+        token = f"bench-{i}"
+        data = {"wp_started": sign_started(signed_at, token=token), "wp_token": token}
         for n, q in enumerate(questions):
             data[q.key] = str(q.options[(i + n) % 3].pk)
         return data

@@ -50,18 +50,68 @@ def test_lockout_after_failures_and_reset():
     assert not ratelimit.is_locked("code", "c", failures=5)
 
 
-def test_client_key_separates_browsers_behind_one_address():
+def test_client_key_is_the_address_whatever_headers_the_client_sends():
     rf = RequestFactory()
     a = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_USER_AGENT="phone A")
     b = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_USER_AGENT="phone B")
     forged = rf.get(
         "/",
         REMOTE_ADDR="10.0.0.1",
-        HTTP_USER_AGENT="phone A",
+        HTTP_USER_AGENT="phone C",
         HTTP_X_FORWARDED_FOR="1.2.3.4",
     )
-    assert ratelimit.client_key(a) != ratelimit.client_key(b)
-    assert ratelimit.client_key(a) == ratelimit.client_key(forged)
+    other = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_USER_AGENT="phone A")
+    # A new User-Agent (or a forged X-Forwarded-For) is not a new client.
+    assert ratelimit.client_key(a) == ratelimit.client_key(b)
+    assert ratelimit.client_key(a) == ratelimit.client_key(forged) == "10.0.0.1"
+    assert ratelimit.client_key(other) != ratelimit.client_key(a)
+
+
+def test_ipv6_clients_are_counted_by_their_64_network():
+    rf = RequestFactory()
+    one = rf.get("/", REMOTE_ADDR="2001:db8:1:2::1")
+    same_network = rf.get("/", REMOTE_ADDR="2001:db8:1:2:abcd::99")
+    other_network = rf.get("/", REMOTE_ADDR="2001:db8:1:3::1")
+    assert ratelimit.client_key(one) == ratelimit.client_key(same_network)
+    assert ratelimit.client_key(one) != ratelimit.client_key(other_network)
+    assert ratelimit.client_ip(one) == "2001:db8:1:2::1"  # stored as sent
+
+
+def test_client_ip_header_reads_the_entry_the_trusted_proxy_wrote(settings):
+    rf = RequestFactory()
+    settings.WAGTAIL_PILOTS = {"CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR"}
+    # The client wrote "6.6.6.6" itself; our proxy appended the real address.
+    request = rf.get(
+        "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7"
+    )
+    assert ratelimit.client_ip(request) == "203.0.113.7"
+    settings.WAGTAIL_PILOTS = {
+        "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+        "TRUSTED_PROXY_COUNT": 2,
+    }
+    chain = "6.6.6.6, 203.0.113.7, 10.0.0.9"  # CDN, then our balancer
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=chain)
+    assert ratelimit.client_ip(request) == "203.0.113.7"
+
+
+def test_client_ip_header_missing_or_malformed_falls_back(settings, caplog):
+    rf = RequestFactory()
+    settings.WAGTAIL_PILOTS = {
+        "CLIENT_IP_HEADER": "HTTP_X_REAL_IP",
+        "TRUSTED_PROXY_COUNT": 1,
+    }
+    assert ratelimit.client_ip(rf.get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
+    bad = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="not-an-address")
+    assert ratelimit.client_ip(bad) == "10.0.0.1"
+    with_port = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="[2001:db8::5]:443")
+    assert ratelimit.client_ip(with_port) == "2001:db8::5"
+    settings.WAGTAIL_PILOTS = {
+        "CLIENT_IP_HEADER": "HTTP_X_FORWARDED_FOR",
+        "TRUSTED_PROXY_COUNT": 2,
+    }
+    short = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert ratelimit.client_ip(short) == "10.0.0.1"
+    assert "2 trusted proxies expected" in caplog.text
 
 
 def test_cache_outage_allows_and_logs(settings, caplog):

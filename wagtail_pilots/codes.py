@@ -6,6 +6,11 @@ keyed digest for look-ups: a look-up by digest takes the same time however many
 leading characters a guess shares with a real code, and comparing digests uses
 ``hmac.compare_digest``.
 
+The digest is keyed with ``SECRET_KEY``. While a site rotates its key, the old
+one goes into ``SECRET_KEY_FALLBACKS``: look-ups (:func:`code_digests`) try the
+current key and every fallback, so codes printed before the rotation keep
+working; new codes are stored with the current key.
+
 Marking a code used must be a single conditional UPDATE
 (``filter(pk=..., used_at__isnull=True).update(used_at=now)``, then check that one
 row changed), so two concurrent posts of the same code cannot both succeed.
@@ -51,11 +56,32 @@ def format_code(code):
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
-def code_digest(code, *, purpose="wagtail_pilots.access_code"):
-    """Keyed SHA-256 of the normalised code, hex. Store it with a unique index."""
-    key = f"{purpose}:{settings.SECRET_KEY}".encode()
+def code_digest(code, *, purpose="wagtail_pilots.access_code", secret=None):
+    """Keyed SHA-256 of the normalised code, hex. Store it with a unique index.
+
+    Keyed with ``SECRET_KEY`` unless ``secret`` is given."""
+    secret = settings.SECRET_KEY if secret is None else secret
+    key = f"{purpose}:{secret}".encode()
     return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def code_digests(code, *, purpose="wagtail_pilots.access_code"):
+    """The digests ``code`` may be stored under: with ``SECRET_KEY`` first, then
+    with each of ``SECRET_KEY_FALLBACKS``. Look codes up with ``digest__in``."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return list(
+        dict.fromkeys(code_digest(code, purpose=purpose, secret=s) for s in secrets_)
+    )
 
 
 def digests_match(a, b):
     return hmac.compare_digest(str(a), str(b))
+
+
+def digest_in(digest, digests):
+    """True when ``digest`` is one of ``digests`` (each compared in constant
+    time)."""
+    matched = False
+    for candidate in digests:  # no early exit: the time does not say which
+        matched = digests_match(digest, candidate) or matched
+    return matched

@@ -27,6 +27,24 @@ Keys
     Extra unit kinds as ``(value, label)`` pairs, appended to the built-in ones
     (county, town, village, community, department, enterprise, school, hospital,
     pilot site, other). Default ``()``.
+``CLIENT_IP_HEADER``
+    Rate limits and lock-outs count per client address. ``None`` (the default)
+    uses ``REMOTE_ADDR``, the address that connected. Behind a reverse proxy or
+    load balancer set the ``request.META`` key of the header that proxy writes,
+    e.g. ``"HTTP_X_FORWARDED_FOR"`` or ``"HTTP_X_REAL_IP"`` — only if every
+    request reaches the site through that proxy, since any client can send the
+    header itself.
+``TRUSTED_PROXY_COUNT``
+    How many proxies of your own append to ``CLIENT_IP_HEADER``: the client
+    address is read that many entries from the right of the list. Default ``1``.
+``CODE_FAILURES_PER_HOUR``
+    Wrong access codes accepted per survey and per scorecard in one hour, from
+    all clients together; beyond it code entry is refused (HTTP 429) until the
+    hour is over, so guessing from many addresses stays slow. Default ``100``.
+``TASK_TIME_LIMIT``
+    Seconds a background task may run. The notification e-mail is stopped after
+    this long; ``manage.py pilots_recover_tasks`` treats a task still marked
+    running after it as left behind by a dead worker. Default ``600``.
 
 Pilots
 ~~~~~~
@@ -95,6 +113,10 @@ DEFAULTS = {
     "CACHE_ALIAS": "default",
     "MENU_ORDER": 250,
     "UNIT_KINDS": (),
+    "CLIENT_IP_HEADER": None,
+    "TRUSTED_PROXY_COUNT": 1,
+    "CODE_FAILURES_PER_HOUR": 100,
+    "TASK_TIME_LIMIT": 600,
     # pilots
     "BASE_TEMPLATE": "base.html",
     "PILOT_AT_RISK_TOLERANCE": 15,

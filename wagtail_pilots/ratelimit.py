@@ -12,11 +12,12 @@ everyone, and the logs say that limits are not being enforced.
 """
 
 import hashlib
+import ipaddress
 import logging
 import re
 from dataclasses import dataclass
 
-from .conf import get_cache
+from .conf import get_cache, pilots_settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,18 +44,71 @@ class Rate:
         return cls(int(limit), int(multiple or 1) * _UNITS[unit])
 
 
-def client_key(request):
-    """Identify a client for limits: its address plus a hash of its user agent.
+def client_ip(request):
+    """The address of the client that sent ``request``, as a string.
 
-    Behind a reverse proxy configure it to set ``REMOTE_ADDR`` (or use a middleware
-    that does); ``X-Forwarded-For`` is not trusted here because any client can
-    send it. Adding the user agent keeps one noisy browser from exhausting the
-    allowance of everyone else behind the same proxy address.
+    ``REMOTE_ADDR`` unless the site names a header its own proxy sets
+    (``WAGTAIL_PILOTS["CLIENT_IP_HEADER"]``, e.g. ``"HTTP_X_FORWARDED_FOR"``).
+    In ``X-Forwarded-For`` style lists the address is read
+    ``TRUSTED_PROXY_COUNT`` entries from the right — the one the nearest trusted
+    proxy saw — so addresses a client writes into the header itself are never
+    used. A missing or malformed header falls back to ``REMOTE_ADDR``.
     """
-    addr = request.META.get("REMOTE_ADDR", "") or "unknown"
-    agent = request.META.get("HTTP_USER_AGENT", "")
-    agent_hash = hashlib.sha256(agent.encode("utf-8", "replace")).hexdigest()[:12]
-    return f"{addr}|{agent_hash}"
+    remote = (request.META.get("REMOTE_ADDR") or "").strip()
+    header = pilots_settings.CLIENT_IP_HEADER
+    if header:
+        entries = [
+            item.strip()
+            for item in str(request.META.get(header, "")).split(",")
+            if item.strip()
+        ]
+        count = max(int(pilots_settings.TRUSTED_PROXY_COUNT), 1)
+        if len(entries) >= count:
+            candidate = _valid_ip(entries[-count])
+            if candidate:
+                return candidate
+        if entries:
+            logger.warning(
+                "Client address header %s has %s entries, %s trusted proxies "
+                "expected; using REMOTE_ADDR",
+                header,
+                len(entries),
+                count,
+            )
+    return _valid_ip(remote) or remote or "unknown"
+
+
+def _valid_ip(text):
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # "[2001:db8::1]:443"
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # "203.0.113.5:443"
+        text = text.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return ""
+
+
+def client_key(request):
+    """Identify a client for limits: its address (see :func:`client_ip`).
+
+    Only the address counts: anything else a request carries (user agent,
+    cookies, ``X-Forwarded-For`` unless configured) is chosen by the client and
+    would let it start a fresh allowance with every request. An IPv6 client is
+    counted by its /64 network, the block one subscriber is given, so hopping
+    between its own addresses gains nothing.
+    """
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and not address.ipv4_mapped:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    if address.version == 6:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def _cache_key(scope, key):

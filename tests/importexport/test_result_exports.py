@@ -425,3 +425,62 @@ def test_formula_safe_csv_imports_back_unchanged(admin_client, scorecard):
         )
     )
     assert after == before
+
+
+# -- a scorecard that cannot be scored ----------------------------------------------
+
+
+@pytest.fixture
+def degenerate(home_page):
+    """No criteria, group weights adding to 60: nothing can be ranked."""
+    return make_scorecard(
+        home_page,
+        subjects=["张三", "李四"],
+        criteria=[],
+        groups=[("考核组", 60, "scores", "mean", 0, 0, "")],
+        slug="degenerate",
+    )
+
+
+def test_results_export_of_an_unscorable_scorecard_says_why(admin_client, degenerate):
+    from django.contrib.messages import get_messages
+
+    results_page = reverse("wagtail_pilots_scorecards:results", args=[degenerate.pk])
+    for fmt in ("csv", "xlsx", "json"):
+        url = reverse(
+            "wagtail_pilots_importexport:export", args=["scorecard-results", fmt]
+        )
+        response = admin_client.get(
+            url,
+            {"page": degenerate.pk},
+            headers={
+                "referer": f"http://testserver{results_page}",
+                "accept-language": "en",
+            },
+        )
+        assert response.status_code == 302, fmt  # not a 500
+        assert response["Location"] == f"http://testserver{results_page}"
+        message = [str(m) for m in get_messages(response.wsgi_request)][-1]
+        assert "cannot be exported" in message
+        assert "at least one criterion" in message
+    # Without a referer (a bookmarked link) the user lands on the page's editor.
+    response = admin_client.get(url, {"page": degenerate.pk})
+    assert response["Location"] == reverse(
+        "wagtailadmin_pages:edit", args=[degenerate.pk]
+    )
+    # A referer on another site is not followed.
+    response = admin_client.get(
+        url, {"page": degenerate.pk}, headers={"referer": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse(
+        "wagtailadmin_pages:edit", args=[degenerate.pk]
+    )
+
+
+def test_cli_results_export_of_an_unscorable_scorecard_says_why(degenerate):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError) as error:
+        call_command("pilots_export", "scorecard-results", "--page", degenerate.pk)
+    assert "cannot be exported" in str(error.value)
+    assert "at least one criterion" in str(error.value)

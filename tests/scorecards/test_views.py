@@ -337,6 +337,57 @@ def test_ballot_code_attempts_are_rate_limited(client, home_page):
     cache.clear()
 
 
+@pytest.fixture
+def clean_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_ballot_rate_limit_holds_when_the_user_agent_changes(
+    client, home_page, clean_cache
+):
+    page = assessment(home_page)
+    statuses = [
+        client.post(ballot_url(page), {"code": f"BAD{i}"}, HTTP_USER_AGENT=f"agent {i}")
+        for i in range(31)
+    ]
+    assert [r.status_code for r in statuses[:30]] == [400] * 30
+    assert statuses[30].status_code == 429
+    assert statuses[30]["Retry-After"] == "600"
+    assert "Too many attempts" in statuses[30].content.decode()
+
+
+def test_failed_codes_per_scorecard_per_hour_from_every_address(
+    client, home_page, settings, clean_cache
+):
+    settings.WAGTAIL_PILOTS = {"CODE_FAILURES_PER_HOUR": 4}
+    page = assessment(home_page)
+    other = assessment(home_page, slug="other")
+    (access,) = access_codes_generate(scorecard=page, group=page.groups.get(), count=1)
+    for i in range(4):
+        response = client.post(
+            ballot_url(page), {"code": f"BAD{i}"}, REMOTE_ADDR=f"10.3.0.{i}"
+        )
+        assert response.status_code == 400
+    paused = client.post(
+        ballot_url(page), {"code": access.code}, REMOTE_ADDR="10.3.0.99"
+    )
+    assert paused.status_code == 429
+    assert paused["Retry-After"] == "3600"
+    assert "for this scorecard in the last hour" in paused.content.decode()
+    assert AccessCode.objects.get(pk=access.pk).used_at is None
+    (elsewhere,) = access_codes_generate(
+        scorecard=other, group=other.groups.get(), count=1
+    )
+    response = client.post(
+        ballot_url(other), {"code": elsewhere.code}, REMOTE_ADDR="10.3.0.99"
+    )
+    assert response.status_code == 200
+
+
 def test_block_without_published_result(client, home_page):
     page = assessment(home_page)
     notices = StandardPage(title="公示", slug="gongshi2")

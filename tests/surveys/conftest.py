@@ -2,6 +2,7 @@ import time
 
 import pytest
 from django.core.cache import caches
+from django.utils.crypto import get_random_string
 
 from wagtail_pilots.models import Unit
 from wagtail_pilots.surveys.forms import sign_started
@@ -82,8 +83,9 @@ def survey(make_survey):
     return make_survey()
 
 
-def old_started():
-    return sign_started(time.time() - 60)
+def old_started(token):
+    """A start time signed a minute ago for the form load of ``token``."""
+    return sign_started(time.time() - 60, token=token)
 
 
 def post_data(survey, *, group="党员", overall="满意", rows=None, **extra):
@@ -91,7 +93,9 @@ def post_data(survey, *, group="党员", overall="满意", rows=None, **extra):
     from wagtail_pilots.surveys.questions import survey_questions
 
     questions = {q.field_type: q for q in survey_questions(survey)}
-    data = {"wp_started": old_started(), "wp_token": extra.pop("token", "")}
+    # Each call is one form load: its own token, the start time signed for it.
+    token = extra.pop("token", "") or get_random_string(16)
+    data = {"wp_started": old_started(token), "wp_token": token}
     if "group" in questions:
         data[questions["group"].key] = group
     if "scale" in questions and overall is not None:

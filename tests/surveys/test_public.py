@@ -227,6 +227,61 @@ def test_rate_limit_429_per_client(client, survey):
     assert SurveyResponse.objects.count() == 3
 
 
+@override_settings(WAGTAIL_PILOTS={"SURVEY_SUBMIT_RATE": "2/10m"})
+def test_rate_limit_holds_when_the_user_agent_changes(client, survey):
+    statuses = [
+        client.post(
+            survey.url,
+            post_data(survey, token=f"ua{i}"),
+            HTTP_USER_AGENT=f"Mozilla/5.0 bot {i}",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        for i in range(4)
+    ]
+    assert [r.status_code for r in statuses] == [200, 200, 429, 429]
+    assert statuses[2]["Retry-After"] == "600"  # the window, at most
+    assert "Too many attempts" in statuses[2].content.decode()
+    assert SurveyResponse.objects.count() == 2
+
+
+def hidden_fields(html):
+    """The hidden inputs of a served form: ``{name: value}``."""
+    import re
+
+    return dict(
+        re.findall(r'<input type="hidden" name="(wp_\w+)" value="([^"]*)"', html)
+    )
+
+
+def test_one_served_form_stores_one_response(client, survey):
+    """A form loaded once and posted many times (new tokens, new user agents)
+    stores one response: the signed start time is bound to the form's token."""
+    served = hidden_fields(client.get(survey.url).content.decode())
+    assert set(served) == {"wp_token", "wp_started"}
+    from wagtail_pilots.surveys.forms import sign_started
+
+    refused = []
+    with override_settings(WAGTAIL_PILOTS={"SURVEY_MIN_FILL_SECONDS": 0}):
+        for i in range(6):
+            data = post_data(survey, token=f"fresh-{i}")
+            data["wp_started"] = served["wp_started"]  # the one served form
+            response = client.post(survey.url, data, HTTP_USER_AGENT=f"agent {i}")
+            refused.append(bool(response.context["form"].non_field_errors()))
+        assert refused == [True] * 6
+        assert SurveyResponse.objects.count() == 0
+        for i in range(6):
+            data = post_data(survey, token=served["wp_token"])
+            data["wp_started"] = served["wp_started"]
+            response = client.post(survey.url, data, HTTP_USER_AGENT=f"agent {i}")
+            assert response.status_code == 200
+    assert SurveyResponse.objects.count() == 1
+    # A token signed for another form load does not fit this one.
+    other = post_data(survey, token="mine")
+    other["wp_started"] = sign_started(0, token="someone else's")
+    assert client.post(survey.url, other).context["form"].non_field_errors()
+    assert SurveyResponse.objects.count() == 1
+
+
 def test_once_per_browser(client, make_survey):
     survey = make_survey(access=Access.ONCE_PER_BROWSER)
     client.post(survey.url, post_data(survey, token="a"))
@@ -295,6 +350,59 @@ class TestAccessCodes:
         )
         assert other.status_code == 302
         assert SurveyResponse.objects.count() == 1
+
+    @override_settings(WAGTAIL_PILOTS={"SURVEY_CODE_FAILURES": 3})
+    def test_lockout_holds_when_the_user_agent_changes(self, client, coded):
+        survey, codes = coded
+        for i in range(3):
+            client.post(
+                survey.url,
+                post_data(survey, wp_code="ZZZZ-ZZZZ"),
+                HTTP_USER_AGENT=f"agent {i}",
+            )
+        locked = client.post(
+            survey.url,
+            post_data(survey, wp_code=codes[0].code),
+            HTTP_USER_AGENT="a brand new agent",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        assert locked.status_code == 429
+        assert locked["Retry-After"] == "900"  # SURVEY_CODE_LOCKOUT_SECONDS
+        assert "wrong access codes" in locked.content.decode()
+        assert SurveyResponse.objects.count() == 0
+
+    @override_settings(
+        WAGTAIL_PILOTS={"SURVEY_CODE_FAILURES": 3, "CODE_FAILURES_PER_HOUR": 5}
+    )
+    def test_failed_codes_per_survey_per_hour_from_every_address(
+        self, client, coded, make_survey
+    ):
+        survey, codes = coded
+        for i in range(5):  # five addresses, each below its own lock-out
+            response = client.post(
+                survey.url,
+                post_data(survey, wp_code="ZZZZ-ZZZZ"),
+                REMOTE_ADDR=f"10.2.0.{i}",
+            )
+            assert response.status_code == 200
+        paused = client.post(
+            survey.url,
+            post_data(survey, wp_code=codes[0].code),
+            REMOTE_ADDR="10.2.0.99",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+        assert paused.status_code == 429
+        assert paused["Retry-After"] == "3600"
+        assert "for this survey in the last hour" in paused.content.decode()
+        assert SurveyResponse.objects.count() == 0
+        # Another survey's codes are not paused.
+        other = make_survey(access=Access.CODE, slug="other", title="另一测评")
+        (code,) = access_codes_generate(survey=other, count=1)
+        answered = client.post(
+            other.url, post_data(other, wp_code=code.code), REMOTE_ADDR="10.2.0.99"
+        )
+        assert answered.status_code == 200
+        assert SurveyResponse.objects.filter(survey=other).count() == 1
 
 
 class TestNotification:

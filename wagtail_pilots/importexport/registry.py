@@ -47,6 +47,15 @@ def normalise_header(text) -> str:
     return re.sub(r"[\s_\-*:：]+", "", text)
 
 
+class ExportError(Exception):
+    """An export that cannot be produced; the message says why, for the user.
+
+    Raised by :meth:`ImportExportKind.get_export_table` (e.g. a scorecard whose
+    configuration cannot be scored). The admin shows it as an error message and
+    ``manage.py pilots_export`` as a command error, instead of a server error.
+    """
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a file, matched to the resource field of the same name.
@@ -201,7 +210,8 @@ class ImportExportKind:
         """``(headers, rows)`` for an export that is not one resource row per
         object (a ranked result, printable codes); ``None`` (the default) exports
         ``get_export_queryset`` through the resource. The rows are written
-        formula-safe like any other export."""
+        formula-safe like any other export. Raise :class:`ExportError` with a
+        message for the user when there is nothing sensible to export."""
         return None
 
     def get_export_filename(self, *, page=None):

@@ -9,7 +9,11 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import (
+    content_disposition_header,
+    url_has_allowed_host_and_scheme,
+    urlencode,
+)
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -23,7 +27,7 @@ from . import uploads
 from .formats import ImportFileError
 from .forms import EXPORT_FORMATS, ImportForm
 from .models import ImportBatch
-from .registry import PERMISSION_IMPORT, get_kind, get_kinds
+from .registry import PERMISSION_IMPORT, ExportError, get_kind, get_kinds
 from .services import (
     ERROR_HEADER,
     ROW_HEADER,
@@ -436,6 +440,21 @@ def _may_import_somewhere(kind, user):
     return kind.page_model is not None and user.has_perm(PERMISSION_IMPORT)
 
 
+def _back_url(request, page):
+    """Where the user came from (same site only), else the page's editor or the
+    admin's dashboard."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    ):
+        return referer
+    if page is not None:
+        return reverse("wagtailadmin_pages:edit", args=[page.pk])
+    return reverse("wagtailadmin_home")
+
+
 class ExportView(View):
     """A streaming, formula-safe export of a kind (optionally of one page)."""
 
@@ -447,7 +466,11 @@ class ExportView(View):
         page = _scope_or_404(kind, request)
         if not kind.has_export_permission(request.user, page=page):
             return forbidden(request)
-        headers, rows = export_table(kind=kind, page=page, layout=layout)
+        try:
+            headers, rows = export_table(kind=kind, page=page, layout=layout)
+        except ExportError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(_back_url(request, page))
         filename = _layout_filename(kind, kind.get_export_filename(page=page), layout)
         if fmt == "xlsx":
             return spreadsheets.xlsx_response(filename, headers, rows)

@@ -36,6 +36,7 @@ from import_export.results import Error, Result, RowResult
 from wagtail_pilots.codes import format_code
 from wagtail_pilots.importexport.registry import (
     Column,
+    ExportError,
     ImportExportKind,
     Layout,
     normalise_header,
@@ -829,8 +830,12 @@ class ScorecardResultsKind(ImportExportKind):
         try:
             loaded, result = scorecard_result(scorecard=scorecard)
         except scoring.ScoringInputError as error:
-            header, _rows = presentation.export_rows({}, {"subjects": []})
-            return header, [[str(error)]]
+            # Nothing can be ranked: say why (as the results page does)
+            # rather than write a file without results.
+            raise ExportError(
+                _("The results of %(scorecard)s cannot be exported: %(error)s")
+                % {"scorecard": scorecard.title, "error": error}
+            ) from error
         return presentation.export_rows(
             configuration_data(loaded), outputs_data(result)
         )

@@ -14,7 +14,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail_pilots.codes import code_digest, generate_codes, normalise_code
+from wagtail_pilots.codes import (
+    code_digest,
+    code_digests,
+    generate_codes,
+    normalise_code,
+)
 
 from . import scoring
 from .models import (
@@ -67,7 +72,7 @@ def access_code_lookup(*, scorecard, code):
     return (
         AccessCode.objects.filter(
             scorecard=scorecard,
-            digest=code_digest(code, purpose=CODE_PURPOSE),
+            digest__in=code_digests(code, purpose=CODE_PURPOSE),
         )
         .select_related("group")
         .first()

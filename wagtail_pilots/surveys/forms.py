@@ -8,7 +8,7 @@ from collections import OrderedDict
 
 import django.forms
 from django.core import signing
-from django.utils.crypto import get_random_string
+from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormPageForm
@@ -27,15 +27,24 @@ META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
 _STARTED_SALT = "wagtail_pilots.surveys.started"
 
 
-def sign_started(now=None):
-    return signing.dumps(
-        int(now if now is not None else time.time()), salt=_STARTED_SALT
-    )
+def sign_started(now=None, *, token=""):
+    """The signed start time of one form load, bound to that load's
+    idempotency ``token``: a post must carry both, and a token stores at most
+    one response (a unique constraint), so one served form cannot be posted
+    again and again as new responses."""
+    started = int(now if now is not None else time.time())
+    return signing.dumps(f"{started}:{token}", salt=_STARTED_SALT)
 
 
-def read_started(value):
+def read_started(value, *, token=""):
+    """The start time signed in ``value`` for ``token``; ``None`` when the
+    signature is bad, expired (7 days), or made for another token."""
     try:
-        return int(signing.loads(value, salt=_STARTED_SALT, max_age=7 * 86400))
+        payload = signing.loads(value, salt=_STARTED_SALT, max_age=7 * 86400)
+        started, _sep, signed_token = str(payload).partition(":")
+        if not token or not constant_time_compare(signed_token, str(token)):
+            return None
+        return int(started)
     except (signing.BadSignature, TypeError, ValueError):
         return None
 
@@ -89,8 +98,8 @@ class SurveyForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.check_fill_time = check_fill_time
         if not self.is_bound:
-            self.initial.setdefault(TOKEN, get_random_string(32))
-            self.initial.setdefault(STARTED, sign_started())
+            token = self.initial.setdefault(TOKEN, get_random_string(32))
+            self.initial.setdefault(STARTED, sign_started(token=token))
         if require_code:
             self.fields[CODE] = access_code_field()
 
@@ -103,7 +112,7 @@ class SurveyForm(BaseForm):
         # A form sent at once with answers missing says what is missing: the
         # fill-time check only speaks when everything else is in order.
         if self.check_fill_time and not self.errors:
-            started = read_started(self.data.get(STARTED))
+            started = read_started(self.data.get(STARTED), token=self.data.get(TOKEN))
             minimum = pilots_settings.SURVEY_MIN_FILL_SECONDS
             if started is None or time.time() - started < minimum:
                 raise django.forms.ValidationError(

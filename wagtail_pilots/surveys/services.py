@@ -246,13 +246,13 @@ def _consume_code(survey, code, now):
     normalised = code_utils.normalise_code(code or "")
     if not normalised:
         raise CodeRejected(_("Enter your access code."), field="wp_code")
-    digest = code_utils.code_digest(normalised)
+    digests = code_utils.code_digests(normalised)
     access_code = (
-        AccessCode.objects.filter(survey_id=survey.pk, digest=digest)
+        AccessCode.objects.filter(survey_id=survey.pk, digest__in=digests)
         .only("pk", "digest", "group", "unit_id")
         .first()
     )
-    if access_code is None or not code_utils.digests_match(access_code.digest, digest):
+    if access_code is None or not code_utils.digest_in(access_code.digest, digests):
         raise CodeRejected(_("This access code is not valid."), field="wp_code")
     changed = AccessCode.objects.filter(pk=access_code.pk, used_at__isnull=True).update(
         used_at=now

@@ -9,6 +9,7 @@ from django_tasks import task
 from wagtail.admin.mail import send_mail
 
 from wagtail_pilots.conf import pilots_settings
+from wagtail_pilots.tasks import recoverable, time_limit
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,10 @@ def notify_survey_response(response_id, attempt=1):
         "count": survey.response_count,
     }
     try:
-        send_mail(subject, body, addresses)
+        # EMAIL_TIMEOUT bounds each socket operation; the time limit bounds the
+        # whole conversation with a server that answers too slowly.
+        with time_limit(pilots_settings.TASK_TIME_LIMIT):
+            send_mail(subject, body, addresses)
     except Exception:
         logger.warning(
             "Notification for survey response %s failed (attempt %s)",
@@ -67,3 +71,15 @@ def notify_survey_response(response_id, attempt=1):
         notified_at=timezone.now()
     )
     return "sent"
+
+
+def _retry_after_a_dead_worker(args, kwargs):
+    """A notification left running by a dead worker counts as one attempt."""
+    attempt = int(kwargs.get("attempt", 1))
+    if attempt >= pilots_settings.SURVEY_NOTIFY_ATTEMPTS:
+        return None
+    return args, {**kwargs, "attempt": attempt + 1}
+
+
+# Safe to run again: a response already notified is skipped.
+recoverable(notify_survey_response, retry=_retry_after_a_dead_worker)

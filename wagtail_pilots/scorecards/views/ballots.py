@@ -1,16 +1,21 @@
 """The evaluator's online ballot: enter a group access code, score, submit once."""
 
+import logging
+
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from wagtail_pilots import ratelimit
+from wagtail_pilots.conf import pilots_settings
 
 from .. import scoring
 from ..services import BallotError, CodeAlreadyUsed, access_code_lookup, ballot_submit
 
-RATE = "30/10m"
+RATE = ratelimit.Rate.parse("30/10m")
+CEILING_SECONDS = 3600
 TEMPLATE = "wagtail_pilots/scorecards/ballot.html"
+logger = logging.getLogger(__name__)
 
 
 def _entries_from_post(post, group):
@@ -74,6 +79,24 @@ def _ballot_context(page, access, *, entries=None, errors=None):
     }
 
 
+def code_ceiling_scope(page):
+    """Failed codes of one scorecard from every client, counted per hour."""
+    return f"scorecards:code-ceiling:{page.pk}"
+
+
+def _refuse(request, page, context, message, *, retry_after):
+    """HTTP 429 with the message and a ``Retry-After`` of at most that long."""
+    context["code_error"] = message
+    response = render(
+        request,
+        TEMPLATE,
+        {**context, "base_template": page.get_base_template()},
+        status=429,
+    )
+    response["Retry-After"] = str(int(retry_after))
+    return response
+
+
 @never_cache
 def ballot_view(request, page):
     key = ratelimit.client_key(request)
@@ -83,16 +106,37 @@ def ballot_view(request, page):
             request, TEMPLATE, {**context, "base_template": page.get_base_template()}
         )
     if not ratelimit.hit("scorecards.ballot", key, RATE):
-        context["code_error"] = _("Too many attempts. Please wait a few minutes.")
-        return render(
+        return _refuse(
             request,
-            TEMPLATE,
-            {**context, "base_template": page.get_base_template()},
-            status=429,
+            page,
+            context,
+            _("Too many attempts. Please wait a few minutes."),
+            retry_after=RATE.window,
+        )
+    ceiling = code_ceiling_scope(page)
+    if ratelimit.is_locked(
+        ceiling, "all", failures=pilots_settings.CODE_FAILURES_PER_HOUR
+    ):
+        logger.warning(
+            "Scorecard %s: %s wrong access codes within the hour; code entry "
+            "paused for everyone",
+            page.pk,
+            pilots_settings.CODE_FAILURES_PER_HOUR,
+        )
+        return _refuse(
+            request,
+            page,
+            context,
+            _(
+                "Too many wrong access codes were entered for this scorecard in "
+                "the last hour. Code entry is paused; please try again later."
+            ),
+            retry_after=CEILING_SECONDS,
         )
     code = request.POST.get("code", "")
     access = access_code_lookup(scorecard=page, code=code)
     if access is None:
+        ratelimit.record_failure(ceiling, "all", lockout_seconds=CEILING_SECONDS)
         context["code_error"] = _("This access code is not valid for this scorecard.")
         return render(
             request,

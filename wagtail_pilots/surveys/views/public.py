@@ -30,6 +30,10 @@ CODE_LOCKED = _(
     "Too many wrong access codes were entered from your connection. "
     "Please try again later."
 )
+CODES_PAUSED = _(
+    "Too many wrong access codes were entered for this survey in the last hour. "
+    "Code entry is paused; please try again later."
+)
 
 
 def answered_cookie_name(page):
@@ -41,6 +45,18 @@ def _answered_in_this_browser(page, request):
         answered_cookie_name(page), default=None, salt="wagtail_pilots.surveys"
     )
     return value == str(page.pk)
+
+
+def _refuse(page, request, message, *, retry_after):
+    """HTTP 429 with the message and a ``Retry-After`` of at most that long."""
+    response = _render(page, request, message=message, status=429)
+    response["Retry-After"] = str(int(retry_after))
+    return response
+
+
+def code_ceiling_scope(page):
+    """Failed codes of one survey from every client, counted per hour."""
+    return f"surveys:code-ceiling:{page.pk}"
 
 
 RECEIPT_PARAM = "done"
@@ -107,15 +123,46 @@ def _render(
     return TemplateResponse(request, page.get_template(request), context, status=status)
 
 
+def _code_entry_refused(page, request, client, code_scope):
+    """A 429 when this client is locked out of code entry, or when the survey
+    has had too many wrong codes this hour from everyone; ``None`` otherwise."""
+    if ratelimit.is_locked(
+        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
+    ):
+        return _refuse(
+            page,
+            request,
+            CODE_LOCKED,
+            retry_after=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+        )
+    if ratelimit.is_locked(
+        code_ceiling_scope(page), "all", failures=pilots_settings.CODE_FAILURES_PER_HOUR
+    ):
+        logger.warning(
+            "Survey %s: %s wrong access codes within the hour; code entry "
+            "paused for everyone",
+            page.pk,
+            pilots_settings.CODE_FAILURES_PER_HOUR,
+        )
+        return _refuse(page, request, CODES_PAUSED, retry_after=3600)
+    return None
+
+
+def _record_code_failure(page, client, code_scope):
+    ratelimit.record_failure(
+        code_scope, client, lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS
+    )
+    ratelimit.record_failure(code_ceiling_scope(page), "all", lockout_seconds=3600)
+
+
 def _check_code_step(page, request, client, code_scope):
     """The first step of a code-required survey: check the code (without
     using it up), then show the questions with the code carried along."""
     from ..selectors import access_code_problem
 
-    if ratelimit.is_locked(
-        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
-    ):
-        return _render(page, request, message=CODE_LOCKED, status=429)
+    refused = _code_entry_refused(page, request, client, code_scope)
+    if refused is not None:
+        return refused
     code_form = AccessCodeForm(request.POST)
     if code_form.is_valid():
         problem = access_code_problem(survey=page, code=code_form.cleaned_data[CODE])
@@ -127,11 +174,7 @@ def _check_code_step(page, request, client, code_scope):
                 initial={CODE: code_form.cleaned_data[CODE]},
             )
             return _render(page, request, form=form)
-        ratelimit.record_failure(
-            code_scope,
-            client,
-            lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
-        )
+        _record_code_failure(page, client, code_scope)
         code_form.add_error(CODE, problem)
     return _render(page, request, code_form=code_form)
 
@@ -168,10 +211,9 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, form=form, preview=preview)
 
     client = ratelimit.client_key(request)
-    if not ratelimit.hit(
-        f"surveys:submit:{page.pk}", client, pilots_settings.SURVEY_SUBMIT_RATE
-    ):
-        return _render(page, request, message=TOO_MANY, status=429)
+    rate = ratelimit.Rate.parse(pilots_settings.SURVEY_SUBMIT_RATE)
+    if not ratelimit.hit(f"surveys:submit:{page.pk}", client, rate):
+        return _refuse(page, request, TOO_MANY, retry_after=rate.window)
 
     code_scope = f"surveys:code:{page.pk}"
     if code_first and request.POST.get(STEP) == STEP_CODE:
@@ -186,10 +228,10 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         logger.info("Survey %s: honeypot filled, post ignored", page.pk)
         fake = get_random_string(8, "0123456789ABCDEF")
         return _thanks_redirect(page, request, f"{fake[:4]}-{fake[4:]}")
-    if require_code and ratelimit.is_locked(
-        code_scope, client, failures=pilots_settings.SURVEY_CODE_FAILURES
-    ):
-        return _render(page, request, message=CODE_LOCKED, status=429)
+    if require_code:
+        refused = _code_entry_refused(page, request, client, code_scope)
+        if refused is not None:
+            return refused
     if preview or not form.is_valid():
         return _render(page, request, form=form, preview=preview)
 
@@ -200,16 +242,12 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             data=data,
             code=form.cleaned_data.get(CODE),
             token=form.cleaned_data.get(TOKEN),
-            client=request.META.get("REMOTE_ADDR", ""),
+            client=ratelimit.client_ip(request),
             user=request.user,
             questions=form.questions,
         )
     except CodeRejected as exc:
-        ratelimit.record_failure(
-            code_scope,
-            client,
-            lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
-        )
+        _record_code_failure(page, client, code_scope)
         form.add_error(CODE if CODE in form.fields else None, exc.message)
         return _render(page, request, form=form)
     except SubmitError as exc:

@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from .... import spreadsheets
-from ...registry import get_kind, get_kinds
+from ...registry import ExportError, get_kind, get_kinds
 from ...services import export_table, iter_json
 from .pilots_import import resolve_page
 
@@ -43,7 +43,10 @@ class Command(BaseCommand):
             found.check_scope(scope, export=True)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        headers, rows = export_table(kind=found, page=scope, layout=chosen)
+        try:
+            headers, rows = export_table(kind=found, page=scope, layout=chosen)
+        except ExportError as error:
+            raise CommandError(str(error)) from None
         if fmt == "xlsx":
             if not output:
                 raise CommandError("XLSX needs -o FILE.")
