@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 from tests.custom_site.models import (
     DepartmentPage,
@@ -49,9 +50,15 @@ def department_survey(home_page, scale):
 def answer(client, page, label):
     question = survey_questions(page)[0]
     option = next(o for o in question.options if o.label == label)
+    token = get_random_string(16)
     return client.post(
         page.url,
-        {"wp_started": old_started(), "wp_token": "", question.key: str(option.pk)},
+        {
+            "wp_started": old_started(token),
+            "wp_token": token,
+            question.key: str(option.pk),
+        },
+        follow=True,
     )
 
 
@@ -70,8 +77,13 @@ def test_answered_on_its_own_template_and_counted(client, department_survey):
     assert "Office in charge: 县政务服务中心" in content  # the site's template
     assert "总体评价" in content  # the suite's form inside it
 
-    assert answer(client, department_survey, "满意").status_code == 200
-    assert answer(client, department_survey, "不满意").status_code == 200
+    # Each answer is stored, then the browser is redirected to the thank-you page
+    # (POST/redirect/GET), which shows the receipt.
+    for label in ("满意", "不满意"):
+        thanks = answer(client, department_survey, label)
+        assert thanks.status_code == 200
+        assert thanks.redirect_chain and thanks.redirect_chain[0][1] == 302
+        assert 'class="wp-receipt"' in thanks.content.decode()
     assert SurveyResponse.objects.filter(survey=department_survey).count() == 2
     results = survey_results(survey=department_survey)
     assert results.responses == 2

@@ -238,7 +238,7 @@ def test_rate_limit_holds_when_the_user_agent_changes(client, survey):
         )
         for i in range(4)
     ]
-    assert [r.status_code for r in statuses] == [200, 200, 429, 429]
+    assert [r.status_code for r in statuses] == [302, 302, 429, 429]
     assert statuses[2]["Retry-After"] == "600"  # the window, at most
     assert "Too many attempts" in statuses[2].content.decode()
     assert SurveyResponse.objects.count() == 2
