@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.crypto import get_random_string
 
@@ -137,7 +138,9 @@ def test_paper_questionnaires_are_imported(department_survey):
     assert results.responses == 3
 
 
-def test_the_survey_blocks_offer_and_render_the_custom_page(department_survey, client):
+def test_the_survey_blocks_offer_and_render_the_custom_page(
+    department_survey, client, rf
+):
     block = SurveyFormBlock()
     chooser = block.child_blocks["survey"]
     assert DepartmentSurveyPage in chooser.target_models
@@ -148,5 +151,12 @@ def test_the_survey_blocks_offer_and_render_the_custom_page(department_survey, c
     assert any(name == "survey_form" for name, _b in suite_blocks())
 
     value = block.to_python({"survey": department_survey.pk, "heading": "请评价"})
-    html = block.render(value, context={"request": None})
+    request = rf.get("/")
+    html = block.render(
+        value, context={"request": request, "csrf_token": get_token(request)}
+    )
     assert "总体评价" in html
+    # Without a request (``{{ page.body }}``) there is no CSRF token: a link.
+    linked = block.render(value, context={"request": None})
+    assert "总体评价" not in linked
+    assert f'href="{department_survey.url}"' in linked
