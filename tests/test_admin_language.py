@@ -3,7 +3,6 @@ Chinese. Django merges every app's catalogue and the suite's apps come first, so
 a suite entry with a msgid of theirs would rename their admin ("Pages" shown as
 分页, Settings › Sites as 试点单位, "live" as 实时)."""
 
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,8 @@ import pytest
 import wagtail
 from django import forms
 from django.utils import translation
+
+from tests.admin_menu import flatten, menu
 
 pytestmark = pytest.mark.django_db
 
@@ -33,38 +34,7 @@ def wagtail_catalogue():
 
 def menu_items(client, headers):
     """{item name: label} of the admin's main menu, submenus included."""
-    html = client.get("/admin/", **headers).content.decode()
-    props = re.search(
-        r'<script id="wagtail-sidebar-props" type="application/json">(.*?)</script>',
-        html,
-        re.S,
-    )
-    items = {}
-    shared = {}
-
-    def resolve(node):
-        # Telepath writes a repeated value once ({"_val", "_id"}) and then
-        # refers to it ({"_ref"}).
-        if isinstance(node, dict) and "_val" in node:
-            shared[node["_id"]] = node["_val"]
-            return node["_val"]
-        if isinstance(node, dict) and "_ref" in node:
-            return shared[node["_ref"]]
-        return node
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("_type", "").endswith("MenuItem"):
-                options = node["_args"][0]
-                items[resolve(options["name"])] = resolve(options["label"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(json.loads(props.group(1)))
-    return items
+    return {item["name"]: item["label"] for item in flatten(menu(client, headers))}
 
 
 def test_wagtails_menus_keep_wagtails_chinese(admin_client):
