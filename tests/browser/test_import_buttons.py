@@ -60,6 +60,7 @@ NAMES = {
 
 # The label's text boxes and every icon's box, in page coordinates.
 MEASURE = """el => {
+    el.scrollIntoView({block: "center", inline: "nearest"});
     const texts = [];
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
@@ -78,6 +79,7 @@ MEASURE = """el => {
     });
     const r = el.getBoundingClientRect();
     return {
+        viewport: {width: document.documentElement.clientWidth},
         box: {left: r.left, right: r.right, top: r.top, bottom: r.bottom,
               width: r.width, height: r.height},
         texts, icons,
@@ -86,13 +88,20 @@ MEASURE = """el => {
 
 
 def assert_readable_button(locator):
-    """A normal button: at most 60 px tall, wide enough for its whole label,
-    which is inside it, and an icon no bigger than the text around it."""
+    """A normal button: at most 60 px tall, inside the window, wide enough for
+    its whole label, which is inside it, and an icon no bigger than the text
+    around it."""
     expect(locator).to_be_visible()
+    # Playwright's actionability checks: visible, not moving (a dropdown that
+    # has finished opening), enabled and not covered by another element.
+    locator.click(trial=True)
     m = locator.evaluate(MEASURE)
     box = m["box"]
     name = locator.inner_text()
     assert box["height"] <= 60, f"{name!r} is {box['height']:.0f} px tall"
+    assert box["left"] >= 0 and box["right"] <= m["viewport"]["width"], (
+        f"{name!r} is partly out of the window: {box}"
+    )
     assert m["texts"], f"{name!r} shows no text"
     for text in m["texts"]:
         assert box["left"] - 1 <= text["left"] and text["right"] <= box["right"] + 1, (
@@ -109,15 +118,18 @@ def assert_readable_button(locator):
         )
 
 
-def shoot(page, name):
+def shoot(page, name, *, phone=True):
+    """Screenshots at 1440×900 (full page) and, unless told not to (a resize
+    closes open menus), at 390×844."""
     folder = os.environ.get("PILOTS_SHOTS")
     if not folder:
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
-    for label, size in (("1440", DESKTOP), ("390", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=f"{folder}/{name}-{label}.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=f"{folder}/{name}-1440.png", full_page=phone)
+    if phone:
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=f"{folder}/{name}-390.png", full_page=True)
+        page.set_viewport_size(DESKTOP)
 
 
 @pytest.fixture
