@@ -39,6 +39,8 @@ NAMES = {
         "import_units": "导入单位",
         "confirm_rollback": "确定回滚",
         "cancel": "取消",
+        "outcomes": ["新增", "新增", "无效"],
+        "kind": "单位",
     },
     "en": {
         "locale": "en-US",
@@ -55,6 +57,8 @@ NAMES = {
         "import_units": "Import units",
         "confirm_rollback": "Yes, roll back",
         "cancel": "Cancel",
+        "outcomes": ["new", "new", "invalid"],
+        "kind": "units",
     },
 }
 
@@ -128,6 +132,7 @@ def shoot(page, name, *, phone=True):
     page.screenshot(path=f"{folder}/{name}-1440.png", full_page=phone)
     if phone:
         page.set_viewport_size(PHONE)
+        page.reload()  # laid out for the phone from the start
         page.screenshot(path=f"{folder}/{name}-390.png", full_page=True)
         page.set_viewport_size(DESKTOP)
 
@@ -177,6 +182,7 @@ def test_import_screens_have_readable_buttons(
         )
         button(names["upload"]).click()
         expect(page.locator("[data-count=invalid]")).to_have_text("1")
+        expect(page.locator("[data-outcome]")).to_have_text(names["outcomes"])
         shoot(page, f"{language}-preview")
         for action in (button(names["import"]), button(names["discard"])):
             assert_readable_button(action)
@@ -205,6 +211,9 @@ def test_import_screens_have_readable_buttons(
 
         # The batch list.
         page.goto("/admin/pilots-import/")
+        expect(
+            page.locator("[data-pilots-batches] tbody td:nth-child(3)")
+        ).to_have_text([names["kind"]])
         shoot(page, f"{language}-batches")
         assert_readable_button(link(names["import_units"]))
     finally:
