@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests need (Debian): PostgreSQL for the
-# PostgreSQL run, Chromium for the browser tests, gettext for the catalogues.
+# PostgreSQL run, Chromium for the browser tests, gettext for the catalogues, and
+# a CJK font (Noto CJK) so that Chinese renders as text, not boxes, in the browser
+# tests and their screenshots.
 # With CI=true a missing package that cannot be installed is an error; elsewhere
 # it is a warning and the tests that need it are skipped.
 set -euo pipefail
@@ -9,6 +11,7 @@ missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "Installing system packages: ${missing[*]}"

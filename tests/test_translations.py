@@ -45,7 +45,8 @@ def test_every_app_with_strings_has_a_catalogue():
 def fresh_catalogues(tmp_path_factory):
     """Run scripts/messages.sh on a copy of the tree; return {app: (fresh, committed_mo)}."""
     copy = tmp_path_factory.mktemp("tree")
-    for name in ("wagtail_pilots", "example_site", "scripts"):
+    # tests/ too: the test settings install an app of the tests (custom_site).
+    for name in ("wagtail_pilots", "example_site", "scripts", "tests"):
         shutil.copytree(
             REPO / name, copy / name, ignore=shutil.ignore_patterns("__pycache__")
         )
@@ -109,3 +110,74 @@ def test_same_english_word_keeps_each_apps_chinese():
     with translation.override("zh-hans"):
         assert str(PilotProgramPage._meta.get_field("code").verbose_name) == "编号"
         assert str(Unit._meta.get_field("code").verbose_name) == "代码"
+
+
+def _entries(path):
+    """(msgctxt, msgid) -> Chinese of a catalogue (plurals by their first form)."""
+    out = {}
+    for entry in polib.pofile(str(path)):
+        text = entry.msgstr or entry.msgstr_plural.get(0, "")
+        if entry.msgid and text and not entry.obsolete and "fuzzy" not in entry.flags:
+            out[(entry.msgctxt, entry.msgid)] = text
+    return out
+
+
+def _suite_catalogues():
+    return {
+        str(app.relative_to(REPO)): _entries(
+            app / "locale/zh_Hans/LC_MESSAGES/django.po"
+        )
+        for app in APP_DIRS
+    }
+
+
+def test_no_entry_renames_django_or_wagtail():
+    """Django merges every catalogue and the suite's (and the site's LOCALE_PATHS)
+    win, so an entry with a msgid of Django's or Wagtail's own must keep their
+    translation; the suite's own meaning of a word goes through a context."""
+    import django
+    import wagtail
+
+    # What a site shows without the suite: Wagtail's apps come before Django's
+    # in INSTALLED_APPS, and Django's own (conf) catalogue comes last.
+    host = {}
+    for package, pattern in (
+        (wagtail, "**/locale/zh_Hans/LC_MESSAGES/django.po"),
+        (django, "contrib/*/locale/zh_Hans/LC_MESSAGES/django.po"),
+        (django, "conf/locale/zh_Hans/LC_MESSAGES/django.po"),
+    ):
+        for path in sorted(Path(package.__file__).parent.glob(pattern)):
+            for key, text in _entries(path).items():
+                host.setdefault(key, (text, path.parent.parent.parent.parent))
+    assert len(host) > 1000  # the catalogues were found
+    renamed = [
+        f"{app}: {msgid!r}{f' [{ctx}]' if ctx else ''} -> {text!r}, "
+        f"but {host[ctx, msgid][1].name} says {host[ctx, msgid][0]!r}"
+        for app, entries in _suite_catalogues().items()
+        for (ctx, msgid), text in entries.items()
+        if (ctx, msgid) in host and host[ctx, msgid][0] != text
+    ]
+    assert not renamed, "\n".join(renamed)
+
+
+def test_one_translation_per_msgid_across_the_suite():
+    """Only one of two differing translations of a msgid would be shown."""
+    seen = {}
+    for app, entries in _suite_catalogues().items():
+        for key, text in entries.items():
+            seen.setdefault(key, {})[app] = text
+    differing = {key: apps for key, apps in seen.items() if len(set(apps.values())) > 1}
+    assert not differing, differing
+
+
+def test_access_codes_have_one_name():
+    """参与码 everywhere: in every screen, message and export header."""
+    other = [
+        f"{app}: {msgid!r} -> {text!r}"
+        for app, entries in _suite_catalogues().items()
+        for (_, msgid), text in entries.items()
+        if "访问码" in text
+    ]
+    assert not other, "\n".join(other)
+    for path in (REPO / "wagtail_pilots").glob("**/*.py"):
+        assert "访问码" not in path.read_text(encoding="utf-8"), path

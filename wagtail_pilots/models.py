@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
@@ -79,7 +80,7 @@ class Unit(index.Indexed, ClusterableModel):
         blank=True,
         help_text=_("administrative region, e.g. the county or district name"),
     )
-    active = models.BooleanField(_("active"), default=True)
+    active = models.BooleanField(pgettext_lazy("unit", "active"), default=True)
 
     objects = UnitQuerySet.as_manager()
 

@@ -108,7 +108,7 @@ def test_survey_codes_export_only_reads_the_surveys(admin_client, home_page):
     survey_codes(survey=survey, count=2, group="@村民", batch="一批")
     rows = download(admin_client, "survey-codes", survey)
     assert rows[0] == [
-        "访问码/code",
+        "参与码/code",
         "对象类别/group",
         "单位/unit",
         "批次/batch",

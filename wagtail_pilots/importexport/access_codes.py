@@ -35,7 +35,7 @@ class SurveyCodesKind(ImportExportKind):
         from ..surveys.models import AccessCode
 
         headers = [
-            "访问码/code",
+            "参与码/code",
             "对象类别/group",
             "单位/unit",
             "批次/batch",

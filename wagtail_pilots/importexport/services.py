@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export.results import RowResult
 from wagtail.log_actions import log
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
@@ -350,6 +351,23 @@ def _counts(result):
         "rows_skipped": totals.get("skip", 0),
         "rows_invalid": totals.get("invalid", 0) + totals.get("error", 0),
     }
+
+
+# What django-import-export's row types mean to an editor, in the words of the
+# batch's counts (an "error" row is counted, and shown, as invalid).
+ROW_OUTCOMES = {
+    RowResult.IMPORT_TYPE_NEW: gettext_lazy("new"),
+    RowResult.IMPORT_TYPE_UPDATE: gettext_lazy("updated"),
+    RowResult.IMPORT_TYPE_SKIP: gettext_lazy("skipped (unchanged)"),
+    RowResult.IMPORT_TYPE_INVALID: gettext_lazy("invalid"),
+    RowResult.IMPORT_TYPE_ERROR: gettext_lazy("invalid"),
+    RowResult.IMPORT_TYPE_DELETE: gettext_lazy("deleted"),
+}
+
+
+def row_outcome_label(import_type):
+    """The translated outcome of a preview row (its stored ``status``)."""
+    return ROW_OUTCOMES.get(import_type, import_type)
 
 
 def _preview(table, dataset, result):

@@ -43,6 +43,7 @@ from .services import (
     batches_visible_to,
     export_table,
     iter_json,
+    row_outcome_label,
     user_can_see_batch,
 )
 from .tasks import runs_in_background, start_check, start_import
@@ -161,7 +162,9 @@ class ImportView(BaseView, FormView):
             kind=self.kind,
             scope_page=self.page,
             columns=self.kind.for_page(self.page).template_columns(),
-            recent=ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10],
+            recent=with_kind_labels(
+                ImportBatch.objects.filter(kind=self.kind.name, page=self.page)[:10]
+            ),
             # (layout label or "", Excel URL, CSV URL) of every template.
             templates=[
                 (
@@ -219,6 +222,17 @@ class ImportView(BaseView, FormView):
         return HttpResponseRedirect(batch_url(batch))
 
 
+def with_kind_labels(batches):
+    """The batches, each with the translated ``kind_label`` of its kind (its
+    stored name if that kind is no longer registered)."""
+    kinds = get_kinds()
+    batches = list(batches)
+    for batch in batches:
+        kind = kinds.get(batch.kind)
+        batch.kind_label = kind.label if kind is not None else batch.kind
+    return batches
+
+
 def batch_url(batch):
     return reverse("wagtail_pilots_importexport:batch", args=[batch.pk])
 
@@ -259,7 +273,10 @@ class BatchView(BatchMixin, BaseView, TemplateView):
             batch=batch,
             kind=self.kind,
             preview_headers=headers,
-            preview_rows=batch.preview.get("rows", []),
+            preview_rows=[
+                {**row, "outcome": row_outcome_label(row.get("status", ""))}
+                for row in batch.preview.get("rows", [])
+            ],
             can_import=batch_can_import(batch),
             could_skip=(
                 batch.status == ImportBatch.Status.CHECKED
@@ -387,7 +404,7 @@ class BatchListView(BaseView, TemplateView):
         paginator = WagtailPaginator(batches, self.paginate_by)
         page_obj = paginator.get_page(self.request.GET.get("p"))
         context.update(
-            batches=page_obj.object_list,
+            batches=with_kind_labels(page_obj.object_list),
             page_obj=page_obj,
             elided_page_range=paginator.get_elided_page_range(page_obj.number),
             import_links=[

@@ -224,7 +224,11 @@ class PilotProgramPageMixin(BaseTemplateMixin, models.Model):
         FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
         FieldPanel("report_cadence"),
         InlinePanel("members", heading=_("leading group"), label=_("member")),
-        InlinePanel("sites", heading=_("sites"), label=_("site")),
+        InlinePanel(
+            "sites",
+            heading=pgettext_lazy("pilot", "sites"),
+            label=pgettext_lazy("pilot", "site"),
+        ),
     ]
     plan_panels = [
         InlinePanel("phases", heading=_("phases"), label=_("phase")),
@@ -351,8 +355,8 @@ class PilotSite(Orderable):
     panels = [FieldRowPanel([FieldPanel("unit"), FieldPanel("role")])]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("site")
-        verbose_name_plural = _("sites")
+        verbose_name = pgettext_lazy("pilot", "site")
+        verbose_name_plural = pgettext_lazy("pilot", "sites")
 
     def __str__(self):
         return f"{self.unit} ({self.get_role_display()})"
@@ -573,7 +577,7 @@ class PilotEvaluationLink(Orderable):
         related_name="+",
     )
     label = models.CharField(
-        _("label"),
+        pgettext_lazy("link", "label"),
         max_length=200,
         blank=True,
         help_text=_("shown instead of the page title if given"),

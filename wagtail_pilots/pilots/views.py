@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
@@ -150,7 +151,7 @@ class PilotReportView(FormulaSafeSpreadsheetExportMixin, ReportView):
     ]
     export_headings = {
         "title": _("Title"),
-        "code": _("Code"),
+        "code": pgettext_lazy("pilot program", "Code"),
         "status": _("Status"),
         "lead_unit": _("Lead unit"),
         "health": _("Health"),

@@ -850,7 +850,7 @@ class ScorecardCodesKind(ImportExportKind):
     importable = False
 
     def get_export_table(self, *, page=None):
-        headers = ["评价组/group", "访问码/code", "已使用/used"]
+        headers = ["评价组/group", "参与码/code", "已使用/used"]
         codes = (
             AccessCode.objects.filter(scorecard_id=page.pk)
             .select_related("group")

@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
     FieldPanel,
@@ -67,9 +68,9 @@ VOTE_YES = "yes"
 VOTE_NO = "no"
 VOTE_ABSTAIN = "abstain"
 VOTE_CHOICES = (
-    (VOTE_YES, _("yes")),
-    (VOTE_NO, _("no")),
-    (VOTE_ABSTAIN, _("abstain")),
+    (VOTE_YES, pgettext_lazy("vote", "yes")),
+    (VOTE_NO, pgettext_lazy("vote", "no")),
+    (VOTE_ABSTAIN, pgettext_lazy("vote", "abstain")),
 )
 CHANNEL_WEB = "web"
 CHANNEL_ADMIN = "admin"
@@ -182,7 +183,11 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
 class ScorecardPage(ScorecardPageMixin, Page):
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
-        InlinePanel("subjects", label=_("subject"), heading=_("subjects")),
+        InlinePanel(
+            "subjects",
+            label=pgettext_lazy("scorecard", "subject"),
+            heading=_("subjects"),
+        ),
         InlinePanel("criteria", label=_("criterion"), heading=_("criteria")),
         InlinePanel(
             "groups", label=_("evaluator group"), heading=_("evaluator groups")
@@ -235,7 +240,7 @@ class ScorecardSubject(Orderable):
     ]
 
     class Meta(Orderable.Meta):
-        verbose_name = _("subject")
+        verbose_name = pgettext_lazy("scorecard", "subject")
         verbose_name_plural = _("subjects")
 
     def __str__(self):
@@ -443,7 +448,7 @@ class Ballot(models.Model):
     evaluator = models.CharField(_("evaluator"), max_length=64)
     subject = models.ForeignKey(
         ScorecardSubject,
-        verbose_name=_("subject"),
+        verbose_name=pgettext_lazy("scorecard", "subject"),
         on_delete=models.CASCADE,
         related_name="ballots",
     )
@@ -455,7 +460,9 @@ class Ballot(models.Model):
         on_delete=models.CASCADE,
         related_name="ballots",
     )
-    value = models.DecimalField(_("value"), null=True, blank=True, **DECIMAL)
+    value = models.DecimalField(
+        pgettext_lazy("ballot", "value"), null=True, blank=True, **DECIMAL
+    )
     vote = models.CharField(_("vote"), max_length=10, choices=VOTE_CHOICES, blank=True)
     channel = models.CharField(
         _("channel"), max_length=10, choices=CHANNEL_CHOICES, default=CHANNEL_ADMIN
@@ -534,7 +541,7 @@ class AccessCode(models.Model):
         on_delete=models.CASCADE,
         related_name="access_codes",
     )
-    code = models.CharField(_("code"), max_length=32)
+    code = models.CharField(pgettext_lazy("access code", "code"), max_length=32)
     digest = models.CharField(max_length=64, unique=True)
     evaluator = models.CharField(
         _("evaluator"), max_length=64, unique=True, default=new_evaluator_id

@@ -395,7 +395,7 @@ def export_rows(configuration, outputs):
     """Header and rows for CSV/XLSX: one row per subject × criterion × group."""
     header = [
         _("rank"),
-        _("subject"),
+        pgettext("scorecard", "subject"),
         _("total"),
         _("shortlisted"),
         _("bottom flag"),

@@ -19,6 +19,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import (
@@ -142,7 +143,9 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
     """
 
     field_type = models.CharField(
-        verbose_name=_("field type"), max_length=16, choices=SURVEY_FIELD_CHOICES
+        verbose_name=pgettext_lazy("survey question", "field type"),
+        max_length=16,
+        choices=SURVEY_FIELD_CHOICES,
     )
     field_type.required_on_save = True
     scale = models.ForeignKey(
@@ -209,7 +212,7 @@ class Access(models.TextChoices):
 class ResultsVisibility(models.TextChoices):
     NEVER = "never", _("never")
     AFTER_CLOSING = "closed", _("after closing")
-    LIVE = "live", _("live")
+    LIVE = "live", pgettext_lazy("results visibility", "live")
 
 
 class SurveyState(models.TextChoices):
@@ -565,7 +568,9 @@ class SurveyAnswer(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    value = models.CharField(_("value"), max_length=255, blank=True)
+    value = models.CharField(
+        pgettext_lazy("survey answer", "value"), max_length=255, blank=True
+    )
     group = models.CharField(_("respondent group"), max_length=100, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
 
@@ -606,7 +611,7 @@ class AccessCode(models.Model):
         on_delete=models.CASCADE,
         related_name="survey_access_codes",
     )
-    code = models.CharField(_("code"), max_length=32)
+    code = models.CharField(pgettext_lazy("access code", "code"), max_length=32)
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     group = models.CharField(_("respondent group"), max_length=100, blank=True)
     unit = models.ForeignKey(

@@ -353,6 +353,21 @@ class PilotsModelAdminGroup(ModelAdminGroup):
     menu_icon = "folder-open-inverse"
     menu_order = 260
     items = (UnitModelAdmin, ImportBatchModelAdmin)
+    # The suite's own admin already lists these (Units; Settings › Import
+    # batches): their listings here keep their URLs but stay out of the menu,
+    # which shows only what the suite's own viewsets do not.
+    menu_excluded = (UnitModelAdmin, ImportBatchModelAdmin)
+
+    def get_submenu_items(self):
+        shown = [
+            instance
+            for instance in self.modeladmin_instances
+            if not isinstance(instance, self.menu_excluded)
+        ]
+        return [
+            instance.get_menu_item(order=order)
+            for order, instance in enumerate(shown, start=1)
+        ]
 
     def __init__(self, *args, **kwargs):
         # Survey responses and ballots are listed when their apps are installed.

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from wagtail_pilots import spreadsheets
@@ -178,7 +178,7 @@ def codes(request, page_id):
         queryset = queryset.filter(group_id=group_id)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        header = [_("evaluator group"), _("code"), _("used")]
+        header = [_("evaluator group"), pgettext("access code", "code"), _("used")]
         rows = (
             [c.group.name, format_code(c.code), _("yes") if c.used_at else ""]
             for c in queryset.iterator()
@@ -223,7 +223,7 @@ def codes(request, page_id):
 
 class BallotEntryForm(forms.Form):
     evaluator = forms.CharField(label=gettext_lazy("evaluator"), max_length=64)
-    value = forms.CharField(label=gettext_lazy("value"), required=False)
+    value = forms.CharField(label=pgettext_lazy("ballot", "value"), required=False)
     vote = forms.ChoiceField(
         label=gettext_lazy("vote"),
         choices=[("", "---------"), *VOTE_CHOICES],
@@ -237,7 +237,7 @@ class BallotEntryForm(forms.Form):
             label=gettext_lazy("evaluator group"), queryset=page.groups.all()
         )
         self.fields["subject"] = forms.ModelChoiceField(
-            label=gettext_lazy("subject"), queryset=page.subjects.all()
+            label=pgettext_lazy("scorecard", "subject"), queryset=page.subjects.all()
         )
         self.fields["criterion"] = forms.ModelChoiceField(
             label=gettext_lazy("criterion"),
