@@ -20,5 +20,8 @@ def test_survey_answer_page_is_never_cached(client, survey):
     from ..surveys.conftest import post_data
 
     response = client.post(survey.url, post_data(survey))
-    assert response.status_code == 200
+    assert response.status_code == 302  # POST/redirect/GET to the thank-you page
     assert "no-store" in response["Cache-Control"]
+    thanks = client.get(response["Location"])
+    assert thanks.status_code == 200
+    assert "no-store" in thanks["Cache-Control"]

@@ -64,8 +64,9 @@ def test_smtp_refusing_connections(
         caplog.at_level(logging.WARNING, logger="wagtail_pilots.surveys.tasks"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        response = client.post(survey.url, post_data(survey))
+        response = client.post(survey.url, post_data(survey), follow=True)
     assert response.status_code == 200  # the respondent sees the thank-you page
+    assert response.redirect_chain[0][1] == 302
     assert "wp_started" not in response.content.decode()  # not the form again
     stored = SurveyResponse.objects.get()
     assert stored.notified_at is None
@@ -115,7 +116,7 @@ def test_database_failure_during_submission_is_a_clean_503(
     assert survey.response_count == 0
     # The next attempt, with the database back, works.
     monkeypatch.undo()
-    assert client.post(survey.url, post_data(survey)).status_code == 200
+    assert client.post(survey.url, post_data(survey)).status_code == 302
     assert SurveyResponse.objects.count() == 1
 
 
@@ -145,7 +146,7 @@ def test_redis_down_site_keeps_answering(client, survey, caplog):
     ):
         assert client.get(survey.url).status_code == 200
         for _ in range(3):
-            assert client.post(survey.url, post_data(survey)).status_code == 200
+            assert client.post(survey.url, post_data(survey)).status_code == 302
     assert SurveyResponse.objects.count() == 3
     limits = [r for r in caplog.records if r.name == "wagtail_pilots.ratelimit"]
     assert limits, "rate limits must not degrade silently"
