@@ -213,7 +213,7 @@ from django.utils import translation
 print(wagtail_pilots.__file__)
 with translation.override("zh-hans"):
     print(apps.get_app_config("wagtail_pilots_surveys").verbose_name)
-print(finders.find("wagtail_pilots/surveys/surveys.css"))
+print(finders.find("wagtail_pilots/public.css"))
 """
 
 
