@@ -742,3 +742,12 @@ def test_insufficient_survey_sample_is_flagged_and_handled_by_the_policy(policy,
     ]
     assert ("survey", "sat") not in s.contributions
     assert s.rank == 1
+
+
+def test_values_too_long_to_add_exactly_are_refused_with_their_cell():
+    # Exact arithmetic adds raw values without rounding; 5 + 1e-5000 would need
+    # 5,001 digits, so it is refused, naming the cell, instead of rounded.
+    scores = {("g", "s", "c"): [5, D("1e-5000")]}
+    with pytest.raises(ScoringInputError, match="too many digits") as exc:
+        sc.compute(one_criterion(), [Subject("s", "城关镇")], scores=scores)
+    assert "g / 城关镇 / c" in str(exc.value)

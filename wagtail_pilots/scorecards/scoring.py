@@ -1,4 +1,4 @@
-"""The scorecard arithmetic: pure, ``Decimal``, deterministic, no ORM.
+"""The scorecard arithmetic: pure, exact, deterministic; standard library only.
 
 This module implements docs/design.md "Scorecard" and nothing else. Selectors fetch the
 per-(group, subject, criterion) figures in SQL and hand them to :func:`compute`;
@@ -43,17 +43,24 @@ Definitions (u = group weight, w = criterion weight):
   bottom boundary is not decided by list order: every subject of it is marked
   "undecided" for that flag instead.
 
-Nothing is rounded here except for comparisons; round half up to 2 places only
-when displaying or exporting (:func:`display`). :func:`apportion` rounds a
-total's parts so that they add up to the rounded total.
+Nothing is rounded on the way. :func:`compute` keeps every figure as an exact
+ratio of two integers, built from the exact decimal inputs, and turns it into a
+``Decimal`` once, at the end, correctly rounded to 34 significant digits
+(:func:`exact_decimal`); comparisons use that figure as shown. Round half up to 2
+places only when displaying or exporting (:func:`display`). :func:`apportion`
+rounds a total's parts so that they add up to the rounded total. (Until issue 17
+each step was rounded to 34 digits, which could leave an exact half cent such as
+23.365 at 23.36499… and show 23.36.)
 """
 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
+from math import gcd
 from typing import TypeAlias, overload
 
 ZERO = Decimal(0)
@@ -514,33 +521,280 @@ def outliers(
     return result
 
 
-def _cell_from_data(
+# --------------------------------------------------------------------------
+# Exact arithmetic
+# --------------------------------------------------------------------------
+#
+# compute() never rounds on the way. Every figure is kept as an exact ratio of
+# two Python integers (numerator, denominator) built from the exact decimal
+# inputs, and becomes a Decimal once, at the end, correctly rounded to 34
+# significant digits (:data:`CONTEXT`). Raw values are added as decimals in
+# :data:`EXACT`, which refuses to round.
+
+#: Adds raw values exactly; any rounding raises instead.
+EXACT = decimal.Context(
+    prec=4000,
+    traps=[decimal.Inexact, decimal.InvalidOperation, decimal.Overflow],
+)
+# Integer ratios are reduced once their denominator grows past this many bits.
+_REDUCE_BITS = 128
+_NO_VOTES = VoteCounts()
+
+
+def exact_decimal(numerator: int, denominator: int) -> Decimal:
+    """The exact ratio ``numerator / denominator`` as a Decimal, rounded once
+    (half even) to the 34 significant digits of :data:`CONTEXT`."""
+    return CONTEXT.divide(Decimal(numerator), Decimal(denominator))
+
+
+def _accumulate(acc: list[int], num: int, den: int) -> None:
+    """``acc`` (a ``[numerator, denominator]`` list) += num / den, exactly."""
+    a_num, a_den = acc
+    if a_den == den:
+        acc[0] = a_num + num
+        return
+    num = a_num * den + num * a_den
+    den *= a_den
+    if den.bit_length() > _REDUCE_BITS:
+        common = gcd(num, den)
+        num //= common
+        den //= common
+    acc[0] = num
+    acc[1] = den
+
+
+def _scaled(weights: Iterable[Number]) -> list[int]:
+    """Integers proportional to ``weights`` (Decimals), exactly: each weight times
+    the least common multiple of their denominators."""
+    ratios = [Decimal(w).as_integer_ratio() for w in weights]
+    scale = 1
+    for _, den in ratios:
+        scale = scale * den // gcd(scale, den)
+    return [num * (scale // den) for num, den in ratios]
+
+
+def _finite_decimal(value: object) -> Decimal | None:
+    """``value`` if it is already a finite Decimal (the fast, common case)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    return None
+
+
+def _where(group: Group, subject: Subject, criterion: Criterion) -> str:
+    return f"{group.name} / {subject.name} / {criterion.name}"
+
+
+#: A group scoring a criterion: the group, its key, its scaled weight, whether it
+#: votes, its aggregation, trim and minimum ballots, then the cell's warnings
+#: shared by every subject: missing, and {n: warning} for too few to trim, below
+#: the minimum and small n.
+_Slot: TypeAlias = tuple[
+    Group,
+    Hashable,
+    int,
+    bool,
+    str,
+    int,
+    int,
+    Warning_,
+    dict[int, Warning_],
+    dict[int, Warning_],
+    dict[int, Warning_],
+]
+
+
+class _CriterionPlan:
+    """Everything about one criterion that does not depend on the subject."""
+
+    __slots__ = (
+        "criterion",
+        "key",
+        "weight",
+        "lo",
+        "hi",
+        "lo_num",
+        "lo_den",
+        "range_num",
+        "range_den",
+        "groups",
+        "all_groups_weight",
+        "means",
+    )
+
+    def __init__(self, criterion: Criterion, weight: int, groups: list[_Slot]) -> None:
+        self.criterion = criterion
+        self.key: Hashable = criterion.key
+        self.weight = weight  # scaled integer
+        lo = Decimal(criterion.minimum)
+        hi = Decimal(criterion.maximum)
+        self.lo = lo
+        self.hi = hi
+        self.lo_num, self.lo_den = lo.as_integer_ratio()
+        hi_num, hi_den = hi.as_integer_ratio()
+        self.range_num = hi_num * self.lo_den - self.lo_num * hi_den
+        self.range_den = hi_den * self.lo_den
+        # (group, key, scaled weight, is a vote group, aggregation, trim, minimum)
+        self.groups = groups
+        self.all_groups_weight = sum(g[2] for g in groups)
+        #: {(n, sum): (n, numerator, denominator)} of mean cells given as sums.
+        self.means: dict[tuple[int, Decimal], tuple[int, int, int]] = {}
+
+
+class _Plan:
+    """The configuration prepared once for every subject: weights as integers,
+    ranges as ratios, and the shared immutable pieces (warnings, weights used)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.renormalise = config.missing_policy == MISSING_RENORMALISE
+        self.small_n = config.small_n
+        criterion_weights = _scaled(c.weight for c in config.criteria)
+        group_weights = dict(
+            zip(
+                (g.key for g in config.groups),
+                _scaled(g.weight for g in config.groups),
+                strict=True,
+            )
+        )
+        self.all_criteria_weight = sum(criterion_weights)
+        self._warnings: dict[tuple[str, Hashable, Hashable, int, int], Warning_] = {}
+        self.weights_used_cache: dict[tuple[int, int], Decimal] = {}
+        #: {(numerator, denominator): Decimal} of the cells' A, shared.
+        self.values: dict[tuple[int, int], Decimal] = {}
+        self.criteria: list[_CriterionPlan] = []
+        for criterion, weight in zip(config.criteria, criterion_weights, strict=True):
+            groups: list[_Slot] = []
+            if criterion.source == SOURCE_BALLOTS:
+                groups = [
+                    (
+                        g,
+                        g.key,
+                        group_weights[g.key],
+                        g.kind == KIND_VOTES,
+                        g.aggregation,
+                        g.trim,
+                        g.min_ballots,
+                        # This cell's warnings, shared by every subject: missing,
+                        # then {n: warning} for too few to trim, below the
+                        # minimum, small n.
+                        self.warning(W_MISSING_GROUP, g.key, criterion.key),
+                        dict[int, Warning_](),
+                        dict[int, Warning_](),
+                        dict[int, Warning_](),
+                    )
+                    for g in config.groups
+                    if criterion.key in g.criteria
+                ]
+            self.criteria.append(_CriterionPlan(criterion, weight, groups))
+
+    def warning(
+        self,
+        code: str,
+        group: Hashable = None,
+        criterion: Hashable = None,
+        n: int = 0,
+        minimum: int = 0,
+    ) -> Warning_:
+        # Warnings are frozen: one instance serves every subject that has it.
+        key = (code, group, criterion, n, minimum)
+        found = self._warnings.get(key)
+        if found is None:
+            found = self._warnings[key] = Warning_(code, group, criterion, n, minimum)
+        return found
+
+    def weight_used(self, weight: int, denominator: int) -> Decimal:
+        """A group's weight rescaled for a criterion, in percent."""
+        key = (weight, denominator)
+        found = self.weights_used_cache.get(key)
+        if found is None:
+            found = self.weights_used_cache[key] = exact_decimal(
+                100 * weight, denominator
+            )
+        return found
+
+
+def _score_cell(
+    plan: _CriterionPlan,
     group: Group,
-    criterion: Criterion,
+    aggregation: str,
+    trim: int,
     subject: Subject,
     data: CellData | None,
-    *,
-    where: str,
-) -> tuple[int, Decimal | None]:
-    """(n, A) for a score group cell from values or a :class:`ScoreSummary`."""
+) -> tuple[int, int, int]:
+    """``(n, numerator, denominator)`` of a score group's A(g, c, s) on 0–100,
+    exactly; ``(0, 0, 1)`` when the group has no values for the cell."""
     if data is None:
-        return 0, None
+        return 0, 0, 1
+    criterion = plan.criterion
+    lo, hi = plan.lo, plan.hi
+    total: Decimal
     if isinstance(data, ScoreSummary):
-        n = _count(data.n, where=where)
+        # SQL may hand over other number types than declared: checked as objects.
+        given_n: object = data.n
+        if type(given_n) is int and given_n >= 0:
+            n = given_n
+        else:
+            n = _count(given_n, where=_where(group, subject, criterion))
         if n == 0:
-            return 0, None
-        for bound in (data.minimum, data.maximum):
-            to_percent(bound, criterion, where=where)
-        total = to_decimal(data.total, where=where)
-        # The mean of mapped values is the mapped mean (the mapping is linear);
-        # one division keeps the result as exact as mapping each value.
-        lo, hi = Decimal(criterion.minimum), Decimal(criterion.maximum)
-        with decimal.localcontext(CONTEXT):
-            return n, (total - n * lo) * HUNDRED / (n * (hi - lo))
-    mapped = [to_percent(v, criterion, where=where) for v in data]
-    if not mapped:
-        return 0, None
-    return len(mapped), aggregate(mapped, group)
+            return 0, 0, 1
+        low = _finite_decimal(data.minimum)
+        high = _finite_decimal(data.maximum)
+        if low is None or high is None or not (lo <= low <= hi and lo <= high <= hi):
+            for bound in (data.minimum, data.maximum):
+                to_percent(bound, criterion, where=_where(group, subject, criterion))
+        total = _finite_decimal(data.total) or to_decimal(
+            data.total, where=_where(group, subject, criterion)
+        )
+        # Cells with the same count and sum have the same mean.
+        found = plan.means.get((n, total))
+        if found is not None:
+            return found
+        count = n
+    else:
+        values: list[Decimal] = []
+        for given in data:
+            if isinstance(given, Decimal) and given.is_finite():
+                value = given
+            else:
+                value = to_decimal(given, where=_where(group, subject, criterion))
+            if value < lo or value > hi:
+                raise ScoringInputError(
+                    f"{value} is outside the range {lo}–{hi} of {criterion.name}",
+                    where=_where(group, subject, criterion),
+                )
+            values.append(value)
+        n = len(values)
+        if n == 0:
+            return 0, 0, 1
+        if aggregation != AGG_MEAN and n > 1:
+            values.sort()
+            if aggregation == AGG_TRIMMED and n > 2 * trim:
+                if trim:
+                    values = values[trim : n - trim]
+            else:  # the median (also for too few values to trim)
+                mid = n // 2
+                values = values[mid : mid + 1] if n % 2 else values[mid - 1 : mid + 1]
+        count = len(values)
+        try:
+            total = reduce(EXACT.add, values)
+        except decimal.DecimalException:
+            raise ScoringInputError(
+                "the values have too many digits to add exactly",
+                where=_where(group, subject, criterion),
+            ) from None
+    # A = (mean - lo) / (hi - lo) × 100, the mean being total / count.
+    s_num, s_den = total.as_integer_ratio()
+    lo_num, lo_den = plan.lo_num, plan.lo_den
+    if lo_num:
+        s_num = s_num * lo_den - count * lo_num * s_den
+        s_den *= lo_den
+    a_num = 100 * s_num * plan.range_den
+    a_den = s_den * count * plan.range_num
+    common = gcd(a_num, a_den)
+    found = n, a_num // common, a_den // common
+    if type(data) is ScoreSummary:
+        plan.means[(n, total)] = found
+    return found
 
 
 # --------------------------------------------------------------------------
@@ -563,6 +817,9 @@ def compute(
     ``votes``: ``{(group, subject): VoteCounts}`` for vote groups.
     ``surveys``: ``{(subject, criterion): SurveyValue}`` for survey criteria.
     Keys that name an unknown group, subject or criterion are refused.
+
+    Every figure is computed exactly (integer ratios) and rounded once, to 34
+    significant digits, when it becomes a Decimal of the result.
     """
     validate_config(config)
     scores = scores or dict[ScoreKey, CellData]()
@@ -576,13 +833,10 @@ def compute(
     known_subjects = set(subject_keys)
     _check_keys(scores, votes, surveys, crit_by_key, group_by_key, known_subjects)
 
-    results: list[SubjectResult] = []
-    for subject in subjects:
-        results.append(
-            _subject_result(
-                config, subject, crit_by_key, group_by_key, scores, votes, surveys
-            )
-        )
+    plan = _Plan(config)
+    results = [
+        _subject_result(plan, subject, scores, votes, surveys) for subject in subjects
+    ]
     _rank(config, results)
     order = {k: i for i, k in enumerate(subject_keys)}
     results.sort(
@@ -599,17 +853,24 @@ def _check_keys(
     group_by_key: Mapping[Hashable, Group],
     subjects: set[Hashable],
 ) -> None:
+    scored = {
+        (g.key, c)
+        for g in group_by_key.values()
+        if g.kind == KIND_SCORES
+        for c in g.criteria
+    }
     for key in scores:
         g, s, c = key
+        if (g, c) in scored and s in subjects:
+            continue
         group = group_by_key.get(g)
         if group is None or group.kind != KIND_SCORES:
             raise ScoringInputError(f"unknown score group {g!r}", where=str(key))
         if s not in subjects:
             raise ScoringInputError(f"unknown subject {s!r}", where=str(key))
-        if c not in group.criteria:
-            raise ScoringInputError(
-                f"group {group.name} does not score criterion {c!r}", where=str(key)
-            )
+        raise ScoringInputError(
+            f"group {group.name} does not score criterion {c!r}", where=str(key)
+        )
     for key, counts in votes.items():
         g, s = key
         group = group_by_key.get(g)
@@ -636,189 +897,215 @@ def _check_keys(
 
 
 def _subject_result(
-    config: Config,
+    plan: _Plan,
     subject: Subject,
-    crit_by_key: Mapping[Hashable, Criterion],
-    group_by_key: Mapping[Hashable, Group],
     scores: Mapping[ScoreKey, CellData],
     votes: Mapping[VoteKey, VoteCounts],
     surveys: Mapping[SurveyKey, SurveyValue],
 ) -> SubjectResult:
     res = SubjectResult(subject=subject)
-    renormalise = config.missing_policy == MISSING_RENORMALISE
+    renormalise = plan.renormalise
+    small_n = plan.small_n
+    warning = plan.warning
     warnings = res.warnings
-    # Each group's A per criterion (for group gates and contributions).
-    group_values: dict[Hashable, list[tuple[Criterion, Decimal]]] = {}
-    criterion_values: dict[Hashable, Decimal] = {}  # criterion key -> V
-    contributions_raw: dict[
-        Hashable, Decimal
-    ] = {}  # group key or ("survey", c) -> Σ w_c u_g A / Σu (pts*100)
+    skey = subject.key
+    # Exact ratios, [numerator, denominator]:
+    # group -> [Σ w_c A (num, den), Σ w_c, Σ A (num, den), count]
+    group_values: dict[Hashable, list[int]] = {}
+    # criterion -> (V num, V den, weight)
+    criterion_values: dict[Hashable, tuple[int, int, int]] = {}
+    criterion_shown: dict[Hashable, Decimal] = {}  # V as a Decimal (for gates)
+    # group or ("survey", c) -> Σ w_c u_g A / Σu
+    contributions_raw: dict[Hashable, list[int]] = {}
+    values_cache = plan.values
+    weights_used = plan.weights_used_cache
 
-    for criterion in config.criteria:
-        cres = CriterionResult(
-            criterion=criterion.key, value=None, n=0, source=criterion.source
-        )
+    for cplan in plan.criteria:
+        criterion = cplan.criterion
+        ckey = cplan.key
+        cres = CriterionResult(ckey, None, 0, criterion.source)
         res.criteria.append(cres)
         if criterion.source == SOURCE_SURVEY:
-            sv = surveys.get((subject.key, criterion.key))
+            sv = surveys.get((skey, ckey))
             if sv is not None and sv.insufficient:
                 cres.n = sv.n
                 cres.insufficient = True
                 warnings.append(
-                    Warning_(
+                    warning(
                         W_INSUFFICIENT_SAMPLE,
-                        criterion=criterion.key,
+                        criterion=ckey,
                         n=sv.n,
                         minimum=sv.minimum,
                     )
                 )
             elif sv is not None and sv.value is not None:
-                survey_value = Decimal(sv.value)
-                cres.value = survey_value
+                cres.value = value = Decimal(sv.value)
                 cres.n = sv.n
-                if config.small_n and sv.n < config.small_n:
+                if small_n and sv.n < small_n:
                     warnings.append(
-                        Warning_(
-                            W_SMALL_N,
-                            criterion=criterion.key,
-                            n=sv.n,
-                            minimum=config.small_n,
-                        )
+                        warning(W_SMALL_N, criterion=ckey, n=sv.n, minimum=small_n)
                     )
-                criterion_values[criterion.key] = survey_value
-                contributions_raw[("survey", criterion.key)] = (
-                    Decimal(criterion.weight) * survey_value
-                )
+                v_num, v_den = value.as_integer_ratio()
+                criterion_values[ckey] = (v_num, v_den, cplan.weight)
+                criterion_shown[ckey] = value
+                contributions_raw[("survey", ckey)] = [cplan.weight * v_num, v_den]
             continue
-        scoring_groups = [g for g in config.groups if criterion.key in g.criteria]
-        present: list[tuple[Group, Cell, Decimal]] = []
-        for group in scoring_groups:
-            where = f"{group.name} / {subject.name} / {criterion.name}"
-            counts: VoteCounts | None = None
-            if group.kind == KIND_VOTES:
-                counts = votes.get((group.key, subject.key)) or VoteCounts()
-                n, value = counts.cast, vote_share(counts)
+        cells = cres.cells
+        weight = cplan.weight
+        present: list[tuple[Hashable, int, int, int, Cell]] = []
+        missing: list[tuple[int, Cell]] = []
+        cell_total = 0
+        for (
+            group,
+            gkey,
+            u,
+            is_vote,
+            aggregation,
+            trim,
+            min_ballots,
+            missing_warning,
+            few_warnings,
+            below_warnings,
+            small_warnings,
+        ) in cplan.groups:
+            if is_vote:
+                counts = votes.get((gkey, skey)) or _NO_VOTES
+                n = counts.yes + counts.no + counts.abstain
+                a_num, a_den = 0, 1
+                if n:
+                    common = gcd(100 * counts.yes, n)
+                    a_num, a_den = 100 * counts.yes // common, n // common
             else:
-                n, value = _cell_from_data(
+                counts = None
+                n, a_num, a_den = _score_cell(
+                    cplan,
                     group,
-                    criterion,
+                    aggregation,
+                    trim,
                     subject,
-                    scores.get((group.key, subject.key, criterion.key)),
-                    where=where,
+                    scores.get((gkey, skey, ckey)),
                 )
-                if group.aggregation == AGG_TRIMMED and 0 < n <= 2 * group.trim:
-                    warnings.append(
-                        Warning_(
-                            W_TOO_FEW_TO_TRIM,
-                            group=group.key,
-                            criterion=criterion.key,
-                            n=n,
-                            minimum=2 * group.trim + 1,
+                if aggregation == AGG_TRIMMED and 0 < n <= 2 * trim:
+                    w = few_warnings.get(n)
+                    if w is None:
+                        w = few_warnings[n] = warning(
+                            W_TOO_FEW_TO_TRIM, gkey, ckey, n, 2 * trim + 1
                         )
-                    )
-            cell = Cell(
-                group=group.key,
-                criterion=criterion.key,
-                n=n,
-                value=value,
-                weight_used=ZERO,
-                votes=counts,
-            )
-            cres.cells.append(cell)
-            cres.n += n
-            if value is None:
-                warnings.append(
-                    Warning_(W_MISSING_GROUP, group=group.key, criterion=criterion.key)
-                )
+                    warnings.append(w)
+            cell_total += n
+            if n == 0:
+                cell = Cell(gkey, ckey, 0, None, ZERO, counts)
+                cells.append(cell)
+                missing.append((u, cell))
+                warnings.append(missing_warning)
                 continue
-            present.append((group, cell, value))
-            group_values.setdefault(group.key, []).append((criterion, value))
-            if group.min_ballots and n < group.min_ballots:
-                warnings.append(
-                    Warning_(
-                        W_BELOW_MINIMUM,
-                        group=group.key,
-                        criterion=criterion.key,
-                        n=n,
-                        minimum=group.min_ballots,
+            # Equal ratios share one (immutable) Decimal.
+            value = values_cache.get((a_num, a_den))
+            if value is None:
+                value = values_cache[(a_num, a_den)] = exact_decimal(a_num, a_den)
+            cell = Cell(gkey, ckey, n, value, ZERO, counts)
+            cells.append(cell)
+            present.append((gkey, u, a_num, a_den, cell))
+            sums = group_values.get(gkey)
+            if sums is None:
+                sums = group_values[gkey] = [0, 1, 0, 0, 1, 0]
+            if weight:  # Σ w_c A, Σ w_c
+                if sums[1] == a_den:
+                    sums[0] += weight * a_num
+                else:
+                    sums[0] = sums[0] * a_den + weight * a_num * sums[1]
+                    sums[1] *= a_den
+                    if sums[1].bit_length() > _REDUCE_BITS:
+                        common = gcd(sums[0], sums[1])
+                        sums[0] //= common
+                        sums[1] //= common
+                sums[2] += weight
+            else:  # Σ A, count: only used when every criterion it scores weighs 0
+                if sums[4] == a_den:
+                    sums[3] += a_num
+                else:
+                    sums[3] = sums[3] * a_den + a_num * sums[4]
+                    sums[4] *= a_den
+                sums[5] += 1
+            if min_ballots and n < min_ballots:
+                w = below_warnings.get(n)
+                if w is None:
+                    w = below_warnings[n] = warning(
+                        W_BELOW_MINIMUM, gkey, ckey, n, min_ballots
                     )
-                )
-            if config.small_n and n < config.small_n:
-                warnings.append(
-                    Warning_(
-                        W_SMALL_N,
-                        group=group.key,
-                        criterion=criterion.key,
-                        n=n,
-                        minimum=config.small_n,
-                    )
-                )
+                warnings.append(w)
+            if small_n and n < small_n:
+                w = small_warnings.get(n)
+                if w is None:
+                    w = small_warnings[n] = warning(W_SMALL_N, gkey, ckey, n, small_n)
+                warnings.append(w)
+        cres.n = cell_total
         if renormalise:
-            denominator = sum((Decimal(g.weight) for g, _, _ in present), ZERO)
+            denominator = sum(p[1] for p in present)
         else:
-            denominator = sum((Decimal(g.weight) for g in scoring_groups), ZERO)
+            denominator = cplan.all_groups_weight
         if not present or denominator == 0:
             continue
-        with decimal.localcontext(CONTEXT):
-            if not renormalise:
-                for g, cell in zip(scoring_groups, cres.cells, strict=True):
-                    if cell.value is None:
-                        cell.counted_as_zero = True
-                        cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
-            numerator = sum((Decimal(g.weight) * a for g, _, a in present), ZERO)
-            criterion_value = numerator / denominator
-            cres.value = criterion_value
-            for g, cell, a in present:
-                cell.weight_used = Decimal(g.weight) / denominator * HUNDRED
-                contributions_raw[g.key] = contributions_raw.get(g.key, ZERO) + (
-                    Decimal(criterion.weight) * Decimal(g.weight) * a / denominator
-                )
-        criterion_values[criterion.key] = criterion_value
+        if not renormalise:
+            for u, cell in missing:
+                cell.counted_as_zero = True
+                cell.weight_used = plan.weight_used(u, denominator)
+        # V = Σ u_g A_g / Σ u_g
+        v_num, v_den = 0, 1
+        for gkey, u, a_num, a_den, cell in present:
+            cell.weight_used = weights_used.get((u, denominator)) or plan.weight_used(
+                u, denominator
+            )
+            if v_den == a_den:
+                v_num += u * a_num
+            else:
+                v_num = v_num * a_den + u * a_num * v_den
+                v_den *= a_den
+            part = contributions_raw.get(gkey)
+            if part is None:
+                contributions_raw[gkey] = [weight * u * a_num, a_den * denominator]
+            else:
+                _accumulate(part, weight * u * a_num, a_den * denominator)
+        common = gcd(v_num, v_den)
+        v_num //= common
+        v_den = v_den // common * denominator
+        cres.value = exact_decimal(v_num, v_den)
+        criterion_values[ckey] = (v_num, v_den, cplan.weight)
+        criterion_shown[ckey] = cres.value
 
     # Total.
-    for criterion, cres in zip(config.criteria, res.criteria, strict=True):
-        if criterion.key not in criterion_values:
-            warnings.append(Warning_(W_MISSING_CRITERION, criterion=criterion.key))
+    for cres in res.criteria:
+        if cres.criterion not in criterion_values:
+            warnings.append(warning(W_MISSING_CRITERION, criterion=cres.criterion))
             cres.counted_as_zero = not renormalise and bool(criterion_values)
     if criterion_values:
         if renormalise:
-            weight_present = sum(
-                (Decimal(crit_by_key[k].weight) for k in criterion_values), ZERO
-            )
+            weight_present = sum(v[2] for v in criterion_values.values())
         else:
-            weight_present = HUNDRED
+            weight_present = plan.all_criteria_weight
         if weight_present > 0:
-            with decimal.localcontext(CONTEXT):
-                res.total = (
-                    sum(
-                        (
-                            Decimal(crit_by_key[k].weight) * v
-                            for k, v in criterion_values.items()
-                        ),
-                        ZERO,
-                    )
-                    / weight_present
-                )
-                res.contributions = {
-                    k: v / weight_present for k, v in contributions_raw.items()
-                }
-    # Group scores (for group gates and display).
-    with decimal.localcontext(CONTEXT):
-        for gkey, pairs in group_values.items():
-            wsum = sum((Decimal(c.weight) for c, _ in pairs), ZERO)
-            if wsum > 0:
-                res.group_scores[gkey] = (
-                    sum((Decimal(c.weight) * a for c, a in pairs), ZERO) / wsum
-                )
-            else:
-                res.group_scores[gkey] = sum((a for _, a in pairs), ZERO) / len(pairs)
+            acc = [0, 1]
+            for v_num, v_den, weight in criterion_values.values():
+                _accumulate(acc, weight * v_num, v_den)
+            res.total = exact_decimal(acc[0], acc[1] * weight_present)
+            res.contributions = {
+                k: exact_decimal(num, den * weight_present)
+                for k, (num, den) in contributions_raw.items()
+            }
+    # Group scores (for group gates and display): Σ w_c A / Σ w_c, or the plain
+    # mean of A when the criteria it scores weigh nothing.
+    for gkey, (w_num, w_den, weight, p_num, p_den, count) in group_values.items():
+        if weight > 0:
+            res.group_scores[gkey] = exact_decimal(w_num, w_den * weight)
+        else:
+            res.group_scores[gkey] = exact_decimal(p_num, p_den * count)
 
     # Gates.
-    for gate in config.gates:
+    for gate in plan.config.gates:
         if gate.target == GATE_GROUP:
             value = res.group_scores.get(gate.key)
         else:
-            value = criterion_values.get(gate.key)
+            value = criterion_shown.get(gate.key)
         passed = value is not None and shown(value) >= shown(gate.threshold)
         gr = GateResult(gate=gate, value=value, passed=passed)
         res.gates.append(gr)
@@ -828,7 +1115,7 @@ def _subject_result(
     if res.total is None:
         res.excluded = True
         res.exclusions.append((X_NO_DATA, None))
-        warnings.append(Warning_(W_NO_DATA))
+        warnings.append(warning(W_NO_DATA))
     return res
 
 
@@ -864,11 +1151,20 @@ def _rank(config: Config, results: list[SubjectResult]) -> None:
             comparable[id(r)] = shown(r.total)
     by_order = config.tie_break == TIE_BREAK_ORDER
 
+    # The tie key is only needed where shown totals are equal; computed once.
+    counts: dict[Decimal, int] = {}
+    for value in comparable.values():
+        counts[value] = counts.get(value, 0) + 1
+    tie_keys = {
+        id(r): _tie_key(config, r) if counts[comparable[id(r)]] > 1 else ()
+        for _, r in eligible
+    }
+
     def sort_key(
         pair: tuple[int, SubjectResult],
     ) -> tuple[Decimal, tuple[tuple[int, Decimal], ...], int]:
         index, r = pair
-        return (-comparable[id(r)], _tie_key(config, r), index)
+        return (-comparable[id(r)], tie_keys[id(r)], index)
 
     eligible.sort(key=sort_key)
     by_total: dict[Decimal, list[SubjectResult]] = {}
@@ -876,7 +1172,7 @@ def _rank(config: Config, results: list[SubjectResult]) -> None:
         by_total.setdefault(comparable[id(r)], []).append(r)
     for members in by_total.values():
         if len(members) > 1:
-            keys = [_tie_key(config, m) for m in members]
+            keys = [tie_keys[id(m)] for m in members]
             for r, key in zip(members, keys, strict=True):
                 r.tied = True
                 r.tied_with = [m.subject.key for m in members if m is not r]
@@ -889,7 +1185,7 @@ def _rank(config: Config, results: list[SubjectResult]) -> None:
             blocks
             and not by_order
             and comparable[id(r)] == comparable[id(blocks[-1][-1][1])]
-            and _tie_key(config, r) == _tie_key(config, blocks[-1][-1][1])
+            and tie_keys[id(r)] == tie_keys[id(blocks[-1][-1][1])]
         ):
             blocks[-1].append((index + 1, r))
         else:

@@ -146,23 +146,30 @@ def score_inputs(*, scorecard, config):
                 hi=Max("value"),
             )
             .order_by()
-        )
-        for row in rows:
-            if (row["group_id"], row["criterion_id"]) not in scored_pairs:
-                continue
-            scores[(row["group_id"], row["subject_id"], row["criterion_id"])] = (
-                scoring.ScoreSummary(row["n"], row["total"], row["lo"], row["hi"])
+            # Tuples, not one dict per row.
+            .values_list(
+                "group_id", "subject_id", "criterion_id", "n", "total", "lo", "hi"
             )
+        )
+        summary = scoring.ScoreSummary
+        for group_id, subject_id, criterion_id, n, total, lo, hi in rows:
+            if (group_id, criterion_id) in scored_pairs:
+                scores[(group_id, subject_id, criterion_id)] = summary(n, total, lo, hi)
     if ordered_groups:
         rows = (
             ballots.filter(group_id__in=ordered_groups, criterion__isnull=False)
             .order_by("group_id", "subject_id", "criterion_id", "value")
             .values_list("group_id", "subject_id", "criterion_id", "value")
         )
+        # Consecutive rows of one cell (the query orders them) share one list.
+        key = values = None
         for group_id, subject_id, criterion_id, value in rows.iterator(chunk_size=5000):
             if (group_id, criterion_id) not in scored_pairs:
                 continue
-            scores.setdefault((group_id, subject_id, criterion_id), []).append(value)
+            if key != (group_id, subject_id, criterion_id):
+                key = (group_id, subject_id, criterion_id)
+                values = scores.setdefault(key, [])
+            values.append(value)
     votes = {}
     if vote_groups:
         rows = (
