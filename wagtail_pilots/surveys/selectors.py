@@ -82,7 +82,9 @@ def _cluster_sums(queryset, dims) -> dict[tuple, stats.ClusterSums]:
     columns = [qn(a) for a in aliases]
     select = ", ".join([*columns, "COUNT(*)", "SUM(y * y)", "SUM(m * m)", "SUM(y * m)"])
     group_by = f" GROUP BY {', '.join(columns)}" if columns else ""
-    outer = f"SELECT {select} FROM ({sql}) clusters WHERE m > 0{group_by}"
+    # Only fixed aliases and the ORM's own SQL are interpolated; every value is
+    # still a bound parameter.
+    outer = f"SELECT {select} FROM ({sql}) clusters WHERE m > 0{group_by}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(outer, params)
         rows = cursor.fetchall()
