@@ -124,6 +124,8 @@ class QuestionResult:
     rows: list[Breakdown] = field(default_factory=list)
     groups: list[Breakdown] = field(default_factory=list)
     channels: list[Breakdown] = field(default_factory=list)
+    #: The rate weighted by group population, when the survey has populations.
+    weighted: stats.PostStratified | None = None
 
 
 @dataclass
@@ -286,6 +288,23 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         item = tallies.get(key)
         return _result(survey, item.as_tuple() if item else None, clusters.get(key))
 
+    populations = group_populations(survey=survey)
+
+    def weighted(question_key):
+        if not populations:
+            return None
+        answered_groups = {
+            g for kind, q, g in tallies if kind == "group" and q == question_key
+        }
+        return stats.post_stratify(
+            {g: (n, result("group", question_key, g)) for g, n in populations.items()},
+            unweighted=sorted(
+                g
+                for g in answered_groups - set(populations)
+                if tallies[("group", question_key, g)].valid
+            ),
+        )
+
     channel_labels = dict(Channel.choices)
     group_names = sorted(group_counts)
     results = []
@@ -298,6 +317,7 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         )
         if question.is_rated:
             item.result = result("question", question.key, "")
+            item.weighted = weighted(question.key)
             if question.field_type == MATRIX:
                 item.rows = [
                     Breakdown(
@@ -338,6 +358,17 @@ def _unit_answers(*, survey, unit_ids=None):
     if unit_ids is not None:
         queryset = queryset.filter(unit_id__in=list(unit_ids))
     return queryset
+
+
+def group_populations(*, survey) -> dict[str, int]:
+    """``{respondent group: population}`` the editor entered (may be empty).
+
+    A survey page built on the mixin without the ``group_populations`` inline
+    simply has none."""
+    related = getattr(survey, "group_populations", None)
+    if related is None:
+        return {}
+    return {p.group: p.population for p in related.all()}
 
 
 def satisfaction_by_unit(

@@ -15,6 +15,11 @@ Definitions (docs/design.md, "Satisfaction rate"):
   (linearisation) variance of the ratio over the simple-random-sampling variance,
   floored at 1 (:func:`design_effect`). Its inputs are per-respondent counts
   summed in SQL (:class:`ClusterSums`).
+* **post-stratified rate** (optional, when every respondent group has a
+  population N_h): p_w = Σ W_h p_h with W_h = N_h ÷ Σ N over the groups, p_h each
+  group's rate; V = Σ W_h² p_h(1 − p_h) ÷ n_h (n_h the group's effective n when
+  its answers cluster); the interval is the Wilson interval for p_w on
+  n_eff = p_w(1 − p_w) ÷ V (:func:`post_stratify`).
 
 Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
 or export, with :func:`round_half_up` (四舍五入); a threshold is compared with the
@@ -86,7 +91,10 @@ def wilson_interval(
     p = satisfaction_rate(satisfied, valid)
     if p is None:
         return None
-    n = _dec(valid if effective_n is None else effective_n)
+    return _wilson(p, _dec(valid if effective_n is None else effective_n), z=z)
+
+
+def _wilson(p: Decimal, n: Decimal, *, z: Number = Z95) -> tuple[Decimal, Decimal]:
     zd = _dec(z)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
@@ -352,3 +360,57 @@ def answer_minutes(*, choices: int, texts: int) -> int:
     ``texts`` written answers, rounded up, at least 1."""
     seconds = choices * SECONDS_PER_CHOICE + texts * SECONDS_PER_TEXT
     return max(1, -(-seconds // 60))
+
+
+@dataclass(frozen=True)
+class PostStratified:
+    """A rate weighted by group population, or why there is none.
+
+    ``missing``: groups with a population but no valid answer; ``unweighted``:
+    groups with answers but no population. Either way there is no weighted rate
+    (a share of the population, or of the answers, would be left out).
+    """
+
+    rate: Decimal | None
+    interval: tuple[Decimal, Decimal] | None
+    effective_n: Decimal | None
+    weights: dict  # group -> W_h (fraction)
+    missing: tuple = ()
+    unweighted: tuple = ()
+
+    @property
+    def rate_percent(self):
+        return as_percent(self.rate)
+
+
+def post_stratify(strata: dict, *, unweighted=()) -> PostStratified | None:
+    """``strata``: ``{group: (population N_h, SatisfactionResult of the group)}``;
+    ``unweighted``: groups that have answers but no population (no weighted rate
+    then).
+
+    p_w = Σ W_h p_h, W_h = N_h ÷ ΣN; V = Σ W_h² p_h (1 − p_h) ÷ n_h, where n_h is
+    the group's effective n (its valid answers, divided by its design effect when
+    one respondent gave several); the 95% interval is Wilson's for p_w with
+    n_eff = p_w (1 − p_w) ÷ V (when V = 0 — every group at 0% or 100% — n_eff is
+    the total valid answers). None without strata.
+    """
+    if not strata:
+        return None
+    total = sum((_dec(n) for n, _r in strata.values()), ZERO)
+    if total <= 0:
+        return None
+    missing = tuple(g for g, (_n, r) in strata.items() if r.rate is None)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        weights = {g: _dec(n) / total for g, (n, _r) in strata.items()}
+        if missing or unweighted:
+            return PostStratified(None, None, None, weights, missing, tuple(unweighted))
+        rate = sum((weights[g] * r.rate for g, (_n, r) in strata.items()), ZERO)
+        variance = ZERO
+        for g, (_n, r) in strata.items():
+            n_h = r.effective_n if r.effective_n is not None else _dec(r.valid)
+            variance += weights[g] ** 2 * r.rate * (ONE - r.rate) / n_h
+        valid = sum((r.valid for _n, r in strata.values()), 0)
+        effective_n = rate * (ONE - rate) / variance if variance > 0 else _dec(valid)
+    interval = _wilson(rate, effective_n)
+    return PostStratified(rate, interval, effective_n, weights)

@@ -1,0 +1,90 @@
+"""Item 16.13: the satisfaction rate weighted by group population.
+
+Hand-computed case: 党员 (population 100) 3 of 4 satisfied, 村民代表 (population
+300) 1 of 4. Raw rate 4/8 = 50%. W = 0.25 and 0.75, so
+p_w = 0.25 × 0.75 + 0.75 × 0.25 = 0.375;
+V = 0.25² × 0.1875 / 4 + 0.75² × 0.1875 / 4 = 0.029296875;
+n_eff = 0.375 × 0.625 / V = 8, and the interval is Wilson's for 3 of 8.
+"""
+
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from wagtail_pilots.surveys import selectors, stats
+from wagtail_pilots.surveys.models import SurveyGroupPopulation
+
+from .test_respondent_intervals import ALL, NONE
+from .test_selectors import answer
+
+
+def test_post_stratified_rate_by_hand():
+    weighted = stats.post_stratify(
+        {
+            "党员": (100, stats.summarise(satisfied=3, valid=4)),
+            "村民代表": (300, stats.summarise(satisfied=1, valid=4)),
+        }
+    )
+    assert weighted.rate == D("0.375") and weighted.effective_n == 8
+    assert weighted.weights == {"党员": D("0.25"), "村民代表": D("0.75")}
+    assert weighted.interval == stats.wilson_interval(3, 8)
+    assert tuple(round(v, 4) for v in weighted.interval) == (D("0.1368"), D("0.6943"))
+
+
+def test_no_weighted_rate_when_a_group_is_unrepresented():
+    missing = stats.post_stratify(
+        {
+            "党员": (100, stats.summarise(satisfied=3, valid=4)),
+            "其他群众": (500, stats.summarise(satisfied=0, valid=0)),
+        }
+    )
+    assert missing.rate is None and missing.missing == ("其他群众",)
+    unweighted = stats.post_stratify(
+        {"党员": (100, stats.summarise(satisfied=3, valid=4))}, unweighted=["村民代表"]
+    )
+    assert unweighted.rate is None and unweighted.unweighted == ("村民代表",)
+    assert stats.post_stratify({}) is None
+
+
+@pytest.fixture
+def stratified(survey):
+    for overall in ("满意", "满意", "基本满意", "不满意"):
+        answer(survey, group="党员", overall=overall, rows=ALL)
+    for overall in ("满意", "不满意", "不满意", "不满意"):
+        answer(survey, group="村民代表", overall=overall, rows=NONE)
+    return survey
+
+
+@pytest.mark.django_db
+def test_results_show_weighted_rate_beside_raw(stratified, admin_client):
+    results = selectors.survey_results(survey=stratified)
+    overall = next(q for q in results.rated if not q.rows)
+    assert overall.weighted is None  # no populations entered yet
+    SurveyGroupPopulation.objects.create(page=stratified, group="党员", population=100)
+    SurveyGroupPopulation.objects.create(
+        page=stratified, group="村民代表", population=300
+    )
+    results = selectors.survey_results(survey=stratified)
+    overall = next(q for q in results.rated if not q.rows)
+    assert overall.result.rate == D("0.5")
+    assert overall.weighted.rate == D("0.375")
+    assert overall.weighted.interval == stats.wilson_interval(3, 8)
+    # The matrix: 党员 all satisfied on 3 rows, 村民代表 none → p_w = 0.25.
+    matrix = next(q for q in results.rated if q.rows)
+    assert matrix.weighted.rate == D("0.25")
+    page = admin_client.get(
+        reverse("wagtail_pilots_surveys:results", args=[stratified.pk])
+    )
+    body = page.content.decode()
+    assert "Weighted by group population" in body and "37.50%" in body
+    assert "50.00%" in body and "13.68–69.43%" in body
+
+
+@pytest.mark.django_db
+def test_a_group_without_population_is_named(stratified):
+    SurveyGroupPopulation.objects.create(page=stratified, group="党员", population=100)
+    results = selectors.survey_results(survey=stratified)
+    overall = next(q for q in results.rated if not q.rows)
+    assert overall.weighted.rate is None
+    assert overall.weighted.unweighted == ("村民代表",)
