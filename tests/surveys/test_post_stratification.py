@@ -77,7 +77,7 @@ def test_results_show_weighted_rate_beside_raw(stratified, admin_client):
         reverse("wagtail_pilots_surveys:results", args=[stratified.pk])
     )
     body = page.content.decode()
-    assert "Weighted by group population" in body and "37.50%" in body
+    assert "按类别人数加权" in body and "37.50%" in body
     assert "50.00%" in body and "13.68–69.43%" in body
 
 
@@ -88,3 +88,78 @@ def test_a_group_without_population_is_named(stratified):
     overall = next(q for q in results.rated if not q.rows)
     assert overall.weighted.rate is None
     assert overall.weighted.unweighted == ("村民代表",)
+
+
+def survey_post_data(scale, populations):
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    return nested_form_data(
+        {
+            "title": "满意度测评",
+            "slug": "pop-survey",
+            "intro": rich_text(""),
+            "thank_you_text": rich_text(""),
+            "form_fields": inline_formset(
+                [
+                    {
+                        "label": "您的身份",
+                        "help_text": "",
+                        "required": "on",
+                        "field_type": "group",
+                        "scale": "",
+                        "rows": "",
+                        "choices": "党员\n村民代表",
+                        "default_value": "",
+                    },
+                    {
+                        "label": "总体评价",
+                        "help_text": "",
+                        "required": "on",
+                        "field_type": "scale",
+                        "scale": str(scale.pk),
+                        "rows": "",
+                        "choices": "",
+                        "default_value": "",
+                    },
+                ]
+            ),
+            "group_populations": inline_formset(
+                [{"group": g, "population": str(n)} for g, n in populations]
+            ),
+            "minimum_sample": "2",
+            "threshold": "60",
+            "access": "anyone",
+            "results_visibility": "never",
+            "notify_to": "",
+        }
+    )
+
+
+@pytest.mark.django_db
+def test_editor_is_told_about_an_unknown_or_repeated_group(
+    admin_client, home_page, scale
+):
+    from wagtail_pilots.surveys.models import SurveyPage
+
+    url = reverse(
+        "wagtailadmin_pages:add",
+        args=("wagtail_pilots_surveys", "surveypage", home_page.pk),
+    )
+    response = admin_client.post(
+        url,
+        survey_post_data(scale, [("党员", 100), ("群众", 900), ("党员", 50)]),
+    )
+    assert response.status_code == 200
+    assert not SurveyPage.objects.filter(slug="pop-survey").exists()
+    forms = response.context["form"].formsets["group_populations"].forms
+    # The admin speaks Chinese (the site's language).
+    assert "“群众”不是本调查的答卷人类别（身份题列出的类别为：党员、村民代表）" in str(
+        forms[1].errors
+    )
+    assert "上面已填写过该类别的人数" in str(forms[2].errors)
+    assert not forms[0].errors
+    response = admin_client.post(
+        url, survey_post_data(scale, [("党员", 100), ("村民代表", 900)])
+    )
+    page = SurveyPage.objects.get(slug="pop-survey")
+    assert selectors.group_populations(survey=page) == {"党员": 100, "村民代表": 900}

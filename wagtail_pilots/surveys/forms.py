@@ -314,6 +314,9 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
                 groups.update(split_choices(data.get("choices") or ""))
         seen = set()
         for form in formset.forms:
+            # The main form is cleaned before its inline formsets: clean this
+            # one now (as Wagtail does for form_fields) to compare the groups.
+            form.is_valid()
             data = getattr(form, "cleaned_data", None) or {}
             name = (data.get("group") or "").strip()
             if not name or data.get("DELETE"):
