@@ -28,6 +28,7 @@ rate as shown (two decimals of a percentage), never with digits nobody sees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TypeAlias
@@ -120,7 +121,7 @@ class ClusterSums:
     mm: int = 0
     ym: int = 0
 
-    def __add__(self, other):
+    def __add__(self, other: ClusterSums) -> ClusterSums:
         return ClusterSums(
             self.respondents + other.respondents,
             self.yy + other.yy,
@@ -128,13 +129,15 @@ class ClusterSums:
             self.ym + other.ym,
         )
 
-    def clustered(self, valid) -> bool:
+    def clustered(self, valid: Number) -> bool:
         """True when some respondent gave more than one of the ``valid`` answers
         (Σ m_i² > Σ m_i exactly then)."""
         return self.mm > int(valid)
 
 
-def design_effect(satisfied, valid, sums: ClusterSums | None) -> Decimal | None:
+def design_effect(
+    satisfied: Number, valid: Number, sums: ClusterSums | None
+) -> Decimal | None:
     """The design effect of clustering answers by respondent, floored at 1.
 
     p = Σy ÷ Σm; the cluster-robust (linearisation) variance of the ratio is
@@ -374,16 +377,20 @@ class PostStratified:
     rate: Decimal | None
     interval: tuple[Decimal, Decimal] | None
     effective_n: Decimal | None
-    weights: dict  # group -> W_h (fraction)
-    missing: tuple = ()
-    unweighted: tuple = ()
+    weights: dict[str, Decimal]  # group -> W_h (fraction)
+    missing: tuple[str, ...] = ()
+    unweighted: tuple[str, ...] = ()
 
     @property
-    def rate_percent(self):
+    def rate_percent(self) -> Decimal | None:
         return as_percent(self.rate)
 
 
-def post_stratify(strata: dict, *, unweighted=()) -> PostStratified | None:
+def post_stratify(
+    strata: dict[str, tuple[int, SatisfactionResult]],
+    *,
+    unweighted: Sequence[str] = (),
+) -> PostStratified | None:
     """``strata``: ``{group: (population N_h, SatisfactionResult of the group)}``;
     ``unweighted``: groups that have answers but no population (no weighted rate
     then).
@@ -399,17 +406,27 @@ def post_stratify(strata: dict, *, unweighted=()) -> PostStratified | None:
     total = sum((_dec(n) for n, _r in strata.values()), ZERO)
     if total <= 0:
         return None
-    missing = tuple(g for g, (_n, r) in strata.items() if r.rate is None)
+    rates: dict[str, Decimal] = {}
+    missing: list[str] = []
+    for g, (_n, r) in strata.items():
+        rate_h = r.rate
+        if rate_h is None:
+            missing.append(g)
+        else:
+            rates[g] = rate_h
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         weights = {g: _dec(n) / total for g, (n, _r) in strata.items()}
         if missing or unweighted:
-            return PostStratified(None, None, None, weights, missing, tuple(unweighted))
-        rate = sum((weights[g] * r.rate for g, (_n, r) in strata.items()), ZERO)
+            return PostStratified(
+                None, None, None, weights, tuple(missing), tuple(unweighted)
+            )
+        rate = sum((weights[g] * rates[g] for g in strata), ZERO)
         variance = ZERO
         for g, (_n, r) in strata.items():
-            n_h = r.effective_n if r.effective_n is not None else _dec(r.valid)
-            variance += weights[g] ** 2 * r.rate * (ONE - r.rate) / n_h
+            eff = r.effective_n
+            n_h = eff if eff is not None else _dec(r.valid)
+            variance += weights[g] ** 2 * rates[g] * (ONE - rates[g]) / n_h
         valid = sum((r.valid for _n, r in strata.values()), 0)
         effective_n = rate * (ONE - rate) / variance if variance > 0 else _dec(valid)
     interval = _wilson(rate, effective_n)
