@@ -171,6 +171,12 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
 
         return ballot_view(request, self)
 
+    @path("results/v<int:version>/bundle/", name="bundle")
+    def bundle_view(self, request, version):
+        from .views.public import bundle_download
+
+        return bundle_download(request, self, version)
+
     def get_context(self, request, *args, **kwargs):
         from .presentation import snapshot_context
         from .selectors import snapshot_latest
@@ -585,6 +591,16 @@ class ScorecardSnapshot(models.Model):
     ballot_count = models.PositiveIntegerField(_("ballots"))
     notice_days = models.PositiveIntegerField(_("public notice period (days)"))
     notice_until = models.DateField(_("public notice until"))
+    #: The verification bundle (a ZIP, see :mod:`.bundle`); empty for versions
+    #: published before bundles existed.
+    bundle = models.BinaryField(
+        _("verification bundle"), blank=True, default=b"", editable=False
+    )
+    bundle_digest = models.CharField(
+        _("verification bundle SHA-256"), max_length=64, blank=True, editable=False
+    )
+    #: The secret behind this version's pseudonyms: never published or exported.
+    pseudonym_salt = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("published result")
@@ -598,3 +614,14 @@ class ScorecardSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.scorecard} v{self.version}"
+
+    @property
+    def bundle_url(self):
+        """The public download of the verification bundle, or ``None``."""
+        if not self.bundle_digest:
+            return None
+        page = getattr(self, "page", None) or self.scorecard
+        url = page.url
+        if not url:
+            return None
+        return url + page.reverse_subpage("bundle", args=[self.version])

@@ -8,6 +8,7 @@ ordered by the database, is fetched — never whole ballot objects.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -316,15 +317,24 @@ def disagreement(*, scorecard):
 
 
 def snapshot_latest(*, scorecard):
-    return (
+    """The latest published version, without its bundle's bytes."""
+    snapshot = (
         ScorecardSnapshot.objects.filter(scorecard=scorecard)
+        .defer("bundle", "pseudonym_salt")
         .order_by("-version")
         .first()
     )
+    if snapshot is not None:
+        snapshot.page = scorecard  # for links, without fetching the page again
+    return snapshot
 
 
 def snapshot_list(*, scorecard):
-    return ScorecardSnapshot.objects.filter(scorecard=scorecard).order_by("-version")
+    return (
+        ScorecardSnapshot.objects.filter(scorecard=scorecard)
+        .defer("bundle", "pseudonym_salt")
+        .order_by("-version")
+    )
 
 
 def notices_published(*, limit=None, parent=None):
@@ -344,7 +354,78 @@ def notices_published(*, limit=None, parent=None):
             scorecard__in=scorecards.values("pk"), version=Subquery(latest)
         )
         .select_related("scorecard")
-        .defer("configuration", "outputs")
+        .defer("configuration", "outputs", "bundle", "pseudonym_salt")
         .order_by("-created_at", "-pk")
     )
     return list(snapshots[:limit] if limit else snapshots)
+
+
+@dataclass
+class SnapshotCheck:
+    """What :func:`snapshot_check` found: ``problems`` about the snapshot itself
+    (its bundle does not verify, or does not match what was stored), and
+    ``changes`` since publication in the live database."""
+
+    snapshot: ScorecardSnapshot
+    problems: list
+    changes: list
+    live_digest: str
+
+    @property
+    def ok(self):
+        return not self.problems and not self.changes
+
+
+def snapshot_check(*, snapshot):
+    """Check a published version against its own bundle and the live database.
+
+    The bundle must verify (:func:`.bundle.verify`) and hold the stored outputs
+    and digest; then the live configuration, ballots (pseudonymised with the
+    version's own salt) and inputs digest are compared with what was published.
+    """
+    from collections import Counter
+
+    from . import bundle
+    from .services import bundle_ballots, configuration_data, inputs_data
+
+    problems = []
+    changes = []
+    published_ballots = None
+    if snapshot.bundle_digest:
+        files = bundle.read(bytes(snapshot.bundle))
+        report = bundle.verify(files)
+        problems.extend(report.problems)
+        if report.digest != snapshot.inputs_digest:
+            problems.append(
+                f"the bundle's digest {report.digest} is not the published "
+                f"{snapshot.inputs_digest}"
+            )
+        if report.outputs is not None and report.outputs != snapshot.outputs:
+            problems.append("the bundle's outputs are not the stored outputs")
+        published_ballots = json.loads(files["ballots.json"])
+    else:
+        problems.append("this version was published without a verification bundle")
+    scorecard = snapshot.scorecard
+    loaded = scorecard_load(scorecard=scorecard)
+    configuration = configuration_data(loaded)
+    live_digest = bundle.inputs_digest(configuration, inputs_data(loaded))
+    if configuration != snapshot.configuration:
+        changes.append("the configuration changed since publication")
+    if published_ballots is not None and snapshot.pseudonym_salt:
+        live = bundle_ballots(
+            scorecard=scorecard, config=loaded.config, salt=snapshot.pseudonym_salt
+        )
+
+        def as_counter(rows):
+            return Counter(json.dumps(r, sort_keys=True) for r in rows)
+
+        added = as_counter(live) - as_counter(published_ballots)
+        removed = as_counter(published_ballots) - as_counter(live)
+        if added or removed:
+            changes.append(
+                f"{sum(added.values())} ballots added, {sum(removed.values())} "
+                "removed or changed since publication"
+            )
+    if live_digest != snapshot.inputs_digest and not changes:
+        changes.append("the live inputs digest differs from the published one")
+    return SnapshotCheck(snapshot, problems, changes, live_digest)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from wagtail_pilots.codes import (
     normalise_code,
 )
 
-from . import scoring
+from . import bundle, scoring
 from .models import (
     CHANNEL_ADMIN,
     CHANNEL_WEB,
@@ -338,154 +337,79 @@ def ballot_enter(
 # --------------------------------------------------------------------------
 
 
-def _num(value):
-    return None if value is None else str(value)
-
-
 def configuration_data(loaded):
     """The configuration as plain JSON data, with names, for the snapshot."""
-    config = loaded.config
-    return {
-        "criteria": [
-            {
-                "key": c.key,
-                "name": c.name,
-                "weight": _num(c.weight),
-                "minimum": _num(c.minimum),
-                "maximum": _num(c.maximum),
-                "source": c.source,
-            }
-            for c in config.criteria
-        ],
-        "groups": [
-            {
-                "key": g.key,
-                "name": g.name,
-                "weight": _num(g.weight),
-                "kind": g.kind,
-                "aggregation": g.aggregation,
-                "trim": g.trim,
-                "min_ballots": g.min_ballots,
-                "criteria": list(g.criteria),
-            }
-            for g in config.groups
-        ],
-        "gates": [
-            {"target": gate.target, "key": gate.key, "threshold": _num(gate.threshold)}
-            for gate in config.gates
-        ],
-        "shortlist": config.shortlist,
-        "bottom": config.bottom,
-        "tie_break": config.tie_break,
-        "missing_policy": config.missing_policy,
-        "small_n": config.small_n,
-        "subjects": [{"key": s.key, "name": s.name} for s in loaded.subjects],
-    }
+    return bundle.configuration_json(loaded.config, loaded.subjects)
 
 
 def inputs_data(loaded):
     """The aggregated inputs as canonical JSON data (what the digest covers)."""
-    scores = []
-    for (g, s, c), data in sorted(loaded.scores.items()):
-        if isinstance(data, scoring.ScoreSummary):
-            item = {
-                "n": data.n,
-                "sum": _num(data.total),
-                "min": _num(data.minimum),
-                "max": _num(data.maximum),
-            }
-        else:
-            item = {"values": [_num(Decimal(v).normalize()) for v in data]}
-        scores.append([g, s, c, item])
-    votes = [
-        [g, s, v.yes, v.no, v.abstain] for (g, s), v in sorted(loaded.votes.items())
-    ]
-    # An insufficient sample carries no value, and the survey's minimum sample.
-    surveys = [
-        [s, c, _num(v.value), v.n, *([v.minimum] if v.insufficient else [])]
-        for (s, c), v in sorted(loaded.surveys.items())
-    ]
-    return {"scores": scores, "votes": votes, "surveys": surveys}
+    return bundle.inputs_json(loaded.scores, loaded.votes, loaded.surveys)
 
 
 def outputs_data(result):
-    subjects = []
-    for r in result.subjects:
-        subjects.append(
+    return bundle.outputs_json(result)
+
+
+canonical_digest = bundle.canonical_digest
+
+
+def bundle_ballots(*, scorecard, config, salt):
+    """The ballots that count, pseudonymised with ``salt``, as bundle rows.
+
+    The same ballots :func:`.selectors.score_inputs` aggregates: a score group's
+    ballots on the criteria it scores, a vote group's votes. Sorted by pseudonym,
+    so the order says nothing about who voted when.
+    """
+    scored_pairs = {(g.key, c) for g in config.groups for c in g.criteria}
+    kinds = {g.key: g.kind for g in config.groups}
+    rows = []
+    ballots = (
+        Ballot.objects.filter(scorecard=scorecard)
+        .order_by()
+        .values_list(
+            "group_id", "evaluator", "subject_id", "criterion_id", "value", "vote"
+        )
+    )
+    for group, evaluator, subject, criterion, value, vote in ballots.iterator(
+        chunk_size=5000
+    ):
+        kind = kinds.get(group)
+        if kind == scoring.KIND_VOTES:
+            if criterion is not None:
+                continue
+        elif kind != scoring.KIND_SCORES or (group, criterion) not in scored_pairs:
+            continue
+        rows.append(
             {
-                "key": r.subject.key,
-                "name": r.subject.name,
-                "total": _num(r.total),
-                "rank": r.rank,
-                "tied": r.tied,
-                "tied_with": r.tied_with,
-                "tie_broken": r.tie_broken,
-                "shortlisted": r.shortlisted,
-                "bottom": r.bottom,
-                "shortlist_undecided": r.shortlist_undecided,
-                "bottom_undecided": r.bottom_undecided,
-                "excluded": r.excluded,
-                "exclusions": [
-                    {
-                        "code": code,
-                        "target": gr.gate.target if gr else None,
-                        "key": gr.gate.key if gr else None,
-                        "threshold": _num(gr.gate.threshold) if gr else None,
-                        "value": _num(gr.value) if gr else None,
-                    }
-                    for code, gr in r.exclusions
-                ],
-                "criteria": [
-                    {
-                        "key": c.criterion,
-                        "value": _num(c.value),
-                        "n": c.n,
-                        "counted_as_zero": c.counted_as_zero,
-                        "insufficient": c.insufficient,
-                        "cells": [
-                            {
-                                "group": cell.group,
-                                "n": cell.n,
-                                "value": _num(cell.value),
-                                "weight_used": _num(cell.weight_used),
-                                "votes": (
-                                    [cell.votes.yes, cell.votes.no, cell.votes.abstain]
-                                    if cell.votes
-                                    else None
-                                ),
-                                "counted_as_zero": cell.counted_as_zero,
-                            }
-                            for cell in c.cells
-                        ],
-                    }
-                    for c in r.criteria
-                ],
-                "contributions": [
-                    [k if not isinstance(k, tuple) else list(k), _num(v)]
-                    for k, v in r.contributions.items()
-                ],
-                "warnings": [
-                    {
-                        "code": w.code,
-                        "group": w.group,
-                        "criterion": w.criterion,
-                        "n": w.n,
-                        "minimum": w.minimum,
-                    }
-                    for w in r.warnings
-                ],
+                "group": group,
+                "evaluator": bundle.pseudonym(salt, evaluator),
+                "subject": subject,
+                "criterion": criterion,
+                "value": None if value is None else str(value),
+                "vote": vote,
             }
         )
-    return {"subjects": subjects}
+    rows.sort(
+        key=lambda r: (r["evaluator"], r["subject"], r["criterion"] or 0, r["group"])
+    )
+    return rows
 
 
-def canonical_digest(data):
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+def bundle_filename(snapshot):
+    return f"scorecard-{snapshot.scorecard_id}-v{snapshot.version}-verification.zip"
 
 
 class NothingToPublish(scoring.ScoringInputError):
     """An empty scorecard: no subjects, or not one figure to rank them by."""
+
+
+class InputsChanged(scoring.ScoringInputError):
+    """Ballots kept arriving while the result was being frozen."""
+
+
+#: How often publishing recomputes when ballots arrive while it freezes them.
+PUBLISH_ATTEMPTS = 3
 
 
 def snapshot_publish(*, scorecard, user=None):
@@ -493,41 +417,84 @@ def snapshot_publish(*, scorecard, user=None):
 
     Computes first (a bad configuration raises :class:`scoring.ScoringInputError`
     and nothing is written), then stores configuration, inputs digest, outputs,
-    ballot count and notice period. Earlier versions are kept. An empty
-    scorecard — no subjects, or no ballot and no survey figure for any of them —
-    is refused with :class:`NothingToPublish`.
+    ballot count, notice period and the verification bundle (see
+    :mod:`.bundle`). Earlier versions are kept. An empty scorecard — no
+    subjects, or no ballot and no survey figure for any of them — is refused
+    with :class:`NothingToPublish`.
+
+    The bundle is verified before it is stored, so every published version can
+    be recomputed from its bundle. If ballots arrive between reading the
+    aggregates and listing the ballots, the two disagree: publishing starts
+    again (up to :data:`PUBLISH_ATTEMPTS` times, then :class:`InputsChanged`).
     """
+    for _attempt in range(PUBLISH_ATTEMPTS):
+        snapshot = _snapshot_publish_once(scorecard=scorecard, user=user)
+        if snapshot is not None:
+            return snapshot
+    raise InputsChanged(
+        _("ballots kept arriving while the result was being published; try again.")
+    )
+
+
+def _snapshot_publish_once(*, scorecard, user):
     from .selectors import scorecard_result
 
-    loaded, result = scorecard_result(scorecard=scorecard)
-    if not result.subjects:
-        raise NothingToPublish(_("the scorecard has no subjects to publish."))
-    if all(r.total is None for r in result.subjects):
-        raise NothingToPublish(
-            _("no subject has a ballot or a survey figure yet, so there is no result.")
-        )
-    configuration = configuration_data(loaded)
-    digest = canonical_digest(
-        {"configuration": configuration, "inputs": inputs_data(loaded)}
-    )
     today = timezone.localdate()
     with transaction.atomic():
         # Lock the page row so two editors publishing at once get distinct versions.
         type(scorecard).objects.select_for_update().filter(pk=scorecard.pk).first()
+        loaded, result = scorecard_result(scorecard=scorecard)
+        if not result.subjects:
+            raise NothingToPublish(_("the scorecard has no subjects to publish."))
+        if all(r.total is None for r in result.subjects):
+            raise NothingToPublish(
+                _(
+                    "no subject has a ballot or a survey figure yet, so there is "
+                    "no result."
+                )
+            )
+        configuration = configuration_data(loaded)
+        inputs = inputs_data(loaded)
+        digest = bundle.inputs_digest(configuration, inputs)
+        outputs = outputs_data(result)
         latest = (
             ScorecardSnapshot.objects.filter(scorecard=scorecard).aggregate(
                 v=Max("version")
             )["v"]
             or 0
         )
-        return ScorecardSnapshot.objects.create(
+        salt = bundle.new_salt()
+        ballots = bundle_ballots(scorecard=scorecard, config=loaded.config, salt=salt)
+        snapshot = ScorecardSnapshot(
             scorecard=scorecard,
             version=latest + 1,
             created_by=user,
             configuration=configuration,
             inputs_digest=digest,
-            outputs=outputs_data(result),
+            outputs=outputs,
             ballot_count=loaded.ballot_count,
             notice_days=scorecard.notice_days,
             notice_until=today + datetime.timedelta(days=scorecard.notice_days),
+            pseudonym_salt=salt,
         )
+        data = bundle.build(
+            manifest={
+                "scorecard": scorecard.title,
+                "version": snapshot.version,
+                "published_on": today.isoformat(),
+                "notice_until": snapshot.notice_until.isoformat(),
+                "inputs_digest": digest,
+                "ballot_count": len(ballots),
+            },
+            configuration=configuration,
+            ballots=ballots,
+            surveys=inputs["surveys"],
+            outputs=outputs,
+            name=bundle_filename(snapshot),
+        )
+        if not bundle.verify(bundle.read(data)).ok:
+            return None
+        snapshot.bundle = data
+        snapshot.bundle_digest = hashlib.sha256(data).hexdigest()
+        snapshot.save()
+        return snapshot

@@ -15,7 +15,7 @@ from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormP
 
 from wagtail_pilots.conf import pilots_settings
 
-from .questions import GROUP, MATRIX, SCALE, question_from_field
+from .questions import GROUP, MATRIX, SCALE, question_from_field, split_choices
 
 HONEYPOT = "wp_website"
 TOKEN = "wp_token"  # noqa: S105 - a form field name
@@ -299,7 +299,43 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
                 form.add_error(
                     "choices", _("List the respondent groups, one per line.")
                 )
+        self._check_group_populations(formset)
         return cleaned
+
+    def _check_group_populations(self, fields_formset):
+        """Each population names a respondent group of the survey, once."""
+        formset = self.formsets.get("group_populations")
+        if formset is None:
+            return
+        groups = set()
+        for form in fields_formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("field_type") == GROUP and not data.get("DELETE"):
+                groups.update(split_choices(data.get("choices") or ""))
+        seen = set()
+        for form in formset.forms:
+            # The main form is cleaned before its inline formsets: clean this
+            # one now (as Wagtail does for form_fields) to compare the groups.
+            form.is_valid()
+            data = getattr(form, "cleaned_data", None) or {}
+            name = (data.get("group") or "").strip()
+            if not name or data.get("DELETE"):
+                continue
+            if name not in groups:
+                form.add_error(
+                    "group",
+                    _(
+                        "“%(group)s” is not a respondent group of this survey "
+                        "(its group question lists: %(groups)s)."
+                    )
+                    % {
+                        "group": name,
+                        "groups": "、".join(sorted(groups)) or "–",
+                    },
+                )
+            elif name in seen:
+                form.add_error("group", _("This group already has a population above."))
+            seen.add(name)
 
 
 class ScaleAdminForm(WagtailAdminModelForm):

@@ -415,6 +415,34 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         return serve_survey(self, request, preview=True)
 
 
+class SurveyGroupPopulation(Orderable):
+    """How many people a respondent group stands for, for post-stratification.
+
+    When the editor gives every respondent group a population, the results show,
+    beside the raw satisfaction rate, the rate weighted by group population (see
+    :func:`.stats.post_stratify`).
+    """
+
+    page = ParentalKey(
+        "SurveyPage", on_delete=models.CASCADE, related_name="group_populations"
+    )
+    group = models.CharField(_("respondent group"), max_length=100)
+    population = models.PositiveIntegerField(
+        _("population"),
+        validators=[MinValueValidator(1)],
+        help_text=_("how many people of this group the survey speaks for"),
+    )
+
+    panels = [FieldRowPanel([FieldPanel("group"), FieldPanel("population")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("group population")
+        verbose_name_plural = _("group populations")
+
+    def __str__(self):
+        return f"{self.group}: {self.population}"
+
+
 class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
     """The default concrete survey page."""
 
@@ -424,6 +452,15 @@ class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         InlinePanel("form_fields", label=_("questions")),
+        InlinePanel(
+            "group_populations",
+            label=_("group population"),
+            heading=_("population per respondent group (optional)"),
+            help_text=_(
+                "give every respondent group its population to also show the "
+                "satisfaction rate weighted by group population"
+            ),
+        ),
         FieldPanel("thank_you_text"),
     ]
     settings_panels = [

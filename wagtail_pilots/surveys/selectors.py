@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,6 +57,44 @@ def _rated_aggregates(queryset, dims):
     }
 
 
+def _cluster_sums(queryset, dims) -> dict[tuple, stats.ClusterSums]:
+    """``{dims tuple: ClusterSums}``: per-respondent counts summed, in one query.
+
+    The inner query counts each respondent's satisfied (y) and valid (m) answers
+    per ``dims`` (GROUP BY dims, response); the outer one sums k, y², m² and y·m
+    over the respondents (GROUP BY dims). Django's ORM cannot group over a
+    grouped subquery, so the outer level is a small SQL wrapper around the ORM's
+    own inner SQL. Nothing per answer or per respondent reaches Python.
+    """
+    aliases = {f"d{i}": F(d) for i, d in enumerate(dims)}
+    inner = (
+        queryset.filter(option__isnull=False)
+        .values(**aliases, respondent=F("response_id"))
+        .annotate(
+            y=Count("id", filter=SATISFIED),
+            m=Count("id", filter=VALID),
+        )
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    connection = connections[inner.db]
+    qn = connection.ops.quote_name
+    columns = [qn(a) for a in aliases]
+    select = ", ".join([*columns, "COUNT(*)", "SUM(y * y)", "SUM(m * m)", "SUM(y * m)"])
+    group_by = f" GROUP BY {', '.join(columns)}" if columns else ""
+    # Only fixed aliases and the ORM's own SQL are interpolated; every value is
+    # still a bound parameter.
+    outer = f"SELECT {select} FROM ({sql}) clusters WHERE m > 0{group_by}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(outer, params)
+        rows = cursor.fetchall()
+    width = len(columns)
+    return {
+        tuple(row[:width]): stats.ClusterSums(*(int(v or 0) for v in row[width:]))
+        for row in rows
+    }
+
+
 @dataclass
 class OptionCount:
     label: str
@@ -85,6 +124,8 @@ class QuestionResult:
     rows: list[Breakdown] = field(default_factory=list)
     groups: list[Breakdown] = field(default_factory=list)
     channels: list[Breakdown] = field(default_factory=list)
+    #: The rate weighted by group population, when the survey has populations.
+    weighted: stats.PostStratified | None = None
 
 
 @dataclass
@@ -106,7 +147,7 @@ def _share(count, total):
     return Decimal(count) / Decimal(total)
 
 
-def _result(survey, aggregate):
+def _result(survey, aggregate, clusters=None):
     satisfied, valid, score_sum, _answered = aggregate or (0, 0, Decimal(0), 0)
     return stats.summarise(
         satisfied=satisfied,
@@ -114,6 +155,7 @@ def _result(survey, aggregate):
         score_sum=score_sum,
         minimum_sample=survey.minimum_sample,
         threshold=survey.threshold,
+        clusters=clusters,
     )
 
 
@@ -164,12 +206,16 @@ class _Tally:
 
 
 def survey_results(*, survey, questions=None) -> SurveyResults:
-    """The whole result of ``survey`` in three queries whatever its size.
+    """The whole result of ``survey`` in four queries whatever its size.
 
     One ``GROUP BY`` counts the answers per (question, matrix row, respondent
     group, channel, option); that gives at most a few hundred cells, which are
     summed here into every breakdown. The option flags (satisfied, excluded,
-    score) are the scale's current ones.
+    score) are the scale's current ones. For matrix questions, whose figures
+    over all rows hold several answers per respondent, one more query sums the
+    per-respondent counts per (question, group, channel) for the respondent-level
+    interval (:func:`_cluster_sums`); a matrix row's own figure has one answer
+    per respondent and keeps the plain Wilson interval.
     """
     questions = questions if questions is not None else survey_questions(survey)
     answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
@@ -223,9 +269,41 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         tally("group", question_key, group).add(option, n)
         tally("channel", question_key, channel).add(option, n)
 
+    matrix_keys = [q.key for q in questions if q.field_type == MATRIX and q.is_rated]
+    clusters = {}  # (kind, question key, slice) -> ClusterSums
+    if matrix_keys:
+        cluster_cells = _cluster_sums(
+            answers.filter(question_key__in=matrix_keys),
+            ["question_key", "group", "channel"],
+        )
+        for (question_key, group, channel), sums in cluster_cells.items():
+            for key in (
+                ("question", question_key, ""),
+                ("group", question_key, group),
+                ("channel", question_key, channel),
+            ):
+                clusters[key] = clusters.get(key, stats.ClusterSums()) + sums
+
     def result(*key):
         item = tallies.get(key)
-        return _result(survey, item.as_tuple() if item else None)
+        return _result(survey, item.as_tuple() if item else None, clusters.get(key))
+
+    populations = group_populations(survey=survey)
+
+    def weighted(question_key):
+        if not populations:
+            return None
+        answered_groups = {
+            g for kind, q, g in tallies if kind == "group" and q == question_key
+        }
+        return stats.post_stratify(
+            {g: (n, result("group", question_key, g)) for g, n in populations.items()},
+            unweighted=sorted(
+                g
+                for g in answered_groups - set(populations)
+                if tallies[("group", question_key, g)].valid
+            ),
+        )
 
     channel_labels = dict(Channel.choices)
     group_names = sorted(group_counts)
@@ -239,6 +317,7 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         )
         if question.is_rated:
             item.result = result("question", question.key, "")
+            item.weighted = weighted(question.key)
             if question.field_type == MATRIX:
                 item.rows = [
                     Breakdown(
@@ -272,6 +351,26 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
     )
 
 
+def _unit_answers(*, survey, unit_ids=None):
+    queryset = SurveyAnswer.objects.filter(
+        survey_id=getattr(survey, "pk", survey), unit__isnull=False
+    ).exclude(row_key="")
+    if unit_ids is not None:
+        queryset = queryset.filter(unit_id__in=list(unit_ids))
+    return queryset
+
+
+def group_populations(*, survey) -> dict[str, int]:
+    """``{respondent group: population}`` the editor entered (may be empty).
+
+    A survey page built on the mixin without the ``group_populations`` inline
+    simply has none."""
+    related = getattr(survey, "group_populations", None)
+    if related is None:
+        return {}
+    return {p.group: p.population for p in related.all()}
+
+
 def satisfaction_by_unit(
     *, survey, unit_ids=None, question_key=None
 ) -> dict[int, dict]:
@@ -279,11 +378,7 @@ def satisfaction_by_unit(
     matrix-row answers tied to a unit (every matrix question of ``survey``, or only
     ``question_key``); blank and excluded answers are not in ``valid``. One query.
     """
-    queryset = SurveyAnswer.objects.filter(
-        survey_id=getattr(survey, "pk", survey), unit__isnull=False
-    ).exclude(row_key="")
-    if unit_ids is not None:
-        queryset = queryset.filter(unit_id__in=list(unit_ids))
+    queryset = _unit_answers(survey=survey, unit_ids=unit_ids)
     if question_key is not None:
         queryset = queryset.filter(question_key=question_key)
     return {
@@ -304,16 +399,34 @@ def satisfaction_results_by_unit(
     This is the public entry point for other apps (a scorecard's survey
     criterion): they read the survey's figures and verdicts, never recompute them.
     """
+    counts = satisfaction_by_unit(
+        survey=survey, unit_ids=unit_ids, question_key=question_key
+    )
+    clusters = {}
+    if question_key is None:
+        # Several matrix questions may ask about one unit: then one respondent
+        # gives several answers about it (one per question).
+        clusters = {
+            key[0]: sums
+            for key, sums in _cluster_sums(
+                _unit_answers(survey=survey, unit_ids=unit_ids), ["unit_id"]
+            ).items()
+        }
     return {
-        unit_id: _result(survey, (row["satisfied"], row["valid"], row["score_sum"], 0))
-        for unit_id, row in satisfaction_by_unit(
-            survey=survey, unit_ids=unit_ids, question_key=question_key
-        ).items()
+        unit_id: _result(
+            survey,
+            (row["satisfied"], row["valid"], row["score_sum"], 0),
+            clusters.get(unit_id),
+        )
+        for unit_id, row in counts.items()
     }
 
 
 def satisfaction_result(*, survey, question_key=None) -> stats.SatisfactionResult:
-    """Every rated answer of ``survey`` (or of one question) pooled into one result."""
+    """Every rated answer of ``survey`` (or of one question) pooled into one result.
+
+    Pooled answers hold several per respondent, so the result carries the
+    per-respondent sums for a respondent-level interval (one more query)."""
     queryset = SurveyAnswer.objects.filter(survey_id=survey.pk)
     if question_key is not None:
         queryset = queryset.filter(question_key=question_key)
@@ -330,6 +443,7 @@ def satisfaction_result(*, survey, question_key=None) -> stats.SatisfactionResul
             Decimal(aggregate["score_sum"] or 0),
             0,
         ),
+        _cluster_sums(queryset, []).get(()),
     )
 
 

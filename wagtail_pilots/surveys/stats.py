@@ -8,6 +8,18 @@ Definitions (docs/design.md, "Satisfaction rate"):
 * both are reported with n (valid answers) and a 95% Wilson score interval for the
   rate; a result from fewer valid answers than the survey's minimum sample is
   "insufficient sample" and is never compared with a threshold or ranked.
+* when one respondent gives several of the answers (a matrix question's rows, a
+  figure pooled over questions), the answers are not independent: the interval is
+  the Wilson interval on the **respondent-level effective sample size**
+  n_eff = n ÷ deff, where the design effect deff is the cluster-robust
+  (linearisation) variance of the ratio over the simple-random-sampling variance,
+  floored at 1 (:func:`design_effect`). Its inputs are per-respondent counts
+  summed in SQL (:class:`ClusterSums`).
+* **post-stratified rate** (optional, when every respondent group has a
+  population N_h): p_w = Σ W_h p_h with W_h = N_h ÷ Σ N over the groups, p_h each
+  group's rate; V = Σ W_h² p_h(1 − p_h) ÷ n_h (n_h the group's effective n when
+  its answers cluster); the interval is the Wilson interval for p_w on
+  n_eff = p_w(1 − p_w) ÷ V (:func:`post_stratify`).
 
 Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
 or export, with :func:`round_half_up` (四舍五入); a threshold is compared with the
@@ -16,6 +28,7 @@ rate as shown (two decimals of a percentage), never with digits nobody sees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TypeAlias
@@ -63,17 +76,26 @@ def satisfaction_index(score_sum: Number, valid: Number) -> Decimal | None:
 
 
 def wilson_interval(
-    satisfied: Number, valid: Number, *, z: Number = Z95
+    satisfied: Number,
+    valid: Number,
+    *,
+    z: Number = Z95,
+    effective_n: Number | None = None,
 ) -> tuple[Decimal, Decimal] | None:
     """The Wilson score interval (lower, upper) for ``satisfied / valid``, 0..1.
 
     centre = (p + z²/2n) / (1 + z²/n)
     half   = z / (1 + z²/n) × √(p(1−p)/n + z²/4n²)
+
+    with n = ``effective_n`` when given (clustered answers), else ``valid``.
     """
     p = satisfaction_rate(satisfied, valid)
     if p is None:
         return None
-    n = _dec(valid)
+    return _wilson(p, _dec(valid if effective_n is None else effective_n), z=z)
+
+
+def _wilson(p: Decimal, n: Decimal, *, z: Number = Z95) -> tuple[Decimal, Decimal]:
     zd = _dec(z)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
@@ -82,6 +104,63 @@ def wilson_interval(
         centre = (p + z2 / (2 * n)) / denominator
         half = zd / denominator * (p * (ONE - p) / n + z2 / (4 * n * n)).sqrt()
         return max(ZERO, centre - half), min(ONE, centre + half)
+
+
+@dataclass(frozen=True)
+class ClusterSums:
+    """Per-respondent counts, summed (by the database) over the respondents.
+
+    For respondent i with m_i valid answers of which y_i count as satisfied:
+    ``respondents`` = number of respondents with m_i ≥ 1, ``yy`` = Σ y_i²,
+    ``mm`` = Σ m_i², ``ym`` = Σ y_i m_i. (Σ y_i and Σ m_i are the result's own
+    ``satisfied`` and ``valid``.) Sums over disjoint sets of respondents add up.
+    """
+
+    respondents: int = 0
+    yy: int = 0
+    mm: int = 0
+    ym: int = 0
+
+    def __add__(self, other: ClusterSums) -> ClusterSums:
+        return ClusterSums(
+            self.respondents + other.respondents,
+            self.yy + other.yy,
+            self.mm + other.mm,
+            self.ym + other.ym,
+        )
+
+    def clustered(self, valid: Number) -> bool:
+        """True when some respondent gave more than one of the ``valid`` answers
+        (Σ m_i² > Σ m_i exactly then)."""
+        return self.mm > int(valid)
+
+
+def design_effect(
+    satisfied: Number, valid: Number, sums: ClusterSums | None
+) -> Decimal | None:
+    """The design effect of clustering answers by respondent, floored at 1.
+
+    p = Σy ÷ Σm; the cluster-robust (linearisation) variance of the ratio is
+    V_c = k ÷ (k − 1) × Σ (y_i − p m_i)² ÷ (Σm)², with k respondents and
+    Σ (y_i − p m_i)² = Σy² − 2p Σym + p² Σm²; the variance if the answers were
+    independent is V_0 = p(1 − p) ÷ Σm; deff = max(1, V_c ÷ V_0).
+
+    None when nothing is clustered (each respondent gave at most one answer),
+    there are fewer than 2 respondents, or there is no rate; 1 when p is 0 or 1.
+    The floor keeps the interval never narrower than the answer-level one.
+    """
+    p = satisfaction_rate(satisfied, valid)
+    if p is None or sums is None or not sums.clustered(valid) or sums.respondents < 2:
+        return None
+    if p in (ZERO, ONE):
+        return ONE
+    k, m = _dec(sums.respondents), _dec(valid)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        residual = _dec(sums.yy) - 2 * p * _dec(sums.ym) + p * p * _dec(sums.mm)
+        clustered = k / (k - ONE) * residual / (m * m)
+        independent = p * (ONE - p) / m
+        return max(ONE, clustered / independent)
 
 
 def round_half_up(value: Number | None, places: int = 2) -> Decimal | None:
@@ -126,6 +205,10 @@ def is_below_threshold(
     return shown < limit
 
 
+INTERVAL_WILSON = "wilson"
+INTERVAL_RESPONDENT = "respondent"
+
+
 @dataclass(frozen=True)
 class SatisfactionResult:
     """Everything published about one set of answers, unrounded."""
@@ -135,6 +218,7 @@ class SatisfactionResult:
     score_sum: Decimal
     minimum_sample: int = 0
     threshold: Decimal | None = None  # percent 0..100
+    clusters: ClusterSums | None = None  # per-respondent sums, when known
 
     @property
     def rate(self) -> Decimal | None:
@@ -149,8 +233,30 @@ class SatisfactionResult:
         return satisfaction_index(self.score_sum, self.valid)
 
     @property
+    def design_effect(self) -> Decimal | None:
+        return design_effect(self.satisfied, self.valid, self.clusters)
+
+    @property
+    def effective_n(self) -> Decimal | None:
+        """n ÷ deff when answers are clustered by respondent, else None."""
+        deff = self.design_effect
+        if deff is None:
+            return None
+        with localcontext() as ctx:
+            ctx.prec = _PRECISION
+            return _dec(self.valid) / deff
+
+    @property
+    def interval_method(self) -> str:
+        """``"respondent"`` (Wilson on the respondent-level effective n) when
+        some respondent gave several of the answers, else ``"wilson"``."""
+        return (
+            INTERVAL_RESPONDENT if self.design_effect is not None else INTERVAL_WILSON
+        )
+
+    @property
     def interval(self) -> tuple[Decimal, Decimal] | None:
-        return wilson_interval(self.satisfied, self.valid)
+        return wilson_interval(self.satisfied, self.valid, effective_n=self.effective_n)
 
     @property
     def interval_percent(self) -> tuple[Decimal, Decimal] | None:
@@ -179,6 +285,7 @@ def summarise(
     score_sum: Number | None = ZERO,
     minimum_sample: int | None = 0,
     threshold: Number | None = None,
+    clusters: ClusterSums | None = None,
 ) -> SatisfactionResult:
     if int(satisfied) > int(valid) or int(satisfied) < 0:
         raise ValueError(f"satisfied={satisfied} must lie between 0 and valid={valid}")
@@ -188,6 +295,7 @@ def summarise(
         score_sum=_dec(score_sum or 0),
         minimum_sample=int(minimum_sample or 0),
         threshold=None if threshold is None else _dec(threshold),
+        clusters=clusters,
     )
 
 
@@ -217,7 +325,8 @@ class Comparison:
 
 def compare(before: SatisfactionResult, after: SatisfactionResult) -> Comparison:
     """Difference of two rates with Newcombe's hybrid score interval (method 10),
-    built from the two Wilson intervals."""
+    built from the two Wilson intervals — each on its respondent-level effective
+    n when its answers are clustered by respondent."""
     p1, p2 = before.rate, after.rate
     i1, i2 = before.interval, after.interval
     difference: Decimal | None = None
@@ -254,3 +363,71 @@ def answer_minutes(*, choices: int, texts: int) -> int:
     ``texts`` written answers, rounded up, at least 1."""
     seconds = choices * SECONDS_PER_CHOICE + texts * SECONDS_PER_TEXT
     return max(1, -(-seconds // 60))
+
+
+@dataclass(frozen=True)
+class PostStratified:
+    """A rate weighted by group population, or why there is none.
+
+    ``missing``: groups with a population but no valid answer; ``unweighted``:
+    groups with answers but no population. Either way there is no weighted rate
+    (a share of the population, or of the answers, would be left out).
+    """
+
+    rate: Decimal | None
+    interval: tuple[Decimal, Decimal] | None
+    effective_n: Decimal | None
+    weights: dict[str, Decimal]  # group -> W_h (fraction)
+    missing: tuple[str, ...] = ()
+    unweighted: tuple[str, ...] = ()
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        return as_percent(self.rate)
+
+
+def post_stratify(
+    strata: dict[str, tuple[int, SatisfactionResult]],
+    *,
+    unweighted: Sequence[str] = (),
+) -> PostStratified | None:
+    """``strata``: ``{group: (population N_h, SatisfactionResult of the group)}``;
+    ``unweighted``: groups that have answers but no population (no weighted rate
+    then).
+
+    p_w = Σ W_h p_h, W_h = N_h ÷ ΣN; V = Σ W_h² p_h (1 − p_h) ÷ n_h, where n_h is
+    the group's effective n (its valid answers, divided by its design effect when
+    one respondent gave several); the 95% interval is Wilson's for p_w with
+    n_eff = p_w (1 − p_w) ÷ V (when V = 0 — every group at 0% or 100% — n_eff is
+    the total valid answers). None without strata.
+    """
+    if not strata:
+        return None
+    total = sum((_dec(n) for n, _r in strata.values()), ZERO)
+    if total <= 0:
+        return None
+    rates: dict[str, Decimal] = {}
+    missing: list[str] = []
+    for g, (_n, r) in strata.items():
+        rate_h = r.rate
+        if rate_h is None:
+            missing.append(g)
+        else:
+            rates[g] = rate_h
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        weights = {g: _dec(n) / total for g, (n, _r) in strata.items()}
+        if missing or unweighted:
+            return PostStratified(
+                None, None, None, weights, tuple(missing), tuple(unweighted)
+            )
+        rate = sum((weights[g] * rates[g] for g in strata), ZERO)
+        variance = ZERO
+        for g, (_n, r) in strata.items():
+            eff = r.effective_n
+            n_h = eff if eff is not None else _dec(r.valid)
+            variance += weights[g] ** 2 * rates[g] * (ONE - rates[g]) / n_h
+        valid = sum((r.valid for _n, r in strata.values()), 0)
+        effective_n = rate * (ONE - rate) / variance if variance > 0 else _dec(valid)
+    interval = _wilson(rate, effective_n)
+    return PostStratified(rate, interval, effective_n, weights)
