@@ -3,6 +3,7 @@ editor-side validation of surveys and scales."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -303,3 +304,41 @@ def test_copied_survey_starts_empty(client, survey):
     assert survey.response_count == 1
     copy = survey.copy(update_attrs={"slug": "copy", "title": "副本"})
     assert copy.specific.response_count == 0
+
+
+def test_results_without_responses_show_what_to_do(admin_client, survey):
+    html = admin_client.get(urls(survey)[0]).content.decode()
+    assert "尚无答卷" in html
+    # Where answers come from: the public form, paper entry, an import.
+    assert f'href="http://testserver{survey.url}"' in html
+    assert f'href="/admin/pilots/surveys/{survey.pk}/paper/"' in html
+    assert f"/import/responses/?page={survey.pk}" in html
+    # No empty charts, tables or exports of nothing.
+    content = html.split("<main", 1)[1]
+    assert "wp-results" not in content and "<table" not in content
+    assert "<svg" not in content.split("wp-empty-state", 1)[1]
+    assert "/results/export/" not in html
+
+
+def test_results_header_and_export_buttons(admin_client, client, survey):
+    client.post(survey.url, post_data(survey))
+    html = admin_client.get(urls(survey)[0]).content.decode()
+    assert "尚无答卷" not in html
+    current = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]*)</a>', html)
+    assert current == ["结果"]
+    assert re.search(
+        rf'class="button"[^>]*href="{urls(survey)[0]}"[^>]*aria-current="page"', html
+    )
+    # The exports are buttons in a list: no "·" left dangling after the last.
+    exports = html.split('class="wp-export-links', 1)[1].split("</ul>", 1)[0]
+    assert exports.count('class="button button-small button-secondary"') == 4
+    assert "·" not in exports and "·" not in html.split("</ul>", 1)[1][:300]
+    # Wagtail's listing tables, figures in their own cells.
+    assert 'class="listing wp-listing-numbers"' in html
+    assert "wp-table" not in html
+
+
+def test_current_screen_is_marked_on_other_survey_screens(admin_client, survey):
+    html = admin_client.get(urls(survey)[-1]).content.decode()
+    current = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]*)</a>', html)
+    assert current == ["纸质录入"]

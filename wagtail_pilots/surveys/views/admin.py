@@ -24,9 +24,11 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.codes import format_code
+from wagtail_pilots.importexport.views import import_url
 from wagtail_pilots.models import Unit
 
 from ...pages import pages_using
+from ..importexport import ResponsesKind
 from ..models import AccessCode, Channel, SurveyPageMixin
 from ..questions import survey_questions
 from ..selectors import (
@@ -85,12 +87,28 @@ def results(request, page_id):
         if other is not None:
             other = other.specific
             comparison = survey_comparison(before=other, after=page)
+    results = survey_results(survey=page)
+    empty_state = {}
+    if not results.responses:
+        # What an editor can do about an empty survey: share it, enter paper
+        # questionnaires, import them.
+        kind = ResponsesKind()
+        empty_state = {
+            "public_url": request.build_absolute_uri(page.get_url(request))
+            if page.live
+            else None,
+            "paper_url": reverse("wagtail_pilots_surveys:paper", args=[page.pk]),
+            "import_url": import_url(kind, page)
+            if kind.has_import_permission(request.user, page=page)
+            else None,
+        }
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/results.html",
         {
             "page": page,
-            "results": survey_results(survey=page),
+            "results": results,
+            "empty_state": empty_state,
             "header_title": page.title,
             "other_surveys": others.only("pk", "title"),
             "compared_with": other,
