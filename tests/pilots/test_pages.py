@@ -284,9 +284,7 @@ def test_gantt_chart_has_a_legend(client, make_pilot):
         assert label in legend
 
 
-def test_public_pilot_pages_are_capitalised_in_english(
-    client, make_pilot, pilot_index
-):
+def test_public_pilot_pages_are_capitalised_in_english(client, make_pilot, pilot_index):
     _overdue_pilot(make_pilot)
     client.cookies["django_language"] = "en"
     response = client.get(pilot_index.url)
