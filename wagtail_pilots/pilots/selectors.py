@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.models import Page
 
 from ..conf import pilots_settings
@@ -249,18 +250,20 @@ class PilotFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("All"))] + _capitalised(STATUS_CHOICES),
+        choices=[("", pgettext_lazy("filter choice", "All"))]
+        + _capitalised(STATUS_CHOICES),
     )
     health = forms.ChoiceField(
         label=_("Health"),
         required=False,
-        choices=[("", _("All"))] + _capitalised(HEALTH_CHOICES),
+        choices=[("", pgettext_lazy("filter choice", "All"))]
+        + _capitalised(HEALTH_CHOICES),
     )
     unit = forms.ModelChoiceField(
         label=_("Lead unit"),
         required=False,
         queryset=Unit.objects.none(),
-        empty_label=_("All"),
+        empty_label=pgettext_lazy("filter choice", "All"),
     )
     year = forms.TypedChoiceField(
         label=_("Year"), required=False, coerce=int, empty_value=None, choices=()
@@ -269,7 +272,9 @@ class PilotFilterForm(forms.Form):
     def __init__(self, *args, units, years, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["year"].choices = [("", _("All"))] + [(y, y) for y in years]
+        self.fields["year"].choices = [("", pgettext_lazy("filter choice", "All"))] + [
+            (y, y) for y in years
+        ]
 
 
 def filter_pilots(queryset, cleaned):
