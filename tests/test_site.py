@@ -122,3 +122,13 @@ def test_public_pages_send_a_strict_content_security_policy(
     assert "object-src 'none'" in policy
     admin_policy = admin_client.get("/admin/")["Content-Security-Policy"]
     assert "'unsafe-inline'" in admin_policy
+
+
+@pytest.mark.django_db
+def test_example_site_pages_link_a_favicon(client, home_page):
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/example_site/img/favicon.svg"' in html
+    path = finders.find("example_site/img/favicon.svg")
+    assert path and Path(path).read_text().startswith("<svg")

@@ -94,7 +94,7 @@ def test_editor_creates_and_publishes_a_pilot(page, admin_login, pilot_index_liv
     page.goto(pilot.url)
     expect(page.locator("h1")).to_have_text("社区养老服务试点")
     # (1*100 + 3*20) / 4 = 40
-    expect(page.locator(".wp-progress__label").first).to_contain_text("40.00")
+    expect(page.locator(".wp-progress__label").first).to_contain_text("40%")
     expect(page.locator(".wp-timeline__row")).to_have_count(2)
     expect(page.locator("table.wp-table tbody tr")).to_have_count(2)
     assert (

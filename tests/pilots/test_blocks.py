@@ -66,4 +66,4 @@ def test_blocks_render_on_a_standard_page(client, home_page, make_pilot):
     html = client.get(page.url).content.decode()
     assert "正在进行的试点" in html
     assert html.count("技术改造试点") >= 2  # in the list and in the card
-    assert "25.00%" in html
+    assert "进度：25%" in html

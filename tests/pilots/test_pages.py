@@ -57,7 +57,8 @@ def test_pilot_page_renders_progress_timeline_and_overdue(
     assert response.status_code == 200
     html = response.content.decode()
     assert "城市医疗救助试点" in html
-    assert "58.00%" in html  # weighted progress
+    assert "进度：58%" in html  # weighted progress, whole numbers without ".00"
+    assert "58.00%" not in html
     assert 'aria-valuenow="58.00"' in html
     assert "wp-timeline__row--overdue" in html  # 制订方案 is past due at 40 %
     # (65 - 40) / (90 - 40) = 50 %
@@ -214,7 +215,7 @@ def test_preview_of_an_unsaved_pilot(pilot_index, rf):
     response = pilot.make_preview_request()
     assert response.status_code == 200
     html = response.content.decode()
-    assert "预览试点" in html and "25.00%" in html  # (50 + 0) / 2
+    assert "预览试点" in html and "进度：25%" in html  # (50 + 0) / 2
     assert "wp-timeline__row--overdue" in html
 
 
@@ -229,3 +230,68 @@ def test_index_pagination_keeps_filters(client, pilot_index, make_pilot):
     assert "status=running&amp;page=2" in html
     response = client.get(pilot_index.url, {"status": "running", "page": 3})
     assert [p.title for p, s in response.context["pilot_rows"]] == ["试点2"]
+
+
+def _overdue_pilot(make_pilot):
+    # 制订方案 is 5 days late; the next phase is due in 240 days.
+    return make_pilot(
+        title="逾期试点",
+        start_date=days(-60),
+        end_date=days(300),
+        phases=[
+            {"name": "制订方案", "due_date": days(-5), "weight": 1, "progress": 6},
+            {"name": "全面推开", "due_date": days(240), "weight": 1, "progress": 6},
+        ],
+    )
+
+
+def test_overdue_pilot_says_overdue_not_days_left(client, make_pilot, pilot_index):
+    pilot = _overdue_pilot(make_pilot)
+    for url in (pilot.url, pilot_index.url):
+        html = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+        assert "1 个阶段已逾期" in html
+        assert "还剩" not in html and "下一个期限" not in html
+        assert "进度：6%" in html
+        client.cookies["django_language"] = "en"
+        html = client.get(url).content.decode()
+        del client.cookies["django_language"]
+        assert "1 phase overdue" in html
+        assert "days left" not in html and "Next deadline" not in html
+        assert "Progress: 6%" in html and "6.00%" not in html
+
+
+def test_pilot_on_track_still_shows_its_next_deadline(client, make_pilot):
+    pilot = make_pilot(
+        phases=[{"name": "制订方案", "due_date": days(10), "progress": 50}]
+    )
+    client.cookies["django_language"] = "en"
+    html = client.get(pilot.url).content.decode()
+    assert "(10 days left)" in html
+
+
+def test_gantt_chart_has_a_legend(client, make_pilot):
+    pilot = _overdue_pilot(make_pilot)
+    client.cookies["django_language"] = "en"
+    html = client.get(pilot.url).content.decode()
+    legend = html.split('class="wp-legend"')[1].split("</ul>")[0]
+    for label in ("Planned", "Done", "Completed", "Overdue", "Today"):
+        assert label in legend
+    assert "(Overdue)" in html  # the overdue phase's row, capitalised in English
+    del client.cookies["django_language"]
+    html = client.get(pilot.url, headers={"accept-language": "zh-hans"}).content
+    legend = html.decode().split('class="wp-legend"')[1].split("</ul>")[0]
+    for label in ("计划时段", "已完成进度", "已逾期", "今天"):
+        assert label in legend
+
+
+def test_public_pilot_pages_are_capitalised_in_english(client, make_pilot, pilot_index):
+    _overdue_pilot(make_pilot)
+    client.cookies["django_language"] = "en"
+    response = client.get(pilot_index.url)
+    html = response.content.decode()
+    labels = [str(f.label) for f in response.context["filter_form"]]
+    assert labels == ["Search", "Status", "Health", "Lead unit", "Year"]
+    for text in (">All<", ">Planning<", ">On track<", "Running: 1", ">Overdue<"):
+        assert text in html, text
+    for text in (">all<", ">planning<", ">on track<", "running: 1", ">overdue<"):
+        assert text not in html, text

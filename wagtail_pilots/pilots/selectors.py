@@ -31,7 +31,9 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.models import Page
 
 from ..conf import pilots_settings
@@ -238,32 +240,41 @@ def summaries_with_reports(pilots, *, today):
 # --- Index page ----------------------------------------------------------------
 
 
+def _capitalised(choices):
+    # The public filters start each label with a capital in English.
+    return [(value, capfirst(label)) for value, label in choices]
+
+
 class PilotFilterForm(forms.Form):
-    q = forms.CharField(label=_("search"), required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("status"),
+        label=_("Status"),
         required=False,
-        choices=[("", _("all"))] + list(STATUS_CHOICES),
+        choices=[("", pgettext_lazy("filter choice", "All"))]
+        + _capitalised(STATUS_CHOICES),
     )
     health = forms.ChoiceField(
-        label=_("health"),
+        label=_("Health"),
         required=False,
-        choices=[("", _("all"))] + list(HEALTH_CHOICES),
+        choices=[("", pgettext_lazy("filter choice", "All"))]
+        + _capitalised(HEALTH_CHOICES),
     )
     unit = forms.ModelChoiceField(
-        label=_("lead unit"),
+        label=_("Lead unit"),
         required=False,
         queryset=Unit.objects.none(),
-        empty_label=_("all"),
+        empty_label=pgettext_lazy("filter choice", "All"),
     )
     year = forms.TypedChoiceField(
-        label=_("year"), required=False, coerce=int, empty_value=None, choices=()
+        label=_("Year"), required=False, coerce=int, empty_value=None, choices=()
     )
 
     def __init__(self, *args, units, years, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        self.fields["year"].choices = [("", _("all"))] + [(y, y) for y in years]
+        self.fields["year"].choices = [("", pgettext_lazy("filter choice", "All"))] + [
+            (y, y) for y in years
+        ]
 
 
 def filter_pilots(queryset, cleaned):
