@@ -24,7 +24,7 @@ from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
 from wagtail_pilots.surveys.services import access_codes_generate
 
-from .conftest import old_started
+from .conftest import old_started, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,9 @@ def test_the_admin_edits_results_and_compares_it(
     results_url = reverse("wagtail_pilots_surveys:results", args=[department_survey.pk])
     assert admin_client.get(results_url).status_code == 200
     other = make_survey(slug="last-year")
+    # The comparison is offered beside results (a survey without responses
+    # shows its empty state instead).
+    assert admin_client.post(other.url, post_data(other)).status_code == 302
     other_url = reverse("wagtail_pilots_surveys:results", args=[other.pk])
     listing = admin_client.get(other_url).content.decode()
     assert "政务服务满意度" in listing
