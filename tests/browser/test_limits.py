@@ -22,8 +22,8 @@ from wagtail_pilots.surveys.views.public import code_ceiling_scope as survey_cei
 VIEWPORTS = {"phone": (390, 844), "desktop": (1440, 900)}
 LANGUAGES = {"zh-hans": "zh-CN", "en": "en-US"}
 TEXTS = {
-    "survey": {"zh-hans": "已暂停输入访问码", "en": "Code entry is paused"},
-    "ballot": {"zh-hans": "已暂停输入访问码", "en": "Code entry is paused"},
+    "survey": {"zh-hans": "已暂停输入参与码", "en": "Code entry is paused"},
+    "ballot": {"zh-hans": "已暂停输入参与码", "en": "Code entry is paused"},
     "export": {"zh-hans": "无法导出", "en": "cannot be exported"},
 }
 
