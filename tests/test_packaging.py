@@ -245,6 +245,10 @@ def test_wheel_installs_into_a_fresh_environment_and_a_site_runs_with_it(
         "install",
         "--no-deps",
         "--no-index",
+        # The fresh venv sees this environment's packages through a .pth file;
+        # where wagtail-pilots itself is installed there (tox installs the
+        # wheel), pip would call it satisfied and install nothing.
+        "--ignore-installed",
         "--quiet",
         wheel,
         cwd=tmp_path,
