@@ -49,6 +49,65 @@ def pages_using(mixin):
     return get_page_model().objects.type(*page_models_using(mixin))
 
 
+def root_page_models_using(mixin):
+    """The page models using ``mixin`` that are not subclasses of one another.
+
+    Querying each of them (``model.objects``) reaches every page of the mixin
+    once: a subclass's pages are rows of its parent's table too.
+    """
+    models = page_models_using(mixin)
+    return [
+        model
+        for model in models
+        if not any(other is not model and issubclass(model, other) for other in models)
+    ]
+
+
+def inline_model(page_class, related_name):
+    """The model of the inline (child relation) ``related_name`` of a page type.
+
+    The ``get_*_model()`` hooks of the suite's page mixins use this: a page type
+    of a site's own brings its own inline models, found by their related name.
+    """
+    return page_class._meta.get_field(related_name).related_model
+
+
+def check_inlines(mixin, inlines, *, check_id):
+    """System-check errors for page types using ``mixin`` that lack an inline.
+
+    ``inlines`` maps each related name the mixin needs to the abstract model its
+    inline must extend. A page type of a site's own that forgets one would fail
+    on its first edit or view; the check says so at start-up, naming the model
+    to add.
+    """
+    from django.core.checks import Error
+    from django.core.exceptions import FieldDoesNotExist
+
+    errors = []
+    for model in page_models_using(mixin):
+        if model._meta.abstract or model._meta.proxy:
+            continue
+        for related_name, base in inlines.items():
+            try:
+                related = inline_model(model, related_name)
+            except FieldDoesNotExist:
+                related = None
+            if related is None or not issubclass(related, base):
+                errors.append(
+                    Error(
+                        f"{model._meta.label} uses {mixin.__name__} but has no "
+                        f"'{related_name}' inline built on {base.__name__}.",
+                        hint=(
+                            f"Add a model extending {base.__name__} with a key to "
+                            f"{model.__name__} (related_name='{related_name}')."
+                        ),
+                        obj=model,
+                        id=check_id,
+                    )
+                )
+    return errors
+
+
 def specific_page_using(mixin, pk):
     """The specific page ``pk`` if its type includes ``mixin``, else ``None``."""
     page = pages_using(mixin).filter(pk=pk).first()

@@ -163,3 +163,38 @@ def test_the_survey_blocks_offer_and_render_the_custom_page(
     linked = block.render(value, context={"request": None})
     assert "总体评价" not in linked
     assert f'href="{department_survey.url}"' in linked
+
+
+def test_listed_among_the_open_surveys_with_the_suites_own(
+    department_survey, make_survey
+):
+    from wagtail_pilots.surveys.selectors import surveys_open
+
+    other = make_survey(slug="suite-survey")
+    listed = {entry.page.pk: entry for entry in surveys_open()}
+    assert set(listed) == {department_survey.pk, other.pk}
+    # Its minutes come from its own questions (one scale question).
+    assert listed[department_survey.pk].minutes >= 1
+    assert [e.page.pk for e in surveys_open(limit=1)] == [
+        min((department_survey, other), key=lambda p: p.title).pk
+    ]
+
+
+def test_the_system_check_accepts_it_and_names_a_missing_question_model():
+    from wagtail_pilots.pages import check_inlines
+    from wagtail_pilots.surveys.models import (
+        AbstractSurveyField,
+        SurveyPageMixin,
+        check_survey_pages,
+    )
+
+    assert check_survey_pages() == []
+    assert DepartmentSurveyPage.get_group_population_model() is None
+    errors = check_inlines(
+        SurveyPageMixin, {"questions": AbstractSurveyField}, check_id="x"
+    )
+    assert any(
+        e.obj is DepartmentSurveyPage
+        and "has no 'questions' inline built on AbstractSurveyField" in e.msg
+        for e in errors
+    )

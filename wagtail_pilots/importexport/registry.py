@@ -124,6 +124,14 @@ class ImportExportKind:
     def __repr__(self):
         return f"<ImportExportKind {self.name}>"
 
+    def get_models(self, *, page=None) -> tuple:
+        """The models whose rows an import into ``page`` creates (``models`` by
+        default). A kind whose rows are inlines of the page overrides this to
+        name the page type's own models (its ``get_*_model()`` hooks), so a
+        site's own page type is imported, checked and rolled back the same way.
+        """
+        return self.models
+
     # -- columns ---------------------------------------------------------------
 
     def for_page(self, page):
@@ -227,7 +235,7 @@ class ImportExportKind:
         for page-scoped kinds, the right to edit that page."""
         if not (user.is_active and user.has_perm(PERMISSION_IMPORT)):
             return False
-        for model in self.models:
+        for model in self.get_models(page=page):
             opts = model._meta
             for action in ("add", "change"):
                 if not user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"):
@@ -237,7 +245,7 @@ class ImportExportKind:
     def has_export_permission(self, user, *, page=None) -> bool:
         if not (user.is_active and user.has_perm(PERMISSION_EXPORT)):
             return False
-        for model in self.models:
+        for model in self.get_models(page=page):
             opts = model._meta
             if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
                 return False

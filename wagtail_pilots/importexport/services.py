@@ -772,6 +772,16 @@ def batch_object_ids(*, batch, model) -> list:
     return [model._meta.pk.to_python(pk) for pk in ids]
 
 
+def _batch_page(batch):
+    """The specific page the batch was imported into, or ``None``."""
+    if not batch.page_id:
+        return None
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=batch.page_id).first()
+    return page.specific if page is not None else None
+
+
 def batch_rollback_plan(*, batch) -> dict:
     """What rolling the batch back would do: ``{"created": objects it would
     delete, "updated": objects it would restore}`` (counted by the database).
@@ -783,7 +793,8 @@ def batch_rollback_plan(*, batch) -> dict:
     if kind is not None and not kind.restore_updates:
         return {"created": batch.rows_new, "updated": batch.rows_updated}
     created = 0
-    for model in kind.models if kind is not None else ():
+    models = kind.get_models(page=_batch_page(batch)) if kind is not None else ()
+    for model in models:
         if has_batch_key(model):
             created += model._default_manager.filter(import_batch=batch).count()
         else:
@@ -990,7 +1001,7 @@ def batch_rollback(*, batch, user=None) -> ImportBatch:
             counts = kind.before_rollback(batch=batch, user=user) or {}
             deleted += counts.get("deleted", 0)
             restored += counts.get("restored", 0)
-            for model in kind.models:
+            for model in kind.get_models(page=_batch_page(batch)):
                 if has_batch_key(model):
                     _count, by_model = model._default_manager.filter(
                         import_batch=batch

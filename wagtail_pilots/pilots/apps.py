@@ -7,3 +7,10 @@ class PilotsAppConfig(AppConfig):
     label = "wagtail_pilots_pilots"
     verbose_name = _("Pilot programs")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.core import checks
+
+        from .models import check_pilot_pages
+
+        checks.register(check_pilot_pages)

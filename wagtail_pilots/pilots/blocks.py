@@ -3,6 +3,8 @@
 ``SUITE_BLOCKS`` is picked up by :func:`wagtail_pilots.blocks.suite_blocks`.
 """
 
+from datetime import date
+
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,23 +38,28 @@ class PilotListBlock(blocks.StructBlock):
         template = "wagtail_pilots/pilots/blocks/pilot_list.html"
 
     def get_pilot_rows(self, value):
-        from .models import PilotProgramPage, PilotSite
-        from .selectors import summarize, with_phase_totals
+        from .selectors import pilot_page_models, summarize, with_phase_totals
 
         today = timezone.localdate()
-        pilots = PilotProgramPage.objects.live().public()
-        if value.get("status"):
-            pilots = pilots.filter(status=value["status"])
-        unit = value.get("unit")
-        if unit is not None:
-            # A subquery, not a join: joining sites would multiply the phase sums.
-            pilots = pilots.filter(
-                Q(lead_unit=unit)
-                | Q(pk__in=PilotSite.objects.filter(unit=unit).values("pilot"))
-            )
-        pilots = with_phase_totals(pilots.select_related("lead_unit"), today=today)
-        pilots = pilots.order_by("-start_date", "title")[: value.get("limit") or 5]
-        return [(pilot, summarize(pilot, today=today)) for pilot in pilots]
+        limit = value.get("limit") or 5
+        rows = []
+        # Every pilot page type (a site's own too), one query each.
+        for model in pilot_page_models():
+            pilots = model.objects.live().public()
+            if value.get("status"):
+                pilots = pilots.filter(status=value["status"])
+            unit = value.get("unit")
+            if unit is not None:
+                # A subquery, not a join: joining sites would multiply the sums.
+                sites = model.get_site_model().objects.filter(unit=unit)
+                pilots = pilots.filter(
+                    Q(lead_unit=unit) | Q(pk__in=sites.values("pilot"))
+                )
+            pilots = with_phase_totals(pilots.select_related("lead_unit"), today=today)
+            rows += pilots.order_by("-start_date", "title")[:limit]
+        rows.sort(key=lambda pilot: pilot.title)
+        rows.sort(key=lambda pilot: pilot.start_date or date.min, reverse=True)
+        return [(pilot, summarize(pilot, today=today)) for pilot in rows[:limit]]
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)

@@ -26,6 +26,7 @@ Dates are accepted as Excel dates, ``2026-06-05``, ``2026/6/5``, ``2026.6.5``,
 ``2026年6月5日`` or ``20260605``.
 """
 
+import copy
 import datetime
 import re
 from collections import defaultdict
@@ -57,6 +58,7 @@ from wagtail_pilots.importexport.widgets import (
     render_number,
 )
 from wagtail_pilots.models import Unit
+from wagtail_pilots.pages import specific_page_using
 
 from . import progress as rules
 from .forms import pilot_date_errors
@@ -66,12 +68,12 @@ from .models import (
     STATUS_CHOICES,
     STATUS_PLANNING,
     IndicatorReading,
-    PilotIndexPage,
+    PilotIndexPageMixin,
     PilotIndicator,
     PilotPageImport,
     PilotPhase,
     PilotProgramPage,
-    PilotSite,
+    PilotProgramPageMixin,
 )
 from .selectors import pilots_under, summarize
 
@@ -149,6 +151,21 @@ class _PilotScoped(BatchResourceMixin):
     def pilot_id(self):
         return self.page.pk if self.page is not None else None
 
+    def pilot_class(self):
+        """The page type of the pilot imported into: its hooks name the models
+        of its phases, indicators and readings (a site's own, or the suite's)."""
+        if self.page is None:
+            return PilotProgramPage
+        return self.page.specific_class
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # The rows are the inline model of the page's own type (its hook), not
+        # necessarily the resource's default: new instances, look-ups and
+        # "does not exist" all go by this options' model.
+        self._meta = copy.copy(self._meta)
+        self._meta.model = self.get_row_model()
+
 
 class PhaseResource(_PilotScoped, resources.ModelResource):
     name = fields.Field(attribute="name", column_name="name", widget=TextWidget())
@@ -196,14 +213,19 @@ class PhaseResource(_PilotScoped, resources.ModelResource):
         clean_model_instances = True
         skip_html_diff = True
 
+    def get_row_model(self):
+        return self.pilot_class().get_phase_model()
+
     def get_queryset(self):
-        return PilotPhase.objects.filter(pilot_id=self.pilot_id()).select_related(
-            "owner_unit"
+        return (
+            self.get_row_model()
+            .objects.filter(pilot_id=self.pilot_id())
+            .select_related("owner_unit")
         )
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        pilot = PilotProgramPage.objects.get(pk=self.pilot_id())
+        pilot = _pilot_page(self.pilot_id())
         if pilot.live and pilot.has_unpublished_changes:
             # A draft saved since the upload was checked: refuse, as at upload.
             raise ValueError(
@@ -233,7 +255,7 @@ class PhaseResource(_PilotScoped, resources.ModelResource):
         super().before_save_instance(instance, row, **kwargs)
         if instance.pk is None:
             last = (
-                PilotPhase.objects.filter(pilot_id=self.pilot_id())
+                self.get_queryset()
                 .order_by("-sort_order")
                 .values_list("sort_order", flat=True)
                 .first()
@@ -256,8 +278,12 @@ class IndicatorWidget(widgets.ForeignKeyWidget):
         self.pilot_id = None
         super().__init__(PilotIndicator, field="name", **kwargs)
 
+    def set_pilot(self, *, pilot_id, indicator_model):
+        self.pilot_id = pilot_id
+        self.model = indicator_model
+
     def get_queryset(self, value, row, *args, **kwargs):
-        return PilotIndicator.objects.filter(pilot_id=self.pilot_id)
+        return self.model.objects.filter(pilot_id=self.pilot_id)
 
     def clean(self, value, row=None, **kwargs):
         text = "" if value is None else force_str(value).strip()
@@ -299,7 +325,13 @@ class ReadingResource(_PilotScoped, resources.ModelResource):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.fields["indicator"].widget.pilot_id = self.pilot_id()
+        self.fields["indicator"].widget.set_pilot(
+            pilot_id=self.pilot_id(),
+            indicator_model=self.pilot_class().get_indicator_model(),
+        )
+
+    def get_row_model(self):
+        return self.pilot_class().get_reading_model()
 
     def get_instance(self, instance_loader, row):
         # An unknown indicator or a bad date is reported on its column when the
@@ -310,12 +342,19 @@ class ReadingResource(_PilotScoped, resources.ModelResource):
             return None
 
     def get_queryset(self):
-        return IndicatorReading.objects.filter(
-            indicator__pilot_id=self.pilot_id()
-        ).select_related("indicator")
+        return (
+            self.get_row_model()
+            .objects.filter(indicator__pilot_id=self.pilot_id())
+            .select_related("indicator")
+        )
 
 
 # -- pages an import changes: revisions and rollback -------------------------------
+
+
+def _pilot_page(page_id):
+    """The specific pilot page ``page_id`` (of any pilot page type), or None."""
+    return specific_page_using(PilotProgramPageMixin, page_id)
 
 
 def _revision_before(page_id, user):
@@ -324,7 +363,7 @@ def _revision_before(page_id, user):
     A page made without revisions (by code or a fixture) first gets one of its
     current state, so there is something to go back to.
     """
-    page = PilotProgramPage.objects.get(pk=page_id)
+    page = _pilot_page(page_id)
     if page.latest_revision_id is None:
         return page.save_revision(user=user, changed=False, clean=False)
     return page.latest_revision
@@ -372,7 +411,7 @@ def _check_rollback(records, *, user):
 
     problems = []
     for record in records:
-        page = PilotProgramPage.objects.filter(pk=record.page_id).first()
+        page = _pilot_page(record.page_id)
         if page is None:
             continue  # deleted since: nothing to remove or restore
         title = page.get_admin_display_title()
@@ -420,7 +459,7 @@ def _restore_pages(records, *, user):
     rollback hooks report them."""
     counts = {"deleted": 0, "restored": 0}
     for record in records:
-        page = PilotProgramPage.objects.filter(pk=record.page_id).first()
+        page = _pilot_page(record.page_id)
         if page is None:
             continue
         if record.created:
@@ -453,7 +492,7 @@ def _restore_pages(records, *, user):
 
 def _publish_phases(batch, *, user=None):
     """Bring the page's revisions in line with the phases now in the database."""
-    page = PilotProgramPage.objects.get(pk=batch.page_id)
+    page = _pilot_page(batch.page_id)
     user = user or batch.user
     revision = page.save_revision(user=user, clean=False)
     if page.live:
@@ -466,7 +505,14 @@ class PilotPhasesKind(ImportExportKind):
     label = gettext_lazy("pilot phases")
     resource_class = PhaseResource
     models = (PilotPhase,)
-    page_model = PilotProgramPage
+    page_model = PilotProgramPageMixin
+
+    def get_models(self, *, page=None):
+        # The phases of the page's own type (a site's pilot page type too).
+        if page is None:
+            return self.models
+        return (page.specific_class.get_phase_model(),)
+
     columns = (
         Column(
             "name",
@@ -552,7 +598,8 @@ class PilotPhasesKind(ImportExportKind):
 
     def get_export_queryset(self, *, page=None):
         return (
-            PilotPhase.objects.filter(pilot_id=page.pk)
+            page.specific_class.get_phase_model()
+            .objects.filter(pilot_id=page.pk)
             .select_related("owner_unit")
             .order_by("sort_order", "pk")
         )
@@ -587,7 +634,13 @@ class IndicatorReadingsKind(ImportExportKind):
     label = gettext_lazy("indicator readings")
     resource_class = ReadingResource
     models = (IndicatorReading,)
-    page_model = PilotProgramPage
+    page_model = PilotProgramPageMixin
+
+    def get_models(self, *, page=None):
+        if page is None:
+            return self.models
+        return (page.specific_class.get_reading_model(),)
+
     columns = (
         Column(
             "indicator",
@@ -618,7 +671,8 @@ class IndicatorReadingsKind(ImportExportKind):
 
     def get_export_queryset(self, *, page=None):
         return (
-            IndicatorReading.objects.filter(indicator__pilot_id=page.pk)
+            page.specific_class.get_reading_model()
+            .objects.filter(indicator__pilot_id=page.pk)
             .select_related("indicator")
             .order_by("indicator__sort_order", "date", "pk")
         )
@@ -652,9 +706,10 @@ class SitesField(fields.Field):
     def save(self, instance, row, is_m2m=False, **kwargs):
         units = self.clean(row, **kwargs)
         current = list(instance.sites.all())
+        site_model = type(instance).get_site_model()
         kept = {site.unit_id: site for site in current if site.role == self.role}
         replacement = [
-            kept.get(unit.pk) or PilotSite(unit=unit, role=self.role) for unit in units
+            kept.get(unit.pk) or site_model(unit=unit, role=self.role) for unit in units
         ]
         sites = []
         for site in current:
@@ -819,14 +874,15 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
     def get_queryset(self):
         if self.page is None:
             return PilotProgramPage.objects.none()
-        return pilots_under(self.page)
+        return pilots_under(self.page.specific)
 
     def get_export_queryset(self):
         """The pilots with the phase totals their progress and health come from."""
-        return pilots_under(self.page, today=self.today)
+        return pilots_under(self.page.specific, today=self.today)
 
     def init_instance(self, row=None):
-        instance = super().init_instance(row)
+        # A page of the type the index lists (a site's own pilot page type too).
+        instance = self.index.get_pilot_model()()
         instance.locale_id = self.index.locale_id
         return instance
 
@@ -836,7 +892,7 @@ class PilotResource(BatchResourceMixin, resources.ModelResource):
         super().before_import(dataset, **kwargs)
         self._reset()
         # A fresh index: treebeard places new children from its numchild.
-        self.index = PilotIndexPage.objects.get(pk=self.page.pk)
+        self.index = self.page.specific_class.objects.get(pk=self.page.pk)
 
     def import_row(self, row, instance_loader, **kwargs):
         # The row's number, for messages that point back at an earlier row.
@@ -1033,7 +1089,7 @@ class PilotsKind(ImportExportKind):
     # Pages are not deleted by the generic rollback: before_rollback deletes the
     # created ones with Wagtail's DeletePageAction and restores the changed ones.
     models = ()
-    page_model = PilotIndexPage
+    page_model = PilotIndexPageMixin
     # Restored through page revisions in the rollback hooks, not field by field.
     restore_updates = False
     columns = (

@@ -34,7 +34,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from ..compat import get_page_model_string
-from ..pages import BaseTemplateMixin  # noqa: F401 - re-exported
+from ..pages import BaseTemplateMixin, inline_model
 from . import progress as rules
 from .forms import PilotProgramPageForm, PilotReportPageForm
 
@@ -114,9 +114,29 @@ class PilotIndexPageMixin(BaseTemplateMixin, models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def get_pilot_model(cls):
+        """The pilot page type listed here (and its subclasses).
+
+        :class:`PilotProgramPage` by default; an index of a site's own pilot
+        page type returns that type.
+        """
+        return PilotProgramPage
+
+    @classmethod
+    def clean_subpage_models(cls):
+        # The pilot page type listed here and a site's subclasses of it.
+        from ..pages import page_models_using
+
+        return [
+            model
+            for model in page_models_using(PilotProgramPageMixin)
+            if issubclass(model, cls.get_pilot_model())
+        ]
+
     def get_pilots(self):
         """The pilots listed here; override to list more or fewer."""
-        return PilotProgramPage.objects.child_of(self).live()
+        return self.get_pilot_model().objects.child_of(self).live()
 
     def get_context(self, request, *args, **kwargs):
         from .selectors import pilot_index_listing
@@ -138,13 +158,6 @@ class PilotIndexPage(PilotIndexPageMixin, Page):  # noqa: DJ008 - Page has __str
     template = "wagtail_pilots/pilots/pilot_index_page.html"
     content_panels = Page.content_panels + PilotIndexPageMixin.content_panels
     search_fields = Page.search_fields + [index.SearchField("intro")]
-
-    @classmethod
-    def clean_subpage_models(cls):
-        # Pilot pages only: PilotProgramPage and a site's subclasses of it.
-        from ..pages import page_models_using
-
-        return page_models_using(PilotProgramPageMixin)
 
     class Meta:
         verbose_name = _("pilot index page")
@@ -266,6 +279,51 @@ class PilotProgramPageMixin(BaseTemplateMixin, models.Model):
     def is_closed(self):
         return self.status in CLOSED_STATUSES
 
+    # Building blocks: the models of this page type's inlines ---------------------
+    # Found by related name, so a pilot page type of a site's own brings its own
+    # models (extending the ``Abstract*`` bases above); selectors, imports,
+    # exports and views go through these hooks, never the default models.
+
+    @classmethod
+    def get_member_model(cls):
+        """The model of the leading group (``members``)."""
+        return inline_model(cls, "members")
+
+    @classmethod
+    def get_site_model(cls):
+        """The model of the sites (``sites``)."""
+        return inline_model(cls, "sites")
+
+    @classmethod
+    def get_phase_model(cls):
+        """The model of the phases (``phases``)."""
+        return inline_model(cls, "phases")
+
+    @classmethod
+    def get_indicator_model(cls):
+        """The model of the indicators (``indicators``)."""
+        return inline_model(cls, "indicators")
+
+    @classmethod
+    def get_reading_model(cls):
+        """The model of the indicators' readings (``readings`` of an indicator)."""
+        return inline_model(cls.get_indicator_model(), "readings")
+
+    @classmethod
+    def get_evaluation_link_model(cls):
+        """The model of the evaluation links (``evaluation_links``)."""
+        return inline_model(cls, "evaluation_links")
+
+    @classmethod
+    def get_report_model(cls):
+        """The report page type created under this pilot page type.
+
+        :class:`PilotReportPage` by default; a pilot page type whose indicators
+        are a model of its own returns a report type whose readings point at
+        them.
+        """
+        return PilotReportPage
+
     def phase_facts(self):
         return [p.as_rule_phase() for p in self.phases.all()]
 
@@ -313,14 +371,15 @@ class PilotProgramPage(PilotProgramPageMixin, Page):  # noqa: DJ008
         indexes = [models.Index(fields=["status"])]
 
 
-class PilotGroupMember(Orderable):
-    """A member of the pilot's leading group (领导小组)."""
+class AbstractPilotGroupMember(Orderable):
+    """A member of the pilot's leading group (领导小组).
 
-    pilot = ParentalKey(
-        "wagtail_pilots_pilots.PilotProgramPage",
-        on_delete=models.CASCADE,
-        related_name="members",
-    )
+    Abstract, without the key to its pilot (like Wagtail's ``AbstractFormField``):
+    a pilot page type of your own adds
+    ``pilot = ParentalKey("MyPilotPage", on_delete=models.CASCADE,
+    related_name="members")``.
+    """
+
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(
         _("role"), max_length=100, blank=True, help_text=_("e.g. group leader, member")
@@ -329,6 +388,7 @@ class PilotGroupMember(Orderable):
     panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("role")])]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("leading group member")
         verbose_name_plural = _("leading group members")
 
@@ -336,12 +396,26 @@ class PilotGroupMember(Orderable):
         return self.name
 
 
-class PilotSite(Orderable):
+class PilotGroupMember(AbstractPilotGroupMember):
+    """The leading group of the default :class:`PilotProgramPage`."""
+
     pilot = ParentalKey(
         "wagtail_pilots_pilots.PilotProgramPage",
         on_delete=models.CASCADE,
-        related_name="sites",
+        related_name="members",
     )
+
+    class Meta(AbstractPilotGroupMember.Meta):
+        verbose_name = _("leading group member")
+        verbose_name_plural = _("leading group members")
+
+
+class AbstractPilotSite(Orderable):
+    """A unit taking part in a pilot (pilot site, demonstration site, …).
+
+    Abstract, without the key to its pilot (``related_name="sites"``).
+    """
+
     unit = models.ForeignKey(
         "wagtail_pilots.Unit",
         verbose_name=_("unit"),
@@ -355,6 +429,7 @@ class PilotSite(Orderable):
     panels = [FieldRowPanel([FieldPanel("unit"), FieldPanel("role")])]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = pgettext_lazy("pilot", "site")
         verbose_name_plural = pgettext_lazy("pilot", "sites")
 
@@ -362,14 +437,26 @@ class PilotSite(Orderable):
         return f"{self.unit} ({self.get_role_display()})"
 
 
-class PilotPhase(Orderable):
-    """A dated step of the plan (e.g. "建立联动机制 6月5日前完成")."""
+class PilotSite(AbstractPilotSite):
+    """The sites of the default :class:`PilotProgramPage`."""
 
     pilot = ParentalKey(
         "wagtail_pilots_pilots.PilotProgramPage",
         on_delete=models.CASCADE,
-        related_name="phases",
+        related_name="sites",
     )
+
+    class Meta(AbstractPilotSite.Meta):
+        verbose_name = pgettext_lazy("pilot", "site")
+        verbose_name_plural = pgettext_lazy("pilot", "sites")
+
+
+class AbstractPilotPhase(Orderable):
+    """A dated step of the plan (e.g. "建立联动机制 6月5日前完成").
+
+    Abstract, without the key to its pilot (``related_name="phases"``).
+    """
+
     name = models.CharField(_("name"), max_length=200)
     start_date = models.DateField(_("start"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
@@ -419,9 +506,9 @@ class PilotPhase(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("phase")
         verbose_name_plural = _("phases")
-        indexes = [models.Index(fields=["due_date"])]
 
     def __str__(self):
         return self.name
@@ -450,14 +537,27 @@ class PilotPhase(Orderable):
         return rules.is_overdue(self.as_rule_phase(), today or timezone.localdate())
 
 
-class PilotIndicator(Orderable):
-    """Something measured to judge the pilot, from a baseline to a target."""
+class PilotPhase(AbstractPilotPhase):
+    """The phases of the default :class:`PilotProgramPage`."""
 
     pilot = ParentalKey(
         "wagtail_pilots_pilots.PilotProgramPage",
         on_delete=models.CASCADE,
-        related_name="indicators",
+        related_name="phases",
     )
+
+    class Meta(AbstractPilotPhase.Meta):
+        verbose_name = _("phase")
+        verbose_name_plural = _("phases")
+        indexes = [models.Index(fields=["due_date"])]
+
+
+class AbstractPilotIndicator(Orderable):
+    """Something measured to judge the pilot, from a baseline to a target.
+
+    Abstract, without the key to its pilot (``related_name="indicators"``).
+    """
+
     name = models.CharField(_("name"), max_length=200)
     measure = models.CharField(
         _("measure"), max_length=50, blank=True, help_text=_("unit of measure, e.g. %")
@@ -479,6 +579,7 @@ class PilotIndicator(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
 
@@ -519,26 +620,31 @@ class PilotIndicator(Orderable):
         )
 
 
-class IndicatorReading(models.Model):
-    """The value of an indicator on a date, optionally recorded in a report."""
+class PilotIndicator(AbstractPilotIndicator):
+    """The indicators of the default :class:`PilotProgramPage`."""
 
-    indicator = models.ForeignKey(
-        PilotIndicator,
-        verbose_name=_("indicator"),
+    pilot = ParentalKey(
+        "wagtail_pilots_pilots.PilotProgramPage",
         on_delete=models.CASCADE,
-        related_name="readings",
+        related_name="indicators",
     )
+
+    class Meta(AbstractPilotIndicator.Meta):
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+
+
+class AbstractIndicatorReading(models.Model):
+    """The value of an indicator on a date, optionally recorded in a report.
+
+    Abstract, without its two keys: ``indicator`` (a ``ForeignKey`` to your
+    indicator model, ``related_name="readings"``) and ``report`` (a nullable
+    ``ParentalKey`` to your report page type, ``related_name="readings"``).
+    """
+
     date = models.DateField(_("date"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    report = ParentalKey(
-        "wagtail_pilots_pilots.PilotReportPage",
-        verbose_name=_("report"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="readings",
-    )
 
     panels = [
         FieldPanel("indicator"),
@@ -547,10 +653,9 @@ class IndicatorReading(models.Model):
     ]
 
     class Meta:
+        abstract = True
         verbose_name = _("indicator reading")
         verbose_name_plural = _("indicator readings")
-        ordering = ["indicator", "date", "pk"]
-        indexes = [models.Index(fields=["indicator", "date"])]
 
     def __str__(self):
         return f"{self.indicator.name}: {self.value} ({self.date})"
@@ -562,14 +667,37 @@ class IndicatorReading(models.Model):
     pilot_title.fget.short_description = _("pilot")
 
 
-class PilotEvaluationLink(Orderable):
-    """A page that evaluates the pilot: a survey, a scorecard, any page."""
+class IndicatorReading(AbstractIndicatorReading):
+    """The readings of the default pilot and report pages."""
 
-    pilot = ParentalKey(
-        "wagtail_pilots_pilots.PilotProgramPage",
+    indicator = models.ForeignKey(
+        PilotIndicator,
+        verbose_name=_("indicator"),
         on_delete=models.CASCADE,
-        related_name="evaluation_links",
+        related_name="readings",
     )
+    report = ParentalKey(
+        "wagtail_pilots_pilots.PilotReportPage",
+        verbose_name=_("report"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="readings",
+    )
+
+    class Meta(AbstractIndicatorReading.Meta):
+        verbose_name = _("indicator reading")
+        verbose_name_plural = _("indicator readings")
+        ordering = ["indicator", "date", "pk"]
+        indexes = [models.Index(fields=["indicator", "date"])]
+
+
+class AbstractPilotEvaluationLink(Orderable):
+    """A page that evaluates the pilot: a survey, a scorecard, any page.
+
+    Abstract, without the key to its pilot (``related_name="evaluation_links"``).
+    """
+
     page = models.ForeignKey(
         get_page_model_string(),
         verbose_name=_("page"),
@@ -586,11 +714,26 @@ class PilotEvaluationLink(Orderable):
     panels = [PageChooserPanel("page"), FieldPanel("label")]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("evaluation link")
         verbose_name_plural = _("evaluation links")
 
     def __str__(self):
         return self.label or self.page.title
+
+
+class PilotEvaluationLink(AbstractPilotEvaluationLink):
+    """The evaluations of the default :class:`PilotProgramPage`."""
+
+    pilot = ParentalKey(
+        "wagtail_pilots_pilots.PilotProgramPage",
+        on_delete=models.CASCADE,
+        related_name="evaluation_links",
+    )
+
+    class Meta(AbstractPilotEvaluationLink.Meta):
+        verbose_name = _("evaluation link")
+        verbose_name_plural = _("evaluation links")
 
 
 # --- Report ------------------------------------------------------------------
@@ -621,6 +764,23 @@ class PilotReportPageMixin(BaseTemplateMixin, models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def get_reading_model(cls):
+        """The model of this report's indicator readings (``readings``)."""
+        return inline_model(cls, "readings")
+
+    @classmethod
+    def clean_parent_page_models(cls):
+        # Under any pilot page whose report type this is: PilotProgramPage and a
+        # site's subclasses of it for the default report page.
+        from ..pages import page_models_using
+
+        return [
+            model
+            for model in page_models_using(PilotProgramPageMixin)
+            if issubclass(cls, model.get_report_model())
+        ]
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["pilot"] = self.get_parent().specific
@@ -638,16 +798,30 @@ class PilotReportPage(PilotReportPageMixin, Page):  # noqa: DJ008
     ]
     subpage_types = []
 
-    @classmethod
-    def clean_parent_page_models(cls):
-        # Under any pilot page: PilotProgramPage and a site's subclasses of it.
-        from ..pages import page_models_using
-
-        return page_models_using(PilotProgramPageMixin)
-
     class Meta:
         verbose_name = _("pilot report")
         verbose_name_plural = _("pilot reports")
+
+
+def check_pilot_pages(app_configs=None, **kwargs):
+    """System check: every pilot or report page type has the inlines it needs."""
+    from ..pages import check_inlines
+
+    return check_inlines(
+        PilotProgramPageMixin,
+        {
+            "members": AbstractPilotGroupMember,
+            "sites": AbstractPilotSite,
+            "phases": AbstractPilotPhase,
+            "indicators": AbstractPilotIndicator,
+            "evaluation_links": AbstractPilotEvaluationLink,
+        },
+        check_id="wagtail_pilots.E101",
+    ) + check_inlines(
+        PilotReportPageMixin,
+        {"readings": AbstractIndicatorReading},
+        check_id="wagtail_pilots.E102",
+    )
 
 
 # --- Reminders ---------------------------------------------------------------

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from wagtail.admin.ui.components import Component
 
-from .selectors import missing_reports, overdue_phases
+from .selectors import missing_reports, overdue_phases, pilot_page_models
 from .views import editable_pilots
 
 PANEL_LIMIT = 20
@@ -20,9 +20,13 @@ class PilotDeadlinesPanel(Component):
         context = super().get_context_data(parent_context)
         request = parent_context["request"]
         today = timezone.localdate()
-        pilots = editable_pilots(request.user).live()
-        overdue = list(overdue_phases(pilots=pilots, today=today)[: PANEL_LIMIT + 1])
-        missing = missing_reports(pilots=pilots, today=today)
+        overdue, missing = [], []
+        # Every pilot page type (a site's own too), a fixed number of queries each.
+        for model in pilot_page_models():
+            pilots = editable_pilots(request.user, model=model).live()
+            overdue += overdue_phases(pilots=pilots, today=today)[: PANEL_LIMIT + 1]
+            missing += missing_reports(pilots=pilots, today=today)
+        overdue.sort(key=lambda phase: (phase.due_date, phase.pk))
         context.update(
             {
                 "overdue_phases": [

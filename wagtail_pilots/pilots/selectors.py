@@ -38,18 +38,24 @@ from wagtail.models import Page
 
 from ..conf import pilots_settings
 from ..models import Unit
+from ..pages import root_page_models_using
 from . import progress as rules
 from .models import (
     CADENCE_REPORT_KINDS,
     CLOSED_STATUSES,
     HEALTH_CHOICES,
     STATUS_CHOICES,
-    IndicatorReading,
-    PilotPhase,
-    PilotProgramPage,
-    PilotReportPage,
-    PilotSite,
+    AbstractPilotPhase,
+    PilotProgramPageMixin,
+    PilotReportPageMixin,
 )
+
+
+def pilot_page_models():
+    """The pilot page types to query so that every pilot is found once: the
+    suite's :class:`~.models.PilotProgramPage` (with a site's subclasses of it)
+    and a site's own page types built on the mixin."""
+    return root_page_models_using(PilotProgramPageMixin)
 
 
 @dataclass
@@ -160,7 +166,8 @@ def summarize(pilot, *, today: datetime.date, report_starts=None) -> PilotSummar
 def cadence_report_starts(pilot):
     kinds = CADENCE_REPORT_KINDS.get(pilot.report_cadence, ())
     return list(
-        PilotReportPage.objects.child_of(pilot)
+        pilot.get_report_model()
+        .objects.child_of(pilot)
         .live()
         .filter(kind__in=kinds)
         .values_list("period_start", flat=True)
@@ -197,11 +204,14 @@ def report_starts_by_pilot(pilot_paths):
         return {}
     kinds = {k for ks in CADENCE_REPORT_KINDS.values() for k in ks}
     depths = {len(path) // Page.steplen + 1 for path in pilot_paths}
-    rows = (
-        PilotReportPage.objects.live()
+    rows = [
+        row
+        # One query per report page type (one for the suite's alone).
+        for model in root_page_models_using(PilotReportPageMixin)
+        for row in model.objects.live()
         .filter(kind__in=kinds, depth__in=depths)
         .values_list("path", "kind", "period_start")
-    )
+    ]
     result = defaultdict(list)
     for path, kind, period_start in rows:
         result[path[: -Page.steplen]].append((kind, period_start))
@@ -215,9 +225,14 @@ def pilots_under(index, *, today: datetime.date | None = None):
     them with a fixed number of queries (the pilots, their sites), however many
     there are.
     """
-    sites = PilotSite.objects.select_related("unit").order_by("sort_order", "pk")
+    pilot_model = index.get_pilot_model()
+    sites = (
+        pilot_model.get_site_model()
+        .objects.select_related("unit")
+        .order_by("sort_order", "pk")
+    )
     pilots = (
-        PilotProgramPage.objects.child_of(index)
+        pilot_model.objects.child_of(index)
         .select_related("lead_unit")
         .prefetch_related(Prefetch("sites", queryset=sites))
         .order_by("path")
@@ -347,7 +362,7 @@ def pilot_index_listing(*, pilots, params, per_page, today):
 
 @dataclass
 class TimelineRow:
-    phase: PilotPhase
+    phase: AbstractPilotPhase
     overdue: bool
     complete: bool
     left: Decimal  # % of the timeline width
@@ -414,7 +429,8 @@ class IndicatorRow:
 
 
 def indicator_rows(indicators):
-    latest = IndicatorReading.objects.filter(indicator=OuterRef("pk")).order_by(
+    reading_model = indicators.model._meta.get_field("readings").related_model
+    latest = reading_model.objects.filter(indicator=OuterRef("pk")).order_by(
         "-date", "-pk"
     )
     rows = []
@@ -444,7 +460,10 @@ def pilot_page_context(*, pilot, today):
         "sites": pilot.sites.all(),
         "members": pilot.members.all(),
         "reports": (
-            PilotReportPage.objects.child_of(pilot).live().order_by("-period_start")
+            pilot.get_report_model()
+            .objects.child_of(pilot)
+            .live()
+            .order_by("-period_start")
             if pilot.pk
             else []
         ),
@@ -459,9 +478,11 @@ def pilot_page_context(*, pilot, today):
 
 
 def overdue_phases(*, pilots, today):
-    """Overdue phases of ``pilots`` (a queryset), with their pilot, one query."""
+    """Overdue phases of ``pilots`` (a queryset of one pilot page type), with
+    their pilot, one query."""
     return (
-        PilotPhase.objects.filter(
+        pilots.model.get_phase_model()
+        .objects.filter(
             pilot__in=pilots,
             due_date__lt=today,
             completed_on__isnull=True,
@@ -474,7 +495,8 @@ def overdue_phases(*, pilots, today):
 
 def phases_due_soon(*, pilots, today, days):
     return (
-        PilotPhase.objects.filter(
+        pilots.model.get_phase_model()
+        .objects.filter(
             pilot__in=pilots,
             due_date__gte=today,
             due_date__lte=today + datetime.timedelta(days=days),

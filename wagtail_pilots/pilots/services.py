@@ -11,8 +11,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .models import CLOSED_STATUSES, PilotProgramPage, ReminderLog
-from .selectors import missing_reports, overdue_phases, phases_due_soon
+from .models import CLOSED_STATUSES, PilotProgramPageMixin, ReminderLog
+from .selectors import (
+    missing_reports,
+    overdue_phases,
+    phases_due_soon,
+    pilot_page_models,
+)
 
 
 @dataclass(frozen=True)
@@ -21,7 +26,7 @@ class Reminder:
 
     key: str
     recipient: str
-    pilot: PilotProgramPage
+    pilot: PilotProgramPageMixin
     text: str
 
 
@@ -37,7 +42,24 @@ def reminders_due(*, today: datetime.date, days: int) -> list[Reminder]:
     Phases go to their owner unit's contacts (the pilot's lead unit when the
     phase has no owner); missing reports go to the lead unit's contacts.
     """
-    pilots = PilotProgramPage.objects.live().exclude(status__in=CLOSED_STATUSES)
+    result = []
+    for model in pilot_page_models():
+        pilots = model.objects.live().exclude(status__in=CLOSED_STATUSES)
+        result += _reminders_of(pilots, today=today, days=days)
+    return result
+
+
+def _phase_key(phase):
+    # Phases of a site's own pilot page type are rows of another table: their
+    # keys name the model, so that its phase 1 is not the suite's phase 1.
+    opts = phase._meta
+    if opts.label == "wagtail_pilots_pilots.PilotPhase":
+        return f"phase:{phase.pk}"
+    return f"phase:{opts.label_lower}:{phase.pk}"
+
+
+def _reminders_of(pilots, *, today, days):
+    """The reminders of ``pilots``, a queryset of one pilot page type."""
     result = []
 
     def phase_reminders(phases, kind):
@@ -64,7 +86,7 @@ def reminders_due(*, today: datetime.date, days: int) -> list[Reminder]:
             for email in _emails(unit):
                 result.append(
                     Reminder(
-                        key=f"phase:{phase.pk}:{kind}",
+                        key=f"{_phase_key(phase)}:{kind}",
                         recipient=email,
                         pilot=phase.pilot,
                         text=text,

@@ -29,23 +29,34 @@ from .models import (
     HEALTH_CHOICES,
     STATUS_CHOICES,
     IndicatorReading,
-    PilotIndicator,
     PilotProgramPage,
+    PilotProgramPageMixin,
 )
-from .selectors import PilotSummary, summaries_with_reports, with_phase_totals
+from .selectors import (
+    PilotSummary,
+    pilot_page_models,
+    summaries_with_reports,
+    with_phase_totals,
+)
 
 
-def editable_pilots(user):
-    """Pilot pages ``user`` may edit (Wagtail page permissions)."""
+def editable_pilots(user, *, model=None):
+    """Pilot pages of type ``model`` (default :class:`PilotProgramPage`) that
+    ``user`` may edit (Wagtail page permissions)."""
+    model = model or PilotProgramPage
     editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
-    return PilotProgramPage.objects.filter(pk__in=editable.values("pk"))
+    return model.objects.filter(pk__in=editable.values("pk"))
+
+
+def _related(model, name):
+    return model._meta.get_field(name).related_model
 
 
 @dataclass
 class PilotReportRow:
     """One line of the report: a pilot and where it stands."""
 
-    pilot: PilotProgramPage
+    pilot: PilotProgramPageMixin
     summary: PilotSummary
 
     @property
@@ -189,14 +200,23 @@ class PilotReportView(FormulaSafeSpreadsheetExportMixin, ReportView):
             today=timezone.localdate(),
         ).order_by("title", "pk")
 
+    def get_pilots(self, model):
+        return with_phase_totals(
+            editable_pilots(self.request.user, model=model).select_related("lead_unit"),
+            today=timezone.localdate(),
+        )
+
     def get_filtered_queryset(self):
-        pilots = self.filter_queryset(self.get_queryset())
+        # Every pilot page type (a site's own too), one set of queries each.
         rows = [
             PilotReportRow(pilot=pilot, summary=summary)
+            for model in pilot_page_models()
             for pilot, summary in summaries_with_reports(
-                pilots, today=timezone.localdate()
+                self.filter_queryset(self.get_pilots(model)),
+                today=timezone.localdate(),
             )
         ]
+        rows.sort(key=lambda row: (row.pilot.title, row.pilot.pk))
         health = None
         if self.filters and self.filters.is_valid():
             health = self.filters.form.cleaned_data.get("health")
@@ -208,11 +228,14 @@ class PilotReportView(FormulaSafeSpreadsheetExportMixin, ReportView):
         return str(self.export_headings[field])
 
 
-def editable_readings(user):
-    """Readings of the pilots ``user`` may edit: the model permission alone does
-    not open another department's pilot."""
-    return IndicatorReading.objects.filter(
-        indicator__pilot__in=editable_pilots(user)
+def editable_readings(user, *, model=None):
+    """Readings (of ``model``, default :class:`IndicatorReading`) of the pilots
+    ``user`` may edit: the model permission alone does not open another
+    department's pilot."""
+    model = model or IndicatorReading
+    pilot_model = _related(_related(model, "indicator"), "pilot")
+    return model.objects.filter(
+        indicator__pilot__in=editable_pilots(user, model=pilot_model)
     ).select_related("indicator__pilot", "report")
 
 
@@ -232,11 +255,15 @@ class IndicatorReadingForm(WagtailAdminModelForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        indicators = PilotIndicator.objects.select_related("pilot").order_by(
+        indicator_model = _related(self._meta.model, "indicator")
+        indicators = indicator_model.objects.select_related("pilot").order_by(
             "pilot__title", "sort_order"
         )
         if for_user is not None:
-            indicators = indicators.filter(pilot__in=editable_pilots(for_user))
+            pilot_model = _related(indicator_model, "pilot")
+            indicators = indicators.filter(
+                pilot__in=editable_pilots(for_user, model=pilot_model)
+            )
         self.fields["indicator"].queryset = indicators
 
 
@@ -247,14 +274,17 @@ class ScopedReadingMixin:
 
     def get_object(self, *args, **kwargs):
         reading = super().get_object(*args, **kwargs)
-        if not editable_readings(self.request.user).filter(pk=reading.pk).exists():
+        readings = editable_readings(self.request.user, model=type(reading))
+        if not readings.filter(pk=reading.pk).exists():
             raise PermissionDenied
         return reading
 
 
 class IndicatorReadingIndexView(IndexView):
     def get_base_queryset(self):
-        return editable_readings(self.request.user).order_by("-date", "-pk")
+        return editable_readings(self.request.user, model=self.model).order_by(
+            "-date", "-pk"
+        )
 
 
 class IndicatorReadingEditView(ScopedReadingMixin, EditView):
@@ -307,5 +337,5 @@ class IndicatorReadingViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return modelform_factory(
-            IndicatorReading, form=IndicatorReadingForm, fields=self.form_fields
+            self.model, form=IndicatorReadingForm, fields=self.form_fields
         )

@@ -7,3 +7,10 @@ class ScorecardsAppConfig(AppConfig):
     label = "wagtail_pilots_scorecards"
     verbose_name = _("Weighted scorecards")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.core import checks
+
+        from .models import check_scorecard_pages
+
+        checks.register(check_scorecard_pages)

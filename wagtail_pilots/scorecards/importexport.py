@@ -196,6 +196,13 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         fields = ("group", "evaluator", "subject", "criterion", "value", "vote")
         use_bulk = True
 
+    def ballot_model(self):
+        """The ballots of the scorecard imported into: its page type's model
+        (a site's own, or the suite's :class:`~.models.Ballot`)."""
+        if self.page is None:
+            return Ballot
+        return self.page.specific_class.get_ballot_model()
+
     # -- import -------------------------------------------------------------
 
     def import_data_inner(
@@ -271,8 +278,9 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
             _text(v) for v in dataset.get_col(headers.index("evaluator")) if _text(v)
         }
         # What is already stored for the evaluators of this file.
+        ballot_model = self.ballot_model()
         existing_group = dict(
-            Ballot.objects.filter(scorecard=scorecard)
+            ballot_model.objects.filter(scorecard=scorecard)
             .values_list("evaluator", "group_id")
             .distinct()
         )
@@ -280,7 +288,7 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         evaluator_list = sorted(evaluators)
         for start in range(0, len(evaluator_list), 500):
             taken.update(
-                Ballot.objects.filter(
+                ballot_model.objects.filter(
                     scorecard=scorecard,
                     evaluator__in=evaluator_list[start : start + 500],
                 ).values_list("evaluator", "subject_id", "criterion_id")
@@ -321,7 +329,7 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 ballot.import_batch = self.batch
             try:
                 with transaction.atomic():
-                    Ballot.objects.bulk_create(to_create, batch_size=1000)
+                    ballot_model.objects.bulk_create(to_create, batch_size=1000)
             except IntegrityError:
                 # Ballots stored meanwhile (another import, an online ballot):
                 # the database refused a duplicate; nothing of this file is kept.
@@ -511,7 +519,7 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
             for field, messages in exc.message_dict.items():
                 errors.setdefault(fields_[field], []).extend(messages)
             return None
-        return Ballot(
+        return self.ballot_model()(
             group=group, subject=subject, criterion=criterion, value=value, vote=vote
         )
 
@@ -646,6 +654,13 @@ class BallotsKind(ImportExportKind):
     models = (Ballot,)
     page_model = ScorecardPageMixin
     layouts = (LONG, WIDE)
+
+    def get_models(self, *, page=None):
+        # The ballots of the page's own type (a site's scorecard page type too).
+        if page is None:
+            return self.models
+        return (page.specific_class.get_ballot_model(),)
+
     columns = (
         GROUP_COLUMN,
         EVALUATOR_COLUMN,
@@ -736,7 +751,8 @@ class BallotsKind(ImportExportKind):
 
     def get_export_queryset(self, *, page=None):
         return (
-            Ballot.objects.filter(scorecard_id=page.pk)
+            page.specific_class.get_ballot_model()
+            .objects.filter(scorecard_id=page.pk)
             .select_related("group", "subject__unit", "criterion")
             .order_by(
                 "group__sort_order",
@@ -765,7 +781,9 @@ def wide_export_table(page, *, names=None):
         (subject.pk, criterion.pk if criterion else None): index
         for index, (_h, subject, criterion) in enumerate(columns)
     }
-    ballots = Ballot.objects.filter(scorecard_id=page.pk)
+    ballots = page.specific_class.get_ballot_model().objects.filter(
+        scorecard_id=page.pk
+    )
     subjects = {s.pk: s for s in names.subjects}
     criteria = {c.pk: c for c in names.criteria}
     for subject_id, criterion_id in (
@@ -822,6 +840,11 @@ class ScorecardResultsKind(ImportExportKind):
     page_model = ScorecardPageMixin
     importable = False
 
+    def get_models(self, *, page=None):
+        if page is None:
+            return self.models
+        return (page.specific_class.get_ballot_model(),)
+
     def get_export_table(self, *, page=None):
         from .selectors import scorecard_result
         from .services import configuration_data, outputs_data
@@ -849,10 +872,16 @@ class ScorecardCodesKind(ImportExportKind):
     page_model = ScorecardPageMixin
     importable = False
 
+    def get_models(self, *, page=None):
+        if page is None:
+            return self.models
+        return (page.specific_class.get_access_code_model(),)
+
     def get_export_table(self, *, page=None):
         headers = ["评价组/group", "参与码/code", "已使用/used"]
         codes = (
-            AccessCode.objects.filter(scorecard_id=page.pk)
+            page.specific_class.get_access_code_model()
+            .objects.filter(scorecard_id=page.pk)
             .select_related("group")
             .order_by("group__sort_order", "pk")
         )

@@ -26,7 +26,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
 from ..compat import get_page_model_string
-from ..pages import BaseTemplateMixin
+from ..pages import BaseTemplateMixin, inline_model
 from . import scoring
 from .forms import ScorecardPageForm
 
@@ -87,9 +87,10 @@ CHANNEL_CHOICES = (
 class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
     """Fields and behaviour of a scorecard; combine with a Page class.
 
-    The default concrete page is :class:`ScorecardPage`. Inlines (subjects,
-    criteria, groups, gates) point at ``ScorecardPage``, so a site that wants its
-    own base page subclasses ``ScorecardPage`` rather than this mixin alone.
+    The default concrete page is :class:`ScorecardPage`. A site puts the mixin
+    on its own base page with inline models of its own, built on the abstract
+    bases below (``AbstractScorecardSubject`` … ``AbstractScorecardSnapshot``)
+    and found through the ``get_*_model()`` hooks (docs/scorecards.md).
     """
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -156,6 +157,46 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
     class Meta:
         abstract = True
 
+    # Building blocks: the models of this page type's inlines and records ------
+    # Found by related name, so a scorecard page type of a site's own brings its
+    # own models (extending the ``Abstract*`` bases below); selectors, services,
+    # imports, exports and views go through these hooks.
+
+    @classmethod
+    def get_subject_model(cls):
+        """The model of the subjects (``subjects``)."""
+        return inline_model(cls, "subjects")
+
+    @classmethod
+    def get_criterion_model(cls):
+        """The model of the criteria (``criteria``)."""
+        return inline_model(cls, "criteria")
+
+    @classmethod
+    def get_group_model(cls):
+        """The model of the evaluator groups (``groups``)."""
+        return inline_model(cls, "groups")
+
+    @classmethod
+    def get_gate_model(cls):
+        """The model of the gates (``gates``)."""
+        return inline_model(cls, "gates")
+
+    @classmethod
+    def get_ballot_model(cls):
+        """The model of the ballots (``ballots``)."""
+        return inline_model(cls, "ballots")
+
+    @classmethod
+    def get_access_code_model(cls):
+        """The model of the evaluators' access codes (``access_codes``)."""
+        return inline_model(cls, "access_codes")
+
+    @classmethod
+    def get_snapshot_model(cls):
+        """The model of the published results (``snapshots``)."""
+        return inline_model(cls, "snapshots")
+
     def get_scoring_config(self):
         from .selectors import scorecard_config
 
@@ -212,8 +253,14 @@ class ScorecardPage(ScorecardPageMixin, Page):
         return self.title
 
 
-class ScorecardSubject(Orderable):
-    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="subjects")
+class AbstractScorecardSubject(Orderable):
+    """A subject scored: a unit, or a free name (a candidate).
+
+    Abstract, without the key to its page (like Wagtail's ``AbstractFormField``):
+    a scorecard page type of your own adds ``page = ParentalKey("MyScorecardPage",
+    on_delete=models.CASCADE, related_name="subjects")``.
+    """
+
     unit = models.ForeignKey(
         "wagtail_pilots.Unit",
         verbose_name=_("unit"),
@@ -246,6 +293,7 @@ class ScorecardSubject(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = pgettext_lazy("scorecard", "subject")
         verbose_name_plural = _("subjects")
 
@@ -264,8 +312,22 @@ class ScorecardSubject(Orderable):
             raise ValidationError({"name": _("Choose a unit or enter a name.")})
 
 
-class ScorecardCriterion(Orderable):
-    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="criteria")
+class ScorecardSubject(AbstractScorecardSubject):
+    """The subjects of the default :class:`ScorecardPage`."""
+
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="subjects")
+
+    class Meta(AbstractScorecardSubject.Meta):
+        verbose_name = pgettext_lazy("scorecard", "subject")
+        verbose_name_plural = _("subjects")
+
+
+class AbstractScorecardCriterion(Orderable):
+    """A weighted criterion, scored from ballots or taken from a survey.
+
+    Abstract, without the key to its page (``related_name="criteria"``).
+    """
+
     name = models.CharField(_("name"), max_length=200)
     weight = models.DecimalField(
         _("weight (%)"),
@@ -306,6 +368,7 @@ class ScorecardCriterion(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
 
@@ -327,8 +390,22 @@ class ScorecardCriterion(Orderable):
             raise ValidationError(errors)
 
 
-class EvaluatorGroup(Orderable):
-    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="groups")
+class ScorecardCriterion(AbstractScorecardCriterion):
+    """The criteria of the default :class:`ScorecardPage`."""
+
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="criteria")
+
+    class Meta(AbstractScorecardCriterion.Meta):
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+
+
+class AbstractEvaluatorGroup(Orderable):
+    """A weighted group of evaluators (a layer of a structured recommendation).
+
+    Abstract, without the key to its page (``related_name="groups"``).
+    """
+
     name = models.CharField(_("name"), max_length=200)
     weight = models.DecimalField(
         _("weight (%)"),
@@ -372,6 +449,7 @@ class EvaluatorGroup(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("evaluator group")
         verbose_name_plural = _("evaluator groups")
 
@@ -400,8 +478,22 @@ class EvaluatorGroup(Orderable):
                 )
 
 
-class ScorecardGate(Orderable):
-    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="gates")
+class EvaluatorGroup(AbstractEvaluatorGroup):
+    """The evaluator groups of the default :class:`ScorecardPage`."""
+
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="groups")
+
+    class Meta(AbstractEvaluatorGroup.Meta):
+        verbose_name = _("evaluator group")
+        verbose_name_plural = _("evaluator groups")
+
+
+class AbstractScorecardGate(Orderable):
+    """A threshold a subject must reach to be ranked (e.g. trust share ≥ 50).
+
+    Abstract, without the key to its page (``related_name="gates"``).
+    """
+
     target = models.CharField(
         _("applies to"),
         max_length=10,
@@ -424,6 +516,7 @@ class ScorecardGate(Orderable):
     ]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("gate")
         verbose_name_plural = _("gates")
 
@@ -431,41 +524,33 @@ class ScorecardGate(Orderable):
         return f"{self.target_name} ≥ {self.threshold}"
 
 
-class Ballot(models.Model):
+class ScorecardGate(AbstractScorecardGate):
+    """The gates of the default :class:`ScorecardPage`."""
+
+    page = ParentalKey(ScorecardPage, on_delete=models.CASCADE, related_name="gates")
+
+    class Meta(AbstractScorecardGate.Meta):
+        verbose_name = _("gate")
+        verbose_name_plural = _("gates")
+
+
+class AbstractBallot(models.Model):
     """One evaluator's value for a subject on a criterion, or their vote on a subject.
 
     ``evaluator`` is an anonymous id (an access code's, or one chosen by whoever
     enters paper ballots). ``import_batch`` is the bulk import that created the
     ballot, if any (rolling that batch back deletes its ballots).
+
+    Abstract, without its four keys: a scorecard page type of your own adds
+    ``scorecard`` (``related_name="ballots"``), ``group``, ``subject`` and a
+    nullable ``criterion`` to its own inline models, and the constraints of
+    :class:`Ballot` (one value per evaluator, subject and criterion).
     """
 
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    scorecard = models.ForeignKey(
-        ScorecardPage, on_delete=models.CASCADE, related_name="ballots"
-    )
-    group = models.ForeignKey(
-        EvaluatorGroup,
-        verbose_name=_("evaluator group"),
-        on_delete=models.CASCADE,
-        related_name="ballots",
-    )
     evaluator = models.CharField(_("evaluator"), max_length=64)
-    subject = models.ForeignKey(
-        ScorecardSubject,
-        verbose_name=pgettext_lazy("scorecard", "subject"),
-        on_delete=models.CASCADE,
-        related_name="ballots",
-    )
-    criterion = models.ForeignKey(
-        ScorecardCriterion,
-        verbose_name=_("criterion"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="ballots",
-    )
     value = models.DecimalField(
         pgettext_lazy("ballot", "value"), null=True, blank=True, **DECIMAL
     )
@@ -484,6 +569,42 @@ class Ballot(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        abstract = True
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+
+    def __str__(self):
+        return f"{self.evaluator}: {self.subject_id}/{self.criterion_id}"
+
+
+class Ballot(AbstractBallot):
+    """The ballots of the default :class:`ScorecardPage`."""
+
+    scorecard = models.ForeignKey(
+        ScorecardPage, on_delete=models.CASCADE, related_name="ballots"
+    )
+    group = models.ForeignKey(
+        EvaluatorGroup,
+        verbose_name=_("evaluator group"),
+        on_delete=models.CASCADE,
+        related_name="ballots",
+    )
+    subject = models.ForeignKey(
+        ScorecardSubject,
+        verbose_name=pgettext_lazy("scorecard", "subject"),
+        on_delete=models.CASCADE,
+        related_name="ballots",
+    )
+    criterion = models.ForeignKey(
+        ScorecardCriterion,
+        verbose_name=_("criterion"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ballots",
+    )
+
+    class Meta(AbstractBallot.Meta):
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
         constraints = [
@@ -519,34 +640,25 @@ class Ballot(models.Model):
             ),
         ]
 
-    def __str__(self):
-        return f"{self.evaluator}: {self.subject_id}/{self.criterion_id}"
-
 
 def new_evaluator_id():
     return uuid.uuid4().hex
 
 
-class AccessCode(models.Model):
+class AbstractAccessCode(models.Model):
     """A one-time code giving one evaluator of one group a ballot.
 
     The code is kept for printing sheets; look-ups go through ``digest`` (keyed,
     see :mod:`wagtail_pilots.codes`). ``used_at`` is set by a single conditional
     UPDATE when the ballot is submitted.
+
+    Abstract, without its keys: ``scorecard`` (``related_name="access_codes"``)
+    and ``group`` (to your evaluator group model).
     """
 
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    scorecard = models.ForeignKey(
-        ScorecardPage, on_delete=models.CASCADE, related_name="access_codes"
-    )
-    group = models.ForeignKey(
-        EvaluatorGroup,
-        verbose_name=_("evaluator group"),
-        on_delete=models.CASCADE,
-        related_name="access_codes",
-    )
     code = models.CharField(pgettext_lazy("access code", "code"), max_length=32)
     digest = models.CharField(max_length=64, unique=True)
     evaluator = models.CharField(
@@ -556,6 +668,7 @@ class AccessCode(models.Model):
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
+        abstract = True
         verbose_name = _("evaluator access code")
         verbose_name_plural = _("evaluator access codes")
         ordering = ["group", "pk"]
@@ -566,15 +679,36 @@ class AccessCode(models.Model):
         return format_code(self.code)
 
 
-class ScorecardSnapshot(models.Model):
-    """A frozen, published result: configuration, input digest and outputs."""
+class AccessCode(AbstractAccessCode):
+    """The evaluators' codes of the default :class:`ScorecardPage`."""
+
+    scorecard = models.ForeignKey(
+        ScorecardPage, on_delete=models.CASCADE, related_name="access_codes"
+    )
+    group = models.ForeignKey(
+        EvaluatorGroup,
+        verbose_name=_("evaluator group"),
+        on_delete=models.CASCADE,
+        related_name="access_codes",
+    )
+
+    class Meta(AbstractAccessCode.Meta):
+        verbose_name = _("evaluator access code")
+        verbose_name_plural = _("evaluator access codes")
+        ordering = ["group", "pk"]
+
+
+class AbstractScorecardSnapshot(models.Model):
+    """A frozen, published result: configuration, input digest and outputs.
+
+    Abstract, without the key to its page: a scorecard page type of your own
+    adds ``scorecard`` (``related_name="snapshots"``) and a unique constraint on
+    ``scorecard`` and ``version``.
+    """
 
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
-    scorecard = models.ForeignKey(
-        ScorecardPage, on_delete=models.CASCADE, related_name="snapshots"
-    )
     version = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("published at"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -603,14 +737,9 @@ class ScorecardSnapshot(models.Model):
     pseudonym_salt = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
+        abstract = True
         verbose_name = _("published result")
         verbose_name_plural = _("published results")
-        ordering = ["scorecard", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["scorecard", "version"], name="scorecards_snapshot_version"
-            )
-        ]
 
     def __str__(self):
         return f"{self.scorecard} v{self.version}"
@@ -625,3 +754,41 @@ class ScorecardSnapshot(models.Model):
         if not url:
             return None
         return url + page.reverse_subpage("bundle", args=[self.version])
+
+
+class ScorecardSnapshot(AbstractScorecardSnapshot):
+    """The published results of the default :class:`ScorecardPage`."""
+
+    scorecard = models.ForeignKey(
+        ScorecardPage, on_delete=models.CASCADE, related_name="snapshots"
+    )
+
+    class Meta(AbstractScorecardSnapshot.Meta):
+        verbose_name = _("published result")
+        verbose_name_plural = _("published results")
+        ordering = ["scorecard", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scorecard", "version"], name="scorecards_snapshot_version"
+            )
+        ]
+
+
+def check_scorecard_pages(app_configs=None, **kwargs):
+    """System check: every scorecard page type has the inlines and records it
+    needs, built on the suite's abstract models."""
+    from ..pages import check_inlines
+
+    return check_inlines(
+        ScorecardPageMixin,
+        {
+            "subjects": AbstractScorecardSubject,
+            "criteria": AbstractScorecardCriterion,
+            "groups": AbstractEvaluatorGroup,
+            "gates": AbstractScorecardGate,
+            "ballots": AbstractBallot,
+            "access_codes": AbstractAccessCode,
+            "snapshots": AbstractScorecardSnapshot,
+        },
+        check_id="wagtail_pilots.E103",
+    )

@@ -26,14 +26,14 @@ from django.db.models import (
     Sum,
 )
 
+from ..pages import root_page_models_using
 from . import scoring
 from .models import (
     VOTE_ABSTAIN,
     VOTE_NO,
     VOTE_YES,
-    Ballot,
-    ScorecardPage,
-    ScorecardSnapshot,
+    AbstractScorecardSnapshot,
+    ScorecardPageMixin,
 )
 
 
@@ -121,7 +121,7 @@ def score_inputs(*, scorecard, config):
     Ballots for a (group, criterion) pair the configuration no longer contains
     (an editor changed what a group scores) are left out.
     """
-    ballots = Ballot.objects.filter(scorecard=scorecard)
+    ballots = scorecard.get_ballot_model().objects.filter(scorecard=scorecard)
     scored_pairs = {(g.key, c) for g in config.groups for c in g.criteria}
     mean_groups = [
         g.key
@@ -258,7 +258,9 @@ def scorecard_load(*, scorecard):
         criteria={c.pk: c for c in criteria},
         groups={g.pk: g for g in scorecard.groups.all()},
         subject_objects={s.pk: s for s in subject_objects},
-        ballot_count=Ballot.objects.filter(scorecard=scorecard).count(),
+        ballot_count=scorecard.get_ballot_model()
+        .objects.filter(scorecard=scorecard)
+        .count(),
     )
 
 
@@ -290,7 +292,8 @@ def evaluator_scores(*, scorecard):
     )
     result = {}
     rows = (
-        Ballot.objects.filter(scorecard=scorecard, criterion__isnull=False)
+        scorecard.get_ballot_model()
+        .objects.filter(scorecard=scorecard, criterion__isnull=False)
         .values("subject_id", "evaluator")
         .annotate(score=Avg(mapped))
         .order_by()
@@ -319,7 +322,8 @@ def disagreement(*, scorecard):
 def snapshot_latest(*, scorecard):
     """The latest published version, without its bundle's bytes."""
     snapshot = (
-        ScorecardSnapshot.objects.filter(scorecard=scorecard)
+        scorecard.get_snapshot_model()
+        .objects.filter(scorecard=scorecard)
         .defer("bundle", "pseudonym_salt")
         .order_by("-version")
         .first()
@@ -331,7 +335,8 @@ def snapshot_latest(*, scorecard):
 
 def snapshot_list(*, scorecard):
     return (
-        ScorecardSnapshot.objects.filter(scorecard=scorecard)
+        scorecard.get_snapshot_model()
+        .objects.filter(scorecard=scorecard)
         .defer("bundle", "pseudonym_salt")
         .order_by("-version")
     )
@@ -340,24 +345,29 @@ def snapshot_list(*, scorecard):
 def notices_published(*, limit=None, parent=None):
     """The latest published result of each live, public scorecard, newest first
     (one query, whatever the number of scorecards). ``snapshot.scorecard`` is
-    loaded with it."""
-    scorecards = ScorecardPage.objects.live().public()
-    if parent is not None:
-        scorecards = scorecards.descendant_of(parent)
-    latest = (
-        ScorecardSnapshot.objects.filter(scorecard=OuterRef("scorecard"))
-        .order_by("-version")
-        .values("version")[:1]
-    )
-    snapshots = (
-        ScorecardSnapshot.objects.filter(
-            scorecard__in=scorecards.values("pk"), version=Subquery(latest)
+    loaded with it. One query per scorecard page type (a site's own too)."""
+    found = []
+    for model in root_page_models_using(ScorecardPageMixin):
+        scorecards = model.objects.live().public()
+        if parent is not None:
+            scorecards = scorecards.descendant_of(parent)
+        snapshot_model = model.get_snapshot_model()
+        latest = (
+            snapshot_model.objects.filter(scorecard=OuterRef("scorecard"))
+            .order_by("-version")
+            .values("version")[:1]
         )
-        .select_related("scorecard")
-        .defer("configuration", "outputs", "bundle", "pseudonym_salt")
-        .order_by("-created_at", "-pk")
-    )
-    return list(snapshots[:limit] if limit else snapshots)
+        snapshots = (
+            snapshot_model.objects.filter(
+                scorecard__in=scorecards.values("pk"), version=Subquery(latest)
+            )
+            .select_related("scorecard")
+            .defer("configuration", "outputs", "bundle", "pseudonym_salt")
+            .order_by("-created_at", "-pk")
+        )
+        found += snapshots[:limit] if limit else snapshots
+    found.sort(key=lambda snapshot: (snapshot.created_at, snapshot.pk), reverse=True)
+    return found[:limit] if limit else found
 
 
 @dataclass
@@ -366,7 +376,7 @@ class SnapshotCheck:
     (its bundle does not verify, or does not match what was stored), and
     ``changes`` since publication in the live database."""
 
-    snapshot: ScorecardSnapshot
+    snapshot: AbstractScorecardSnapshot
     problems: list
     changes: list
     live_digest: str

@@ -25,9 +25,6 @@ from .models import (
     CHANNEL_ADMIN,
     CHANNEL_WEB,
     VOTE_CHOICES,
-    AccessCode,
-    Ballot,
-    ScorecardSnapshot,
 )
 
 CODE_PURPOSE = "wagtail_pilots.scorecards.access_code"
@@ -48,11 +45,12 @@ class CodeAlreadyUsed(BallotError):
 
 def access_codes_generate(*, scorecard, group, count):
     """Create ``count`` new one-time codes for ``group``; returns them."""
-    existing = AccessCode.objects.filter(scorecard=scorecard).values_list(
+    code_model = scorecard.get_access_code_model()
+    existing = code_model.objects.filter(scorecard=scorecard).values_list(
         "code", flat=True
     )
     codes = [
-        AccessCode(
+        code_model(
             scorecard=scorecard,
             group=group,
             code=code,
@@ -61,7 +59,7 @@ def access_codes_generate(*, scorecard, group, count):
         for code in generate_codes(count, existing=existing)
     ]
     with transaction.atomic():
-        return AccessCode.objects.bulk_create(codes)
+        return code_model.objects.bulk_create(codes)
 
 
 def access_code_lookup(*, scorecard, code):
@@ -69,7 +67,8 @@ def access_code_lookup(*, scorecard, code):
     if not normalise_code(code):
         return None
     return (
-        AccessCode.objects.filter(
+        scorecard.get_access_code_model()
+        .objects.filter(
             scorecard=scorecard,
             digest__in=code_digests(code, purpose=CODE_PURPOSE),
         )
@@ -238,16 +237,19 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
         raise BallotError({"__all__": _("This scorecard is not accepting ballots.")})
     rows = _clean_entries(scorecard=scorecard, group=access.group, entries=entries)
     with transaction.atomic():
-        changed = AccessCode.objects.filter(pk=access.pk, used_at__isnull=True).update(
-            used_at=timezone.now()
+        changed = (
+            type(access)
+            .objects.filter(pk=access.pk, used_at__isnull=True)
+            .update(used_at=timezone.now())
         )
         if changed != 1:
             raise CodeAlreadyUsed(
                 {"code": _("This access code has already been used.")}
             )
-        Ballot.objects.bulk_create(
+        ballot_model = scorecard.get_ballot_model()
+        ballot_model.objects.bulk_create(
             [
-                Ballot(
+                ballot_model(
                     scorecard=scorecard,
                     group=access.group,
                     evaluator=access.evaluator,
@@ -305,7 +307,8 @@ def ballot_enter(
     if errors:
         raise BallotError(errors)
     other_group = (
-        Ballot.objects.filter(scorecard=scorecard, evaluator=evaluator)
+        scorecard.get_ballot_model()
+        .objects.filter(scorecard=scorecard, evaluator=evaluator)
         .exclude(group=group)
         .exists()
     )
@@ -315,7 +318,7 @@ def ballot_enter(
         )
     try:
         with transaction.atomic():
-            return Ballot.objects.create(
+            return scorecard.get_ballot_model().objects.create(
                 scorecard=scorecard,
                 group=group,
                 evaluator=evaluator,
@@ -365,7 +368,8 @@ def bundle_ballots(*, scorecard, config, salt):
     kinds = {g.key: g.kind for g in config.groups}
     rows = []
     ballots = (
-        Ballot.objects.filter(scorecard=scorecard)
+        scorecard.get_ballot_model()
+        .objects.filter(scorecard=scorecard)
         .order_by()
         .values_list(
             "group_id", "evaluator", "subject_id", "criterion_id", "value", "vote"
@@ -458,14 +462,14 @@ def _snapshot_publish_once(*, scorecard, user):
         digest = bundle.inputs_digest(configuration, inputs)
         outputs = outputs_data(result)
         latest = (
-            ScorecardSnapshot.objects.filter(scorecard=scorecard).aggregate(
-                v=Max("version")
-            )["v"]
+            scorecard.get_snapshot_model()
+            .objects.filter(scorecard=scorecard)
+            .aggregate(v=Max("version"))["v"]
             or 0
         )
         salt = bundle.new_salt()
         ballots = bundle_ballots(scorecard=scorecard, config=loaded.config, salt=salt)
-        snapshot = ScorecardSnapshot(
+        snapshot = scorecard.get_snapshot_model()(
             scorecard=scorecard,
             version=latest + 1,
             created_by=user,

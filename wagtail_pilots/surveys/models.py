@@ -40,7 +40,7 @@ from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
 from ..compat import get_page_model_string
-from ..pages import BaseTemplateMixin
+from ..pages import BaseTemplateMixin, inline_model
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 
 # Scales ---------------------------------------------------------------------
@@ -349,7 +349,18 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     @classmethod
     def get_question_model(cls):
         """The model of this page type's questions (``form_fields``)."""
-        return cls._meta.get_field("form_fields").related_model
+        return inline_model(cls, "form_fields")
+
+    @classmethod
+    def get_group_population_model(cls):
+        """The model of the populations per respondent group
+        (``group_populations``), or ``None`` for a page type without them."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            return inline_model(cls, "group_populations")
+        except FieldDoesNotExist:
+            return None
 
     def get_form_fields(self):
         return (
@@ -415,17 +426,18 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         return serve_survey(self, request, preview=True)
 
 
-class SurveyGroupPopulation(Orderable):
+class AbstractSurveyGroupPopulation(Orderable):
     """How many people a respondent group stands for, for post-stratification.
 
     When the editor gives every respondent group a population, the results show,
     beside the raw satisfaction rate, the rate weighted by group population (see
     :func:`.stats.post_stratify`).
+
+    Abstract, without the key to its page, and optional: a survey page type of
+    your own that wants it adds a model with ``page = ParentalKey("MySurveyPage",
+    on_delete=models.CASCADE, related_name="group_populations")``.
     """
 
-    page = ParentalKey(
-        "SurveyPage", on_delete=models.CASCADE, related_name="group_populations"
-    )
     group = models.CharField(_("respondent group"), max_length=100)
     population = models.PositiveIntegerField(
         _("population"),
@@ -436,11 +448,24 @@ class SurveyGroupPopulation(Orderable):
     panels = [FieldRowPanel([FieldPanel("group"), FieldPanel("population")])]
 
     class Meta(Orderable.Meta):
+        abstract = True
         verbose_name = _("group population")
         verbose_name_plural = _("group populations")
 
     def __str__(self):
         return f"{self.group}: {self.population}"
+
+
+class SurveyGroupPopulation(AbstractSurveyGroupPopulation):
+    """The group populations of the default :class:`SurveyPage`."""
+
+    page = ParentalKey(
+        "SurveyPage", on_delete=models.CASCADE, related_name="group_populations"
+    )
+
+    class Meta(AbstractSurveyGroupPopulation.Meta):
+        verbose_name = _("group population")
+        verbose_name_plural = _("group populations")
 
 
 class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
@@ -679,3 +704,16 @@ class AccessCode(models.Model):
         from wagtail_pilots.codes import format_code
 
         return format_code(self.code)
+
+
+def check_survey_pages(app_configs=None, **kwargs):
+    """System check: every survey page type has its questions (``form_fields``)
+    built on :class:`AbstractSurveyField`, so that a page type of a site's own
+    that forgot them fails at start-up with the model to add, not on first use."""
+    from ..pages import check_inlines
+
+    return check_inlines(
+        SurveyPageMixin,
+        {"form_fields": AbstractSurveyField},
+        check_id="wagtail_pilots.E104",
+    )

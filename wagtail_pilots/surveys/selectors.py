@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wagtail_pilots import codes as code_utils
+from wagtail_pilots.pages import root_page_models_using
 
 from . import stats
 from .models import (
@@ -23,8 +24,7 @@ from .models import (
     AccessCode,
     Channel,
     SurveyAnswer,
-    SurveyField,
-    SurveyPage,
+    SurveyPageMixin,
     SurveyResponse,
 )
 from .questions import MATRIX, Question, survey_questions
@@ -570,27 +570,33 @@ def surveys_open(*, now=None, limit=None, parent=None):
     whatever the number of surveys.
     """
     now = now or timezone.now()
-    pages = (
-        SurveyPage.objects.live()
-        .public()
-        .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
-        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .filter(
-            Q(max_responses__isnull=True) | Q(response_count__lt=F("max_responses"))
+    pages = []
+    # Every survey page type (a site's own too): a fixed number of queries each.
+    for model in root_page_models_using(SurveyPageMixin):
+        found = (
+            model.objects.live()
+            .public()
+            .filter(Q(opens_at__isnull=True) | Q(opens_at__lte=now))
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+            .filter(
+                Q(max_responses__isnull=True) | Q(response_count__lt=F("max_responses"))
+            )
         )
-    )
-    if parent is not None:
-        pages = pages.descendant_of(parent)
-    pages = pages.order_by(
-        F("closes_at").asc(nulls_last=True), "title"
-    ).prefetch_related(
-        Prefetch(
-            "form_fields",
-            queryset=SurveyField.objects.only(
-                "pk", "page_id", "field_type", "rows"
-            ).prefetch_related("row_units"),
+        if parent is not None:
+            found = found.descendant_of(parent)
+        found = found.order_by(
+            F("closes_at").asc(nulls_last=True), "title"
+        ).prefetch_related(
+            Prefetch(
+                "form_fields",
+                queryset=model.get_question_model()
+                .objects.only("pk", "page_id", "field_type", "rows")
+                .prefetch_related("row_units"),
+            )
         )
-    )
+        pages += found[:limit] if limit else found
+    pages.sort(key=lambda page: page.title)
+    pages.sort(key=lambda page: (page.closes_at is None, page.closes_at or now))
     if limit:
         pages = pages[:limit]
     result = []

@@ -24,9 +24,7 @@ from .. import presentation, scoring
 from ..forms import GenerateCodesForm
 from ..models import (
     VOTE_CHOICES,
-    AccessCode,
     ScorecardPageMixin,
-    ScorecardSnapshot,
 )
 from ..selectors import disagreement, scorecard_result, snapshot_list
 from ..services import (
@@ -143,7 +141,7 @@ def publish(request, page_id):
 @page_permission
 def snapshot(request, page_id, version):
     page = _page(request, page_id)
-    snap = get_object_or_404(ScorecardSnapshot, scorecard=page, version=version)
+    snap = get_object_or_404(page.get_snapshot_model(), scorecard=page, version=version)
     context = {
         "page": page,
         "page_title": _("Version %(version)s of %(title)s")
@@ -173,7 +171,8 @@ def codes(request, page_id):
         )
         return redirect("wagtail_pilots_scorecards:codes", page.pk)
     group_id = request.GET.get("group")
-    queryset = AccessCode.objects.filter(scorecard=page).select_related("group")
+    code_model = page.get_access_code_model()
+    queryset = code_model.objects.filter(scorecard=page).select_related("group")
     if group_id and group_id.isdigit():
         queryset = queryset.filter(group_id=group_id)
     fmt = request.GET.get("format")
@@ -206,7 +205,7 @@ def codes(request, page_id):
 
     counts = {
         row["group_id"]: row
-        for row in AccessCode.objects.filter(scorecard=page)
+        for row in code_model.objects.filter(scorecard=page)
         .values("group_id")
         .annotate(total=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))
         .order_by()

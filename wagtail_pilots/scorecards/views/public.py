@@ -5,7 +5,6 @@ version. Served through the page's route, so the page's own privacy settings
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_safe
 
-from ..models import ScorecardSnapshot
 from ..services import bundle_filename
 
 
@@ -14,7 +13,8 @@ def bundle_download(request, page, version):
     """The ZIP of a published version; 404 for a version that was never
     published or that was published before bundles existed."""
     snapshot = (
-        ScorecardSnapshot.objects.filter(scorecard=page, version=version)
+        page.get_snapshot_model()
+        .objects.filter(scorecard=page, version=version)
         .exclude(bundle_digest="")
         .first()
     )

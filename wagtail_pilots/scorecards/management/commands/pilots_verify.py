@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...models import ScorecardSnapshot
+from ....pages import specific_page_using
+from ...models import ScorecardPageMixin, ScorecardSnapshot
 from ...selectors import snapshot_check
 
 
@@ -46,7 +47,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{text!r}: give a snapshot id or PAGE_ID/VERSION, e.g. 42/1."
             ) from None
-        found = ScorecardSnapshot.objects.filter(**lookup).first()
+        model = ScorecardSnapshot
+        if version:
+            # Any scorecard page type: a site's own keeps its own snapshots.
+            page = specific_page_using(ScorecardPageMixin, lookup["scorecard_id"])
+            if page is not None:
+                model = page.get_snapshot_model()
+        found = model.objects.filter(**lookup).first()
         if found is None:
             raise CommandError(f"{text!r}: there is no published result with that id.")
         return found
