@@ -252,6 +252,13 @@ def test_pilots_imported_into_and_exported_from_the_index(index, units, pilot):
 def test_the_admin_report_dashboard_block_and_reminders_include_it(admin_client, pilot):
     report = admin_client.get(reverse("wagtail_pilots_pilots:report"))
     assert "一网通办试点" in report.content.decode()
+    # Its lead unit is offered by the report's filter, and filters it.
+    lead = pilot.lead_unit
+    assert lead in report.context["filters"].form.fields["lead_unit"].queryset
+    filtered = admin_client.get(
+        reverse("wagtail_pilots_pilots:report"), {"lead_unit": lead.pk}
+    )
+    assert "一网通办试点" in filtered.content.decode()
 
     dashboard = admin_client.get(reverse("wagtailadmin_home")).content.decode()
     assert "梳理事项" in dashboard  # its overdue phase

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.forms import modelform_factory
 from django.urls import reverse
 from django.utils import timezone
@@ -112,6 +113,14 @@ class PilotReportRow:
         )
 
 
+def _lead_units():
+    """The units leading a pilot of any pilot page type (a site's own too)."""
+    lead = Q(pk__in=[])
+    for model in pilot_page_models():
+        lead |= Q(pk__in=model.objects.values("lead_unit"))
+    return Unit.objects.filter(lead).order_by("code")
+
+
 class PilotReportFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=STATUS_CHOICES)
     health = django_filters.ChoiceFilter(
@@ -119,9 +128,7 @@ class PilotReportFilterSet(WagtailFilterSet):
     )
     lead_unit = django_filters.ModelChoiceFilter(
         label=_("lead unit"),
-        queryset=lambda request: Unit.objects.filter(
-            pk__in=PilotProgramPage.objects.values("lead_unit")
-        ).order_by("code"),
+        queryset=lambda request: _lead_units(),
     )
 
     class Meta:
