@@ -205,3 +205,25 @@ def test_a_second_version_is_numbered_after_the_first(scorecard):
     assert list(
         DepartmentSnapshot.objects.order_by("version").values_list("version", flat=True)
     ) == [1, 2]
+
+
+def test_a_paper_ballot_entered_in_the_admin(admin_client, scorecard):
+    url = reverse("wagtail_pilots_scorecards:ballot_add", args=[scorecard.pk])
+    data = {
+        "group": scorecard.groups.get().pk,
+        "evaluator": "paper-1",
+        "subject": scorecard.subjects.get(name="张三").pk,
+        "criterion": scorecard.criteria.get(name="实绩").pk,
+        "value": "120",
+    }
+    refused = admin_client.post(url, data)
+    assert refused.status_code == 200 and refused.context["form"].errors["value"]
+    assert not DepartmentBallot.objects.exists()
+    data["value"] = "88"
+    assert admin_client.post(url, data).status_code == 302
+    ballot = DepartmentBallot.objects.get()
+    assert (ballot.evaluator, ballot.value, ballot.channel) == (
+        "paper-1",
+        D(88),
+        "admin",
+    )
