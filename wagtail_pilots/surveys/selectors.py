@@ -623,11 +623,11 @@ def access_code_problem(*, survey, code):
     digest = code_utils.code_digest(normalised)
     access_code = (
         AccessCode.objects.filter(survey_id=survey.pk, digest=digest)
-        .only("pk", "digest", "used_at")
+        .only("pk", "digest", "used_on")
         .first()
     )
     if access_code is None or not code_utils.digests_match(access_code.digest, digest):
         return _("This access code is not valid.")
-    if access_code.used_at is not None:
+    if access_code.used_on is not None:
         return _("This access code has already been used.")
     return None

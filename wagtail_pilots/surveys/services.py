@@ -209,7 +209,10 @@ def response_submit(
                     group = access_code.group
                     response.group = group
                     response.save(update_fields=["group"])
-                AccessCode.objects.filter(pk=access_code.pk).update(response=response)
+                if not survey.anonymous:
+                    AccessCode.objects.filter(pk=access_code.pk).update(
+                        response=response
+                    )
             _count_response(survey, limited=is_web)
             SurveyAnswer.objects.bulk_create(
                 [
@@ -242,7 +245,16 @@ def response_submit(
 
 def _consume_code(survey, code, now):
     """Mark ``code`` used with one conditional UPDATE: of two concurrent posts of
-    the same code exactly one changes a row."""
+    the same code exactly one changes a row.
+
+    In an anonymous survey the code keeps the day of use only (``used_on``), no
+    time and no key to the response, and every code used that day is written
+    again in the same statement's transaction: on PostgreSQL each row carries the
+    id of the transaction that last wrote it (``xmin``), which would otherwise be
+    the id the response was inserted with — a join path from code to response.
+    After the rewrite, all of the day's used codes share the latest transaction
+    id, so the one who can read system columns learns no more than the day.
+    """
     normalised = code_utils.normalise_code(code or "")
     if not normalised:
         raise CodeRejected(_("Enter your access code."), field="wp_code")
@@ -254,12 +266,17 @@ def _consume_code(survey, code, now):
     )
     if access_code is None or not code_utils.digest_in(access_code.digest, digests):
         raise CodeRejected(_("This access code is not valid."), field="wp_code")
-    changed = AccessCode.objects.filter(pk=access_code.pk, used_at__isnull=True).update(
-        used_at=now
+    today = timezone.localdate(now)
+    changed = AccessCode.objects.filter(pk=access_code.pk, used_on__isnull=True).update(
+        used_on=today, used_at=None if survey.anonymous else now
     )
     if changed != 1:
         raise CodeRejected(
             _("This access code has already been used."), field="wp_code"
+        )
+    if survey.anonymous:
+        AccessCode.objects.filter(survey_id=survey.pk, used_on=today).update(
+            used_on=today
         )
     return access_code
 
