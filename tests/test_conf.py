@@ -132,7 +132,7 @@ def test_documented_values_pass():
     assert run_check() == ""
 
 
-@pytest.mark.parametrize("key", ["SURVEY_RETENTION_DAYS"])
+@pytest.mark.parametrize("key", ["SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE"])
 @pytest.mark.parametrize("value", [0, -3])
 def test_a_count_below_one_fails_at_start_up(key, value):
     with override_settings(WAGTAIL_PILOTS={key: value}):

@@ -76,6 +76,11 @@ Surveys
     Longest answer to a multi-line text question. Default ``2000``.
 ``SURVEY_NOTIFY_ATTEMPTS``
     Attempts to send a notification e-mail before giving up. Default ``3``.
+``SURVEY_MIN_CELL_SIZE``
+    Public results hide a slice (a respondent group, a matrix row, a channel)
+    with fewer respondents than this, showing "fewer than k responses" instead
+    of its figures, plus a second slice where one alone would be recoverable
+    from the total. Editors see everything. At least ``1``. Default ``5``.
 ``SURVEY_RETENTION_DAYS``
     Days free-text answers and client digests of a response are kept:
     ``manage.py pilots_retention`` (daily, from cron or a systemd timer) clears
@@ -135,6 +140,7 @@ DEFAULTS = {
     "SURVEY_TEXT_MAX_LENGTH": 2000,
     "SURVEY_NOTIFY_ATTEMPTS": 3,
     "SURVEY_RETENTION_DAYS": 365,
+    "SURVEY_MIN_CELL_SIZE": 5,
     # importexport
     "IMPORT_MAX_FILE_SIZE": 50 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 200_000,
@@ -148,7 +154,7 @@ DEFAULTS = {
 
 
 # Counts and periods that make no sense below 1 (system check E006).
-AT_LEAST_ONE = ("SURVEY_RETENTION_DAYS",)
+AT_LEAST_ONE = ("SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE")
 
 
 class PilotsSettings:
