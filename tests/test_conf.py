@@ -130,3 +130,12 @@ def test_settings_that_are_not_a_dict_fail_at_start_up():
 )
 def test_documented_values_pass():
     assert run_check() == ""
+
+
+@pytest.mark.parametrize("key", ["SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE"])
+@pytest.mark.parametrize("value", [0, -3])
+def test_a_count_below_one_fails_at_start_up(key, value):
+    with override_settings(WAGTAIL_PILOTS={key: value}):
+        message = run_check()
+    assert "wagtail_pilots.E006" in message
+    assert f"WAGTAIL_PILOTS[{key!r}] must be at least 1, not {value}" in message

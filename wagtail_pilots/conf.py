@@ -12,8 +12,9 @@ Every key is optional; missing keys take the defaults below. Read settings throu
 
 The dictionary is checked at start-up by Django's system checks
 (:func:`check_settings`, registered in ``apps.py``): an unknown key, a value of the
-wrong type, an unreadable ``SURVEY_SUBMIT_RATE`` or a ``CACHE_ALIAS`` that is not
-in ``CACHES`` is an error that stops ``runserver``, ``migrate`` and ``check``.
+wrong type, an unreadable ``SURVEY_SUBMIT_RATE``, a count below 1 or a
+``CACHE_ALIAS`` that is not in ``CACHES`` is an error that stops ``runserver``,
+``migrate`` and ``check``.
 
 Keys
 ----
@@ -75,6 +76,15 @@ Surveys
     Longest answer to a multi-line text question. Default ``2000``.
 ``SURVEY_NOTIFY_ATTEMPTS``
     Attempts to send a notification e-mail before giving up. Default ``3``.
+``SURVEY_MIN_CELL_SIZE``
+    Public results hide a slice (a respondent group, a matrix row, a channel)
+    with fewer respondents than this, showing "fewer than k responses" instead
+    of its figures, plus a second slice where one alone would be recoverable
+    from the total. Editors see everything. At least ``1``. Default ``5``.
+``SURVEY_RETENTION_DAYS``
+    Days free-text answers and client digests of a response are kept:
+    ``manage.py pilots_retention`` (daily, from cron or a systemd timer) clears
+    them from older responses. At least ``1``. Default ``365``.
 
 Import / export
 ~~~~~~~~~~~~~~~
@@ -129,6 +139,8 @@ DEFAULTS = {
     "SURVEY_CODE_LOCKOUT_SECONDS": 900,
     "SURVEY_TEXT_MAX_LENGTH": 2000,
     "SURVEY_NOTIFY_ATTEMPTS": 3,
+    "SURVEY_RETENTION_DAYS": 365,
+    "SURVEY_MIN_CELL_SIZE": 5,
     # importexport
     "IMPORT_MAX_FILE_SIZE": 50 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 200_000,
@@ -139,6 +151,10 @@ DEFAULTS = {
     "IMPORT_TEMP_DIR": None,
     "IMPORT_ABANDONED_AFTER_HOURS": 24,
 }
+
+
+# Counts and periods that make no sense below 1 (system check E006).
+AT_LEAST_ONE = ("SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE")
 
 
 class PilotsSettings:
@@ -251,6 +267,17 @@ def check_settings(app_configs=None, **kwargs):
                         "s, m, h or d, e.g. '20/10m' (20 posts per 10 minutes)."
                     ),
                     id="wagtail_pilots.E004",
+                )
+            )
+
+    for key in AT_LEAST_ONE:
+        value = user.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            errors.append(
+                Error(
+                    f"WAGTAIL_PILOTS[{key!r}] must be at least 1, not {value!r}.",
+                    hint=f"The default is {DEFAULTS[key]!r}.",
+                    id="wagtail_pilots.E006",
                 )
             )
 

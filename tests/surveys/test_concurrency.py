@@ -31,7 +31,7 @@ def test_code_race_in_process(real_transactions):
     assert outcomes.count("created") == 1
     assert outcomes.count("code") == THREADS - 1
     assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1
-    assert AccessCode.objects.get(survey_id=survey.pk).response_id is not None
+    assert AccessCode.objects.get(survey_id=survey.pk).used_on is not None
     survey.refresh_from_db()
     assert survey.response_count == 1
 

@@ -323,8 +323,11 @@ class TestAccessCodes:
         code = codes[0].code
         data = post_data(survey, token="a", wp_code=code.lower())
         assert client.post(survey.url, data).status_code == 302
-        stored = SurveyResponse.objects.get()
-        assert AccessCode.objects.get(pk=codes[0].pk).response == stored
+        SurveyResponse.objects.get()
+        used = AccessCode.objects.get(pk=codes[0].pk)
+        # Anonymous (the default): the day of use only, no key to the response.
+        assert used.used_on == timezone.localdate()
+        assert used.used_at is None and used.response_id is None
         reused = client.post(survey.url, post_data(survey, token="b", wp_code=code))
         assert reused.context["form"].errors["wp_code"]
         assert SurveyResponse.objects.count() == 1

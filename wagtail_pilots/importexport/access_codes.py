@@ -52,7 +52,7 @@ class SurveyCodesKind(ImportExportKind):
                 c.group,
                 c.unit.name if c.unit_id else "",
                 c.batch,
-                "是" if c.used_at else "",
+                "是" if c.used_on else "",
             ]
             for c in codes.iterator(chunk_size=2000)
         )

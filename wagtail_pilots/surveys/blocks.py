@@ -57,14 +57,14 @@ class SurveyResultsBlock(blocks.StructBlock):
         template = "wagtail_pilots/surveys/blocks/survey_results_block.html"
 
     def get_context(self, value, parent_context=None):
-        from .selectors import survey_results
+        from .selectors import public_results
 
         context = super().get_context(value, parent_context=parent_context)
         survey = value.get("survey")
         survey = survey.specific if survey is not None else None
         context["survey"] = survey
         context["results"] = (
-            survey_results(survey=survey)
+            public_results(survey=survey)
             if survey is not None and survey.live and survey.results_are_public()
             else None
         )

@@ -686,13 +686,22 @@ class AccessCode(models.Model):
     )
     batch = models.CharField(_("batch"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    used_on = models.DateField(_("used on"), null=True, blank=True)
+    # Only for surveys that are not anonymous: an anonymous survey keeps the day
+    # of use alone and no key to the response (see ``services._consume_code``).
+    used_at = models.DateTimeField(
+        _("used at"),
+        null=True,
+        blank=True,
+        help_text=_("empty for anonymous surveys, which keep the date only"),
+    )
     response = models.OneToOneField(
         SurveyResponse,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="access_code",
+        help_text=_("empty for anonymous surveys: nothing links a code to answers"),
     )
 
     class Meta:

@@ -27,7 +27,7 @@ from .models import (
     SurveyPageMixin,
     SurveyResponse,
 )
-from .questions import MATRIX, Question, survey_questions
+from .questions import GROUP, MATRIX, Question, survey_questions
 
 VALID = Q(option__isnull=False, option__excluded=False)
 SATISFIED = Q(option__satisfied=True, option__excluded=False)
@@ -102,6 +102,8 @@ class OptionCount:
     share: Decimal | None  # fraction of the answers given (0..1)
     satisfied: bool = False
     excluded: bool = False
+    #: Public pages: a respondent group too small to publish (its size).
+    suppressed: bool = False
 
 
 @dataclass
@@ -113,6 +115,16 @@ class Breakdown:
     result: stats.SatisfactionResult
     unit_id: int | None = None
     options: list[OptionCount] = field(default_factory=list)
+    #: Hidden on public pages: too few respondents (see :func:`public_results`).
+    suppressed: bool = False
+
+    @property
+    def respondents(self) -> int:
+        """People behind the figure: the respondents with a valid answer where
+        answers cluster (a matrix question over its rows), else the valid
+        answers (one per respondent)."""
+        clusters = self.result.clusters
+        return clusters.respondents if clusters is not None else self.result.valid
 
 
 @dataclass
@@ -126,6 +138,8 @@ class QuestionResult:
     channels: list[Breakdown] = field(default_factory=list)
     #: The rate weighted by group population, when the survey has populations.
     weighted: stats.PostStratified | None = None
+    #: Public only: the weighted rate is withheld because a group is hidden.
+    weighted_suppressed: bool = False
 
 
 @dataclass
@@ -135,6 +149,10 @@ class SurveyResults:
     channels: list[tuple[str, str, int]]
     groups: list[tuple[str, int]]
     questions: list[QuestionResult]
+    #: Set by :func:`public_results`: the k below which slices are hidden, and
+    #: the channels whose response counts are hidden in the summary.
+    min_cell_size: int | None = None
+    hidden_channels: frozenset[str] = frozenset()
 
     @property
     def rated(self):
@@ -349,6 +367,42 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         groups=sorted(group_counts.items()),
         questions=results,
     )
+
+
+def public_results(*, survey, questions=None, min_cell_size=None) -> SurveyResults:
+    """:func:`survey_results` as the public may see it: small cells suppressed.
+
+    In each breakdown of each question (matrix rows, respondent groups,
+    channels) a slice with fewer than ``min_cell_size`` respondents (default
+    ``WAGTAIL_PILOTS["SURVEY_MIN_CELL_SIZE"]``) is marked ``suppressed``, with
+    complementary suppression (:func:`.stats.cells_to_suppress`); so are the
+    channels' response counts in the summary. The weighted rate is withheld
+    while a group is hidden: with the populations, the raw rate and the shown
+    groups it would be one more equation for the hidden ones. Free-text answers
+    are never part of a result. Editors in the admin use :func:`survey_results`.
+    """
+    from wagtail_pilots.conf import pilots_settings
+
+    k = min_cell_size or pilots_settings.SURVEY_MIN_CELL_SIZE
+    results = survey_results(survey=survey, questions=questions)
+    results.min_cell_size = k
+    for item in results.questions:
+        if item.question.field_type == GROUP:
+            # The group question's answers are the groups' sizes.
+            hidden = stats.cells_to_suppress([o.count for o in item.options], k)
+            for position in hidden:
+                item.options[position].suppressed = True
+        for slices in (item.rows, item.groups, item.channels):
+            hidden = stats.cells_to_suppress([b.respondents for b in slices], k)
+            for position in hidden:
+                slices[position].suppressed = True
+        if item.weighted is not None and any(g.suppressed for g in item.groups):
+            item.weighted = None
+            item.weighted_suppressed = True
+    channels = results.channels
+    hidden = stats.cells_to_suppress([n for _c, _l, n in channels], k)
+    results.hidden_channels = frozenset(channels[i][0] for i in hidden)
+    return results
 
 
 def _unit_answers(*, survey, unit_ids=None):
@@ -629,11 +683,11 @@ def access_code_problem(*, survey, code):
     digest = code_utils.code_digest(normalised)
     access_code = (
         AccessCode.objects.filter(survey_id=survey.pk, digest=digest)
-        .only("pk", "digest", "used_at")
+        .only("pk", "digest", "used_on")
         .first()
     )
     if access_code is None or not code_utils.digests_match(access_code.digest, digest):
         return _("This access code is not valid.")
-    if access_code.used_at is not None:
+    if access_code.used_on is not None:
         return _("This access code has already been used.")
     return None

@@ -1,4 +1,5 @@
-"""Writes: accepting a response, generating access codes.
+"""Writes: accepting a response, generating access codes, clearing old free
+text (retention).
 
 A response is committed first (one transaction: the response, its answer rows,
 the access code marked used, the counter); the notification e-mail is queued
@@ -11,11 +12,12 @@ import datetime
 import hashlib
 import hmac
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -209,7 +211,10 @@ def response_submit(
                     group = access_code.group
                     response.group = group
                     response.save(update_fields=["group"])
-                AccessCode.objects.filter(pk=access_code.pk).update(response=response)
+                if not survey.anonymous:
+                    AccessCode.objects.filter(pk=access_code.pk).update(
+                        response=response
+                    )
             _count_response(survey, limited=is_web)
             SurveyAnswer.objects.bulk_create(
                 [
@@ -242,7 +247,16 @@ def response_submit(
 
 def _consume_code(survey, code, now):
     """Mark ``code`` used with one conditional UPDATE: of two concurrent posts of
-    the same code exactly one changes a row."""
+    the same code exactly one changes a row.
+
+    In an anonymous survey the code keeps the day of use only (``used_on``), no
+    time and no key to the response, and every code used that day is written
+    again in the same statement's transaction: on PostgreSQL each row carries the
+    id of the transaction that last wrote it (``xmin``), which would otherwise be
+    the id the response was inserted with — a join path from code to response.
+    After the rewrite, all of the day's used codes share the latest transaction
+    id, so the one who can read system columns learns no more than the day.
+    """
     normalised = code_utils.normalise_code(code or "")
     if not normalised:
         raise CodeRejected(_("Enter your access code."), field="wp_code")
@@ -254,12 +268,17 @@ def _consume_code(survey, code, now):
     )
     if access_code is None or not code_utils.digest_in(access_code.digest, digests):
         raise CodeRejected(_("This access code is not valid."), field="wp_code")
-    changed = AccessCode.objects.filter(pk=access_code.pk, used_at__isnull=True).update(
-        used_at=now
+    today = timezone.localdate(now)
+    changed = AccessCode.objects.filter(pk=access_code.pk, used_on__isnull=True).update(
+        used_on=today, used_at=None if survey.anonymous else now
     )
     if changed != 1:
         raise CodeRejected(
             _("This access code has already been used."), field="wp_code"
+        )
+    if survey.anonymous:
+        AccessCode.objects.filter(survey_id=survey.pk, used_on=today).update(
+            used_on=today
         )
     return access_code
 
@@ -305,3 +324,101 @@ def access_codes_generate(*, survey, count, group="", unit=None, batch=""):
     ]
     with transaction.atomic():
         return AccessCode.objects.bulk_create(objs, batch_size=500)
+
+
+@dataclass
+class RetentionReport:
+    """What :func:`responses_retention_apply` changed (or would change) in one
+    survey."""
+
+    survey_id: int
+    title: str
+    texts_cleared: int = 0
+    responses_with_text: int = 0
+    digests_cleared: int = 0
+    code_links_cut: int = 0
+
+    @property
+    def changed(self):
+        return bool(self.texts_cleared or self.digests_cleared or self.code_links_cut)
+
+
+def _kept_keys(survey):
+    """Keys of answers chosen from options (kept: the results count them);
+    every other key of a response's ``data`` is free text — typed answers,
+    numbers, dates, and answers to questions removed since."""
+    return {
+        q.key
+        for q in survey_questions(survey)
+        if q.is_counted or q.field_type == "checkbox"
+    }
+
+
+def responses_retention_apply(*, days, today=None, dry_run=False):
+    """Clear free-text answers and client digests of responses older than
+    ``days`` days, and cut any code-to-response key left in anonymous surveys;
+    return one :class:`RetentionReport` per survey concerned.
+
+    Everything happens in one transaction: it all changes, or nothing does.
+    With ``dry_run`` nothing is written and the reports say what would change.
+    Counted answers (``SurveyAnswer`` rows), the group, channel and day of each
+    response stay, so published results do not move.
+    """
+    from wagtail.models import Page
+
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    today = today or timezone.localdate()
+    cutoff = today - datetime.timedelta(days=days)
+    old = SurveyResponse.objects.filter(submitted_on__lt=cutoff)
+    survey_ids = set(old.values_list("survey_id", flat=True).distinct())
+    survey_ids |= set(
+        AccessCode.objects.filter(response__isnull=False)
+        .values_list("survey_id", flat=True)
+        .distinct()
+    )
+    survey_ids |= set(
+        AccessCode.objects.filter(used_at__isnull=False)
+        .values_list("survey_id", flat=True)
+        .distinct()
+    )
+    reports = []
+    with transaction.atomic():
+        pages = Page.objects.filter(pk__in=survey_ids).specific().order_by("pk")
+        for survey in pages:
+            report = RetentionReport(survey_id=survey.pk, title=survey.title)
+            responses = old.filter(survey_id=survey.pk)
+            digests = responses.exclude(client_digest="")
+            report.digests_cleared = digests.count()
+            kept = _kept_keys(survey)
+            changed = []
+            for response in responses.only("pk", "data").iterator(chunk_size=2000):
+                data = response.data if isinstance(response.data, dict) else {}
+                cleared = {
+                    key: ""
+                    for key, value in data.items()
+                    if key not in kept and value not in ("", None, [], {})
+                }
+                if cleared:
+                    report.texts_cleared += len(cleared)
+                    report.responses_with_text += 1
+                    response.data = {**data, **cleared}
+                    changed.append(response)
+            if getattr(survey, "anonymous", False):
+                links = AccessCode.objects.filter(survey_id=survey.pk).filter(
+                    Q(response__isnull=False) | Q(used_at__isnull=False)
+                )
+                report.code_links_cut = links.count()
+            else:
+                links = AccessCode.objects.none()
+            if not dry_run:
+                if changed:
+                    SurveyResponse.objects.bulk_update(
+                        changed, ["data"], batch_size=500
+                    )
+                digests.update(client_digest="")
+                if report.code_links_cut:
+                    links.update(response=None, used_at=None)
+            if report.changed:
+                reports.append(report)
+    return reports

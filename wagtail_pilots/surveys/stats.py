@@ -20,6 +20,11 @@ Definitions (docs/design.md, "Satisfaction rate"):
   group's rate; V = Σ W_h² p_h(1 − p_h) ÷ n_h (n_h the group's effective n when
   its answers cluster); the interval is the Wilson interval for p_w on
   n_eff = p_w(1 − p_w) ÷ V (:func:`post_stratify`).
+* **small-cell suppression** (public figures only): within one breakdown (the
+  groups, the matrix rows or the channels of a question), a slice of 1 to k − 1
+  respondents is hidden; if that hides exactly one slice, the next-smallest one
+  is hidden too, so the hidden slice cannot be worked out as the total minus the
+  others (:func:`cells_to_suppress`).
 
 Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
 or export, with :func:`round_half_up` (四舍五入); a threshold is compared with the
@@ -431,3 +436,22 @@ def post_stratify(
         effective_n = rate * (ONE - rate) / variance if variance > 0 else _dec(valid)
     interval = _wilson(rate, effective_n)
     return PostStratified(rate, interval, effective_n, weights)
+
+
+def cells_to_suppress(counts: Sequence[int], k: int) -> frozenset[int]:
+    """The positions in ``counts`` (respondents per slice of one breakdown) whose
+    figures must not be published.
+
+    Primary: every slice with 1 to ``k - 1`` respondents (an empty slice tells
+    nothing about anyone). Complementary: when that hides exactly one slice, the
+    total and the other slices would give it away, so the smallest other
+    non-empty slice is hidden too (the first of equals). With no other non-empty
+    slice the hidden one is the whole total, which the breakdown adds nothing to.
+    """
+    primary = [i for i, n in enumerate(counts) if 0 < n < k]
+    hidden = set(primary)
+    if len(primary) == 1:
+        others = [(n, i) for i, n in enumerate(counts) if n > 0 and i not in hidden]
+        if others:
+            hidden.add(min(others)[1])
+    return frozenset(hidden)

@@ -67,8 +67,14 @@ def notify_survey_response(response_id, attempt=1):
             )
         retry.enqueue(response_id=response_id, attempt=attempt + 1)
         return "retrying"
+    notified_at = timezone.now()
+    if survey.anonymous:
+        # An anonymous survey keeps the day only, also of the notification.
+        notified_at = timezone.localtime(notified_at).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
     SurveyResponse.objects.filter(pk=response_id, notified_at__isnull=True).update(
-        notified_at=timezone.now()
+        notified_at=notified_at
     )
     return "sent"
 

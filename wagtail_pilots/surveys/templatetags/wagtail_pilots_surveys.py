@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..stats import as_percent, round_half_up
 
@@ -36,19 +37,34 @@ def interval_pct(interval):
     return f"{round_half_up(as_percent(low))}–{round_half_up(as_percent(high))}%"
 
 
+@register.filter
+def fewer_than(k):
+    """What a public page shows for a slice too small to publish: "少于 5 份"."""
+    k = int(k or 0)
+    return ngettext("fewer than %(k)s response", "fewer than %(k)s responses", k) % {
+        "k": k
+    }
+
+
 BAR_HEIGHT = 22
 LABEL_WIDTH = 160
 BAR_WIDTH = 300
 
 
 @register.inclusion_tag("wagtail_pilots/surveys/includes/bar_chart.html")
-def survey_bar_chart(items, title="", threshold=None):
+def survey_bar_chart(items, title="", threshold=None, min_cell_size=None):
     """A horizontal bar chart as inline SVG. ``items``: objects with ``label`` and
-    either ``share`` (option counts) or ``result`` (a SatisfactionResult)."""
+    either ``share`` (option counts) or ``result`` (a SatisfactionResult). A
+    ``suppressed`` item (public pages) gets no bar, only "fewer than k"."""
     bars = []
     for index, item in enumerate(items):
         result = getattr(item, "result", None)
-        if result is not None:
+        if getattr(item, "suppressed", False):
+            fraction = None
+            flagged = False
+            muted = True
+            text = fewer_than(min_cell_size)
+        elif result is not None:
             fraction = result.rate
             flagged = bool(result.below_threshold)
             muted = result.insufficient_sample

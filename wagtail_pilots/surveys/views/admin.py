@@ -185,7 +185,7 @@ def access_codes(request, page_id):
             "page": page,
             "form": form,
             "total": codes.count(),
-            "used": codes.filter(used_at__isnull=False).count(),
+            "used": codes.filter(used_on__isnull=False).count(),
             "batches": batches,
             "header_title": page.title,
         },
@@ -198,7 +198,7 @@ def _codes_for(request, page):
     if batch is not None:
         codes = codes.filter(batch=batch)
     if request.GET.get("unused"):
-        codes = codes.filter(used_at__isnull=True)
+        codes = codes.filter(used_on__isnull=True)
     return codes.order_by("pk")
 
 
@@ -206,14 +206,14 @@ def _codes_for(request, page):
 def export_codes(request, page_id, fmt):
     page = get_survey_for_user(request, page_id)
     codes = _codes_for(request, page)
-    header = ["code", "batch", "group", "unit", "used_at"]
+    header = ["code", "batch", "group", "unit", "used_on"]
     rows = (
         [
             format_code(c.code),
             c.batch,
             c.group,
             c.unit.name if c.unit else "",
-            c.used_at,
+            c.used_on,
         ]
         for c in codes.iterator(chunk_size=2000)
     )
@@ -223,7 +223,7 @@ def export_codes(request, page_id, fmt):
 @survey_view
 def print_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
-    codes = _codes_for(request, page).filter(used_at__isnull=True)
+    codes = _codes_for(request, page).filter(used_on__isnull=True)
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/codes_print.html",

@@ -272,14 +272,14 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
 
 def serve_results(page, request):
     """The public results, when the survey's settings allow them."""
-    from ..selectors import survey_results
+    from ..selectors import public_results
 
     context = page.get_context(request)
     allowed = page.results_are_public()
     context.update(
         {
             "results_allowed": allowed,
-            "results": survey_results(survey=page) if allowed else None,
+            "results": public_results(survey=page) if allowed else None,
         }
     )
     return TemplateResponse(
