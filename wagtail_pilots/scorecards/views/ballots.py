@@ -10,7 +10,13 @@ from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
 from .. import scoring
-from ..services import BallotError, CodeAlreadyUsed, access_code_lookup, ballot_submit
+from ..services import (
+    BallotError,
+    CodeAlreadyUsed,
+    access_code_lookup,
+    ballot_subjects,
+    ballot_submit,
+)
 
 RATE = ratelimit.Rate.parse("30/10m")
 CEILING_SECONDS = 3600
@@ -40,7 +46,7 @@ def _ballot_context(page, access, *, entries=None, errors=None):
     config = page.get_scoring_config()
     group = next(g for g in config.groups if g.key == access.group_id)
     criteria = [c for c in page.criteria.all() if c.pk in group.criteria]
-    subjects = list(page.subjects.select_related("unit"))
+    subjects = ballot_subjects(scorecard=page, access=access)
     entries = entries or {}
     errors = errors or {}
     rows = []
