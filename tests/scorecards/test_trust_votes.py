@@ -464,3 +464,27 @@ def test_turnout_against_the_units_codes_is_shown_and_below_quorum_flagged(
     )
     assert "only 1 of 3 voted, below the quorum of 2/3 (2 needed)" in text
     assert "2 of 4 voted (50.00%)" in text
+
+
+def test_the_published_notice_and_its_bundle_carry_the_quorum_flag(
+    client, trust, units
+):
+    from wagtail_pilots.scorecards import bundle
+    from wagtail_pilots.scorecards.services import snapshot_publish
+
+    subjects = _subjects(trust)
+    group = trust.groups.get()
+    town = access_codes_generate(scorecard=trust, group=group, count=3, unit=units[0])
+    access_codes_generate(scorecard=trust, group=group, count=2, unit=units[1])
+    ballot_submit(
+        scorecard=trust,
+        code=town[0].code,
+        entries={subjects["甲"].pk: "yes", subjects["乙"].pk: "no"},
+    )
+    snapshot = snapshot_publish(scorecard=trust)
+    # The bundle recomputes the same flags from its configuration.
+    assert bundle.verify(bundle.read(bytes(snapshot.bundle))).ok
+    assert snapshot.configuration["quorum"] == [2, 3]
+    html = client.get(trust.url).content.decode()
+    assert "only 1 of 3 voted, below the quorum of 2/3 (2 needed)" in html
+    assert "only 0 of 2 voted, below the quorum of 2/3 (2 needed)" in html

@@ -142,6 +142,15 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
         help_text=_("evaluators never see other ballots or interim results"),
     )
     ballots_open = models.BooleanField(_("accepting online ballots"), default=True)
+    ballot_title = models.CharField(
+        _("ballot title"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "the heading of the online ballot, e.g. “2026 annual assessment ballot”; "
+            "empty: “Ballot: ” and the page title"
+        ),
+    )
     quorum = models.CharField(
         _("quorum"),
         max_length=20,
@@ -172,6 +181,7 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("blind_mode"), FieldPanel("ballots_open")]),
+                FieldPanel("ballot_title"),
                 FieldPanel("notice_days"),
             ],
             heading=_("ballots and publication"),
@@ -185,6 +195,12 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
         from .selectors import scorecard_config
 
         return scorecard_config(scorecard=self)
+
+    def get_ballot_title(self):
+        """The online ballot's heading: named as a ballot, never as results."""
+        if self.ballot_title:
+            return self.ballot_title
+        return _("Ballot: %(title)s") % {"title": self.title}
 
     @property
     def ballot_url(self):

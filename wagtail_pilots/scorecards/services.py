@@ -339,13 +339,12 @@ def _refuse_excluded(errors, subject_pks, group, access, all_subjects):
             errors.setdefault("__all__", _first_message(exc))
 
 
-def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
-    """Accept one evaluator's whole ballot with a one-time access code.
+def ballot_check(*, scorecard, code, entries):
+    """Check a whole ballot as :func:`ballot_submit` would, writing nothing.
 
-    The code is marked used by a single conditional UPDATE in the same transaction
-    as the ballots are inserted: of two concurrent posts with the same code, one
-    changes a row and stores its ballots, the other changes nothing and gets
-    :class:`CodeAlreadyUsed`. A rejected ballot leaves nothing written.
+    The ballot page calls it before its confirmation step, so an evaluator
+    confirms only a ballot that will be accepted. Returns ``(access, rows)``;
+    raises :class:`BallotError` (:class:`CodeAlreadyUsed` for a used code).
     """
     access = access_code_lookup(scorecard=scorecard, code=code)
     if access is None:
@@ -359,6 +358,19 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
     rows = _clean_entries(
         scorecard=scorecard, group=access.group, entries=entries, access=access
     )
+    return access, rows
+
+
+def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
+    """Accept one evaluator's whole ballot with a one-time access code.
+
+    The checks are :func:`ballot_check`'s. The code is marked used by a single
+    conditional UPDATE in the same transaction as the ballots are inserted: of
+    two concurrent posts with the same code, one changes a row and stores its
+    ballots, the other changes nothing and gets :class:`CodeAlreadyUsed`. A
+    rejected ballot leaves nothing written.
+    """
+    access, rows = ballot_check(scorecard=scorecard, code=code, entries=entries)
     with transaction.atomic():
         changed = AccessCode.objects.filter(pk=access.pk, used_at__isnull=True).update(
             used_at=timezone.now()
