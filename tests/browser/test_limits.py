@@ -74,7 +74,8 @@ def test_paused_code_entry_and_refused_export(
         page.goto(scorecard.url + "score/")
         page.fill("#id_code", "K7QX-M3PD")
         page.click(".scorecard-code-form button[type=submit]")
-        expect(page.get_by_text(TEXTS["ballot"][language])).to_be_visible()
+        # In the error summary at the top and again at the field.
+        expect(page.get_by_text(TEXTS["ballot"][language]).first).to_be_visible()
         shoot(page, f"ballot-paused-{language}-{viewport}")
 
     degenerate = make_scorecard(

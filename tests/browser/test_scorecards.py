@@ -29,7 +29,9 @@ def test_evaluator_scores_editor_publishes_public_sees_ranking(page, admin_login
                 page.fill(f"input[name=score-{subject.pk}-{criterion.pk}]", value)
         # The running total follows the entries (weighted 0–100 guide).
         expect(first_row.locator("[data-running-total]")).to_have_text("90.00")
-        page.click(".scorecard-ballot button[type=submit]")
+        page.get_by_role("button", name="核对选票").click()
+        expect(page.get_by_text("提交后不可修改")).to_be_visible()
+        page.get_by_role("button", name="提交选票").click()
         expect(page.locator(".scorecard-thanks")).to_be_visible()
     assert Ballot.objects.filter(channel="web").count() == 36
     # Blind mode: nothing is public before publication.

@@ -249,6 +249,13 @@ class DepartmentScorecardCode(AbstractAccessCode):
         on_delete=models.CASCADE,
         related_name="access_codes",
     )
+    subject = models.ForeignKey(
+        DepartmentSubject,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_codes",
+    )
 
 
 class DepartmentSnapshot(AbstractScorecardSnapshot):

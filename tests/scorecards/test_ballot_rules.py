@@ -44,7 +44,7 @@ def public_message(client, page, field_values):
     (access,) = access_codes_generate(
         scorecard=page, group=page.groups.first(), count=1
     )
-    data = {"code": access.code, "action": "submit", **field_values}
+    data = {"code": access.code, "action": "submit", "confirmed": "1", **field_values}
     response = client.post(page.url + page.reverse_subpage("score"), data)
     return response.status_code, response.content.decode()
 

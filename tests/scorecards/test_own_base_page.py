@@ -110,7 +110,8 @@ def test_an_evaluator_votes_online_with_a_code(client, scorecard):
     (access,) = access_codes_generate(scorecard=scorecard, group=group, count=1)
     assert isinstance(access, DepartmentScorecardCode)
     url = scorecard.url + scorecard.reverse_subpage("score")
-    data = {"code": access.code, "action": "submit"}
+    # The confirmation step first (nothing written), then the confirmed post.
+    data = {"code": access.code, "action": "submit", "confirmed": "1"}
     for subject in scorecard.subjects.all():
         for criterion in scorecard.criteria.all():
             data[f"score-{subject.pk}-{criterion.pk}"] = "75"

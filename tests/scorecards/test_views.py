@@ -54,7 +54,7 @@ def test_evaluator_scores_with_a_code(client, home_page):
     assert response.status_code == 200
     html = response.content.decode()
     assert "城关镇" in html and "经济发展" in html and "data-running-total" in html
-    data = {"code": access.code, "action": "submit"}
+    data = {"code": access.code, "action": "submit", "confirmed": "1"}
     for s in page.subjects.all():
         for c in page.criteria.all():
             data[f"score-{s.pk}-{c.pk}"] = "7.5"
@@ -74,7 +74,7 @@ def test_evaluator_scores_with_a_code(client, home_page):
 def test_ballot_errors_are_shown_per_field_and_nothing_is_saved(client, home_page):
     page = assessment(home_page)
     (access,) = access_codes_generate(scorecard=page, group=page.groups.get(), count=1)
-    data = {"code": access.code, "action": "submit"}
+    data = {"code": access.code, "action": "submit", "confirmed": "1"}
     cells = [(s, c) for s in page.subjects.all() for c in page.criteria.all()]
     for s, c in cells:
         data[f"score-{s.pk}-{c.pk}"] = "5"
@@ -95,7 +95,7 @@ def test_vote_ballot_and_bad_code(client, home_page):
     assert client.post(url, {"code": "ZZZZ-ZZZZ"}).status_code == 400
     response = client.post(url, {"code": access.code})
     assert 'type="radio"' in response.content.decode()
-    data = {"code": access.code, "action": "submit"}
+    data = {"code": access.code, "action": "submit", "confirmed": "1"}
     for s in page.subjects.all():
         data[f"vote-{s.pk}"] = "yes"
     assert client.post(url, data).status_code == 200
@@ -307,7 +307,7 @@ def test_block_shows_published_ranking(client, scored, home_page):
 def test_interim_results_only_when_not_blind(client, home_page, blind):
     page = assessment(home_page, blind_mode=blind)
     (access,) = access_codes_generate(scorecard=page, group=page.groups.get(), count=1)
-    data = {"code": access.code, "action": "submit"}
+    data = {"code": access.code, "action": "submit", "confirmed": "1"}
     for s in page.subjects.all():
         for c in page.criteria.all():
             data[f"score-{s.pk}-{c.pk}"] = "4"

@@ -106,6 +106,8 @@ def configuration_json(config, subjects):
         "tie_break": config.tie_break,
         "missing_policy": config.missing_policy,
         "small_n": config.small_n,
+        "quorum": list(config.quorum) if config.quorum else None,
+        "electorates": [[g, s, n] for (g, s), n in sorted(config.electorates.items())],
         "subjects": [{"key": s.key, "name": s.name} for s in subjects],
     }
 
@@ -265,9 +267,14 @@ def config_from_json(data):
             tie_break=data["tie_break"],
             missing_policy=data["missing_policy"],
             small_n=data["small_n"],
+            # Absent from bundles published before quorums existed.
+            quorum=tuple(data["quorum"]) if data.get("quorum") else None,
+            electorates={(g, s): n for g, s, n in data.get("electorates") or ()},
         )
         subjects = [scoring.Subject(s["key"], s["name"]) for s in data["subjects"]]
-    except (KeyError, TypeError) as exc:
+    except scoring.ScoringInputError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
         raise scoring.ScoringInputError(
             f"missing or malformed entry {exc}", where="configuration.json"
         ) from None

@@ -59,7 +59,12 @@ from .models import (
     Ballot,
     ScorecardPageMixin,
 )
-from .services import BallotError, ballot_cell_clean
+from .services import (
+    BallotError,
+    ballot_cell_clean,
+    ballot_subject_clean,
+    evaluator_links,
+)
 
 # Separators accepted between subject and criterion in a wide header.
 _WIDE_SPLIT = re.compile(r"[×|｜/·:：]")
@@ -284,6 +289,8 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
             .values_list("evaluator", "group_id")
             .distinct()
         )
+        # The access codes behind these evaluator ids: own-unit and self-vote rules.
+        self._links = evaluator_links(scorecard=scorecard, evaluators=evaluators)
         taken = set()
         evaluator_list = sorted(evaluators)
         for start in range(0, len(evaluator_list), 500):
@@ -411,6 +418,15 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
                 continue
             cell = (evaluator, ballot.subject.pk, ballot.criterion_id)
             field = "subject" if header == "long" else header
+            try:
+                ballot_subject_clean(
+                    group=group,
+                    subject=ballot.subject,
+                    link=getattr(self, "_links", {}).get(evaluator),
+                )
+            except BallotError as exc:
+                errors.setdefault(field, []).extend(exc.message_dict["subject"])
+                continue
             if cell in taken:
                 errors.setdefault(field, []).append(
                     _("This evaluator has already scored this subject here.")

@@ -84,6 +84,21 @@ CHANNEL_CHOICES = (
 )
 
 
+def validate_quorum(text):
+    """A quorum is a fraction (2/3) or a percentage (66.67%), above 0 and ≤ 1."""
+    try:
+        scoring.parse_quorum(text)
+    except scoring.ScoringInputError:
+        raise ValidationError(
+            _(
+                "Enter a fraction such as 2/3 or a percentage such as 66.67%%, "
+                "above 0 and at most 100%%; “%(value)s” is neither."
+            ),
+            params={"value": text},
+            code="quorum",
+        ) from None
+
+
 class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
     """Fields and behaviour of a scorecard; combine with a Page class.
 
@@ -128,6 +143,25 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
         help_text=_("evaluators never see other ballots or interim results"),
     )
     ballots_open = models.BooleanField(_("accepting online ballots"), default=True)
+    ballot_title = models.CharField(
+        _("ballot title"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "the heading of the online ballot, e.g. “2026 annual assessment ballot”; "
+            "empty: “Ballot: ” and the page title"
+        ),
+    )
+    quorum = models.CharField(
+        _("quorum"),
+        max_length=20,
+        blank=True,
+        validators=[validate_quorum],
+        help_text=_(
+            "the share of each subject's electorate that must vote, e.g. 2/3 or "
+            "80%; a figure from fewer voters is flagged. Leave empty for none"
+        ),
+    )
     notice_days = models.PositiveIntegerField(
         _("public notice period (days)"), default=5
     )
@@ -141,13 +175,14 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
                 FieldRowPanel(
                     [FieldPanel("tie_break"), FieldPanel("missing_group_policy")]
                 ),
-                FieldPanel("small_sample"),
+                FieldRowPanel([FieldPanel("small_sample"), FieldPanel("quorum")]),
             ],
             heading=_("ranking rules"),
         ),
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("blind_mode"), FieldPanel("ballots_open")]),
+                FieldPanel("ballot_title"),
                 FieldPanel("notice_days"),
             ],
             heading=_("ballots and publication"),
@@ -201,6 +236,12 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
         from .selectors import scorecard_config
 
         return scorecard_config(scorecard=self)
+
+    def get_ballot_title(self):
+        """The online ballot's heading: named as a ballot, never as results."""
+        if self.ballot_title:
+            return self.ballot_title
+        return _("Ballot: %(title)s") % {"title": self.title}
 
     @property
     def ballot_url(self):
@@ -414,7 +455,22 @@ class AbstractEvaluatorGroup(Orderable):
         validators=[MinValueValidator(0)],
     )
     expected_headcount = models.PositiveIntegerField(
-        _("expected headcount"), null=True, blank=True
+        _("expected headcount"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "how many evaluators the group has; each subject's turnout is held "
+            "against it and the quorum"
+        ),
+    )
+    own_unit_only = models.BooleanField(
+        _("own unit only"),
+        default=False,
+        help_text=_(
+            "each evaluator votes only on the subjects whose home unit is the "
+            "unit of their access code (a trust vote in the candidate's own workplace); "
+            "each subject's electorate is the codes issued to its home unit"
+        ),
     )
     kind = models.CharField(
         _("kind"), max_length=10, choices=KIND_CHOICES, default=scoring.KIND_SCORES
@@ -444,6 +500,7 @@ class AbstractEvaluatorGroup(Orderable):
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("weight")]),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("expected_headcount")]),
+        FieldPanel("own_unit_only"),
         FieldRowPanel([FieldPanel("aggregation"), FieldPanel("trim")]),
         FieldRowPanel([FieldPanel("criteria_scored"), FieldPanel("min_ballots")]),
     ]
@@ -652,14 +709,25 @@ class AbstractAccessCode(models.Model):
     see :mod:`wagtail_pilots.codes`). ``used_at`` is set by a single conditional
     UPDATE when the ballot is submitted.
 
-    Abstract, without its keys: ``scorecard`` (``related_name="access_codes"``)
-    and ``group`` (to your evaluator group model).
+    Abstract, without its keys: ``scorecard`` (``related_name="access_codes"``),
+    ``group`` (to your evaluator group model) and ``subject`` (to your subject
+    model, ``null=True``, ``on_delete=SET_NULL``: the subject the code belongs to
+    when that subject is also an evaluator; it never votes on them).
     """
 
     # Records, not content: kept out of Wagtail's reference index.
     wagtail_reference_index_ignore = True
 
     code = models.CharField(pgettext_lazy("access code", "code"), max_length=32)
+    unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("evaluator's unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("in an own-unit group, the code votes on this unit's subjects"),
+    )
     digest = models.CharField(max_length=64, unique=True)
     evaluator = models.CharField(
         _("evaluator"), max_length=64, unique=True, default=new_evaluator_id
@@ -690,6 +758,18 @@ class AccessCode(AbstractAccessCode):
         verbose_name=_("evaluator group"),
         on_delete=models.CASCADE,
         related_name="access_codes",
+    )
+    subject = models.ForeignKey(
+        ScorecardSubject,
+        verbose_name=_("belongs to subject"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_codes",
+        help_text=_(
+            "the code of a subject who is also an evaluator: it never votes on "
+            "that subject"
+        ),
     )
 
     class Meta(AbstractAccessCode.Meta):

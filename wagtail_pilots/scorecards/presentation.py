@@ -173,6 +173,53 @@ def tie_text(subject, others, rule):
     }
 
 
+def _turnouts(subject, electorates, groups):
+    """``{group key: {...}}``: each group's turnout for this subject (the most
+    ballots it cast on any criterion) against the subject's electorate."""
+    result = {}
+    for g in groups.values():
+        expected = electorates.get((g["key"], subject["key"]))
+        if expected is None:
+            continue
+        turnout = max(
+            (
+                cell["n"]
+                for c in subject["criteria"]
+                for cell in c["cells"]
+                if cell["group"] == g["key"]
+            ),
+            default=0,
+        )
+        percent = fmt(scoring.turnout_percent(turnout, expected))
+        result[g["key"]] = {
+            "group": g["name"],
+            "n": turnout,
+            "expected": expected,
+            "percent": percent,
+            "text": _("%(n)s of %(expected)s voted (%(percent)s%%)")
+            % {"n": turnout, "expected": expected, "percent": percent}
+            if percent
+            else _("%(n)s voted; nobody was expected") % {"n": turnout},
+        }
+    return result
+
+
+def quorum_text(warning, turnouts, quorum, groups):
+    """The flag on a figure whose turnout is below the quorum."""
+    group = groups.get(warning.get("group"), {}).get("name", "")
+    expected = turnouts.get(warning.get("group"), {}).get("expected", "")
+    return _(
+        "%(group)s: only %(n)s of %(expected)s voted, below the quorum of "
+        "%(quorum)s (%(min)s needed)"
+    ) % {
+        "group": group,
+        "n": warning["n"],
+        "expected": expected,
+        "quorum": scoring.quorum_label(tuple(quorum)) if quorum else "",
+        "min": warning["minimum"],
+    }
+
+
 def ranking_rows(configuration, outputs):
     """One dict per subject, ranked first, with its breakdown and reasons."""
     criteria, groups = _names(configuration)
@@ -184,8 +231,12 @@ def ranking_rows(configuration, outputs):
     subject_names = {s["key"]: s["name"] for s in configuration.get("subjects", [])}
     policy = configuration.get("missing_policy")
     rule = tie_break_text(configuration.get("tie_break"))
+    # Absent from snapshots published before quorums existed.
+    electorates = {(g, s): n for g, s, n in configuration.get("electorates") or ()}
+    quorum = configuration.get("quorum")
     rows = []
     for s in outputs["subjects"]:
+        turnouts = _turnouts(s, electorates, groups)
         breakdown = []
         vote_splits = []
         for c in s["criteria"]:
@@ -218,6 +269,7 @@ def ranking_rows(configuration, outputs):
                         "weight_used": fmt(cell["weight_used"]),
                         "votes": cell["votes"],
                         "rule": rule_note,
+                        "turnout": turnouts.get(cell["group"], {}).get("text", ""),
                         "counted_as_zero": zero,
                     }
                 )
@@ -278,8 +330,11 @@ def ranking_rows(configuration, outputs):
                 "reasons": [
                     exclusion_text(e, criteria, groups) for e in s["exclusions"]
                 ],
+                "turnouts": list(turnouts.values()),
                 "warnings": [
-                    warning_text(w, criteria, groups, policy)
+                    quorum_text(w, turnouts, quorum, groups)
+                    if w["code"] == scoring.W_QUORUM
+                    else warning_text(w, criteria, groups, policy)
                     for w in s["warnings"]
                     # Ties are explained by tie_note; a subject without any
                     # figure has its reason, not one line per missing group.
@@ -438,7 +493,9 @@ def export_rows(configuration, outputs):
                         "/".join(str(v) for v in cell["votes"])
                         if cell and cell["votes"]
                         else "",
-                        cell["rule"] if cell else c["note"],
+                        "; ".join(filter(None, [cell["rule"], cell["turnout"]]))
+                        if cell
+                        else c["note"],
                         warnings,
                     ]
                 )

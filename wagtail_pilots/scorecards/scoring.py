@@ -104,6 +104,7 @@ W_TOO_FEW_TO_TRIM = "too_few_to_trim"
 W_NO_DATA = "no_data"
 W_TIE = "tie"
 W_INSUFFICIENT_SAMPLE = "insufficient_sample"
+W_QUORUM = "quorum"
 
 # Exclusion codes.
 X_GATE = "gate"
@@ -177,6 +178,14 @@ class Config:
     tie_break: str = TIE_BREAK_CRITERIA
     missing_policy: str = MISSING_RENORMALISE
     small_n: int = 0
+    #: The share of the electorate that must vote, as an exact fraction
+    #: ``(numerator, denominator)`` (see :func:`parse_quorum`); None for none.
+    quorum: tuple[int, int] | None = None
+    #: ``{(group, subject): expected headcount}``: who may vote on each subject
+    #: in each group (its electorate). Only these cells have a turnout to check.
+    electorates: Mapping[VoteKey, int] = field(
+        default_factory=lambda: dict[VoteKey, int]()
+    )
 
 
 @dataclass(frozen=True)
@@ -418,6 +427,16 @@ def validate_config(config: Config) -> None:
     _count(config.shortlist, where="shortlist")
     _count(config.bottom, where="bottom")
     _count(config.small_n, where="small n")
+    if config.quorum is not None:
+        num, den = config.quorum
+        _count(num, where="quorum")
+        _count(den, where="quorum")
+        if not 0 < num <= den:
+            raise ScoringInputError(f"quorum {num}/{den} is not between 0 and 1")
+    for key, expected in config.electorates.items():
+        if key[0] not in gkeys:
+            raise ScoringInputError(f"electorate of unknown group {key[0]!r}")
+        _count(expected, where=f"electorate {key}")
     if config.tie_break not in TIE_BREAKS:
         raise ScoringInputError(f"unknown tie-break rule {config.tie_break!r}")
     if config.missing_policy not in MISSING_POLICIES:
@@ -1100,6 +1119,29 @@ def _subject_result(
         else:
             res.group_scores[gkey] = exact_decimal(p_num, p_den * count)
 
+    # Turnout against each electorate: below the quorum the figure is flagged.
+    quorum = plan.config.quorum
+    if quorum is not None:
+        for g in plan.config.groups:
+            expected = plan.config.electorates.get((g.key, skey))
+            if not expected:
+                continue
+            if g.kind == KIND_VOTES:
+                turnout = votes.get((g.key, skey), _NO_VOTES).cast
+            else:
+                turnout = max(
+                    (
+                        cell.n
+                        for cres in res.criteria
+                        for cell in cres.cells
+                        if cell.group == g.key
+                    ),
+                    default=0,
+                )
+            needed = quorum_needed(expected, quorum)
+            if turnout < needed:
+                warnings.append(warning(W_QUORUM, g.key, None, turnout, needed))
+
     # Gates.
     for gate in plan.config.gates:
         if gate.target == GATE_GROUP:
@@ -1262,3 +1304,156 @@ def display(value: Number | None, places: int = 2) -> Decimal | None:
         return None
     quantum = Decimal(1).scaleb(-places)
     return Decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+
+
+# --------------------------------------------------------------------------
+# Who votes on whom, and whether enough of them did
+# --------------------------------------------------------------------------
+#
+# Own-unit trust votes (民主推荐 / 信任度 in the candidate's own workplace): in a
+# group marked "own unit only" each evaluator votes only on the subjects whose
+# home unit is the evaluator's unit, and nobody ever votes on themselves. The
+# electorate of a subject in a group is who may vote on it; the turnout is the
+# ballots that included it; below the scorecard's quorum the figure is flagged.
+
+#: Why a ballot on a subject is refused (None: it is allowed).
+E_OWN_SUBJECT = "own_subject"
+E_OTHER_UNIT = "other_unit"
+E_UNKNOWN_UNIT = "unknown_unit"
+
+
+def ballot_refusal(
+    *,
+    subject: Hashable,
+    home_unit: Hashable,
+    own_unit_only: bool,
+    evaluator_unit: Hashable,
+    evaluator_subject: Hashable,
+) -> str | None:
+    """Why this evaluator may not vote on (or score) ``subject``, or None.
+
+    - :data:`E_OWN_SUBJECT`: the evaluator is the subject (``evaluator_subject``).
+    - :data:`E_UNKNOWN_UNIT`: an own-unit group, and the evaluator's unit is not
+      known, so nobody can tell whose candidates they may vote on.
+    - :data:`E_OTHER_UNIT`: an own-unit group, and the subject's home unit is
+      not the evaluator's unit (a subject without a home unit has no electorate).
+    """
+    if evaluator_subject is not None and subject == evaluator_subject:
+        return E_OWN_SUBJECT
+    if own_unit_only:
+        if evaluator_unit is None:
+            return E_UNKNOWN_UNIT
+        if home_unit is None or home_unit != evaluator_unit:
+            return E_OTHER_UNIT
+    return None
+
+
+def ballot_subjects(
+    subjects: Sequence[tuple[Hashable, Hashable]],
+    *,
+    own_unit_only: bool,
+    evaluator_unit: Hashable,
+    evaluator_subject: Hashable,
+) -> list[Hashable]:
+    """The keys of ``subjects`` (``(key, home unit)`` pairs, in order) that this
+    evaluator's ballot asks about: those :func:`ballot_refusal` allows."""
+    return [
+        key
+        for key, home_unit in subjects
+        if ballot_refusal(
+            subject=key,
+            home_unit=home_unit,
+            own_unit_only=own_unit_only,
+            evaluator_unit=evaluator_unit,
+            evaluator_subject=evaluator_subject,
+        )
+        is None
+    ]
+
+
+def electorate(
+    *,
+    own_unit_only: bool,
+    expected_headcount: int | None,
+    home_unit: Hashable,
+    codes_by_unit: Mapping[Hashable, int],
+    own_codes: int = 0,
+) -> int | None:
+    """How many evaluators of a group may vote on a subject, or None if unknown.
+
+    In an own-unit group: the 参与码 issued to the subject's home unit in that
+    group (None without a home unit). Otherwise the group's expected headcount
+    (None when it is not set). Either way less the codes that belong to the
+    subject themself (``own_codes``): they may not vote on themselves.
+    """
+    if own_unit_only:
+        if home_unit is None:
+            return None
+        base = codes_by_unit.get(home_unit, 0)
+    elif expected_headcount is None:
+        return None
+    else:
+        base = expected_headcount
+    return max(base - own_codes, 0)
+
+
+def parse_quorum(text: str) -> tuple[int, int] | None:
+    """A quorum as an exact fraction ``(numerator, denominator)``, reduced.
+
+    Accepts ``2/3`` (a fraction), ``66.67%`` or ``66.67`` (a percentage); an
+    empty text means no quorum (None). The share must be above 0 and at most 1.
+    A fraction is kept exact, so "2/3 of 6" needs 4 voters, where "66.67 %" of
+    6 needs 5 (4.0002 rounded up). Raises :class:`ScoringInputError`.
+    """
+    text = (text or "").strip().replace("％", "%").replace("／", "/")
+    if not text:
+        return None
+    try:
+        if "/" in text:
+            top, _slash, bottom = text.partition("/")
+            num, den = int(top.strip()), int(bottom.strip())
+        else:
+            percent = Decimal(text.removesuffix("%").strip())
+            if not percent.is_finite():
+                raise ValueError(text)
+            p_num, p_den = percent.as_integer_ratio()
+            num, den = p_num, p_den * 100
+    except (ValueError, decimal.InvalidOperation):
+        raise ScoringInputError(
+            f"{text!r} is neither a fraction nor a percentage", where="quorum"
+        ) from None
+    if den <= 0 or not 0 < num <= den:
+        raise ScoringInputError(
+            f"{text!r} is not above 0 and at most 1", where="quorum"
+        )
+    common = gcd(num, den)
+    return num // common, den // common
+
+
+def quorum_needed(expected: int, quorum: tuple[int, int]) -> int:
+    """The fewest voters that reach ``quorum`` of ``expected``: rounded up."""
+    num, den = quorum
+    return -(-expected * num // den)
+
+
+def quorum_met(turnout: int, expected: int, quorum: tuple[int, int]) -> bool:
+    """``turnout ÷ expected ≥ quorum``, compared exactly (no rounding)."""
+    return turnout >= quorum_needed(expected, quorum)
+
+
+def turnout_percent(turnout: int, expected: int) -> Decimal | None:
+    """turnout ÷ expected × 100 (None for an empty electorate)."""
+    if expected <= 0:
+        return None
+    return exact_decimal(100 * turnout, expected)
+
+
+def quorum_label(quorum: tuple[int, int]) -> str:
+    """How a quorum is printed: ``2/3`` when it is such a fraction, else a
+    percentage (``50%``, ``66.67%``) exact to the cent."""
+    num, den = quorum
+    if (100 * num) % den == 0:
+        return f"{100 * num // den}%"
+    if den <= 12:
+        return f"{num}/{den}"
+    return f"{display(exact_decimal(100 * num, den))}%"

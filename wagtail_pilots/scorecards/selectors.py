@@ -93,6 +93,8 @@ def scorecard_config(*, scorecard):
             )
         )
     config = scoring.Config(
+        quorum=_quorum(scorecard),
+        electorates=electorates(scorecard=scorecard, groups=groups),
         criteria=tuple(
             scoring.Criterion(
                 key=c.pk,
@@ -113,6 +115,54 @@ def scorecard_config(*, scorecard):
         small_n=scorecard.small_sample,
     )
     return config
+
+
+def _quorum(scorecard):
+    try:
+        return scoring.parse_quorum(scorecard.quorum)
+    except scoring.ScoringInputError:
+        return None  # refused by the page form; an old value is simply not applied
+
+
+def electorates(*, scorecard, groups=None):
+    """``{(group pk, subject pk): expected headcount}`` (see
+    :func:`scoring.electorate`): codes issued per unit for own-unit groups, the
+    group's expected headcount otherwise, less the subject's own codes.
+
+    One GROUP BY over the codes, and only when a group needs it."""
+    groups = list(scorecard.groups.all()) if groups is None else groups
+    wanted = [g for g in groups if g.own_unit_only or g.expected_headcount is not None]
+    if not wanted:
+        return {}
+    subjects = list(scorecard.subjects.values_list("pk", "home_unit_id"))
+    by_unit: dict = {}
+    own: dict = {}
+    rows = (
+        scorecard.get_access_code_model()
+        .objects.filter(scorecard=scorecard)
+        .values("group_id", "unit_id", "subject_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("group_id", "unit_id", "subject_id", "n")
+    )
+    for group_id, unit_id, subject_id, n in rows:
+        units = by_unit.setdefault(group_id, {})
+        units[unit_id] = units.get(unit_id, 0) + n
+        if subject_id is not None:
+            own[(group_id, subject_id)] = own.get((group_id, subject_id), 0) + n
+    result = {}
+    for g in wanted:
+        for subject_pk, home_unit in subjects:
+            expected = scoring.electorate(
+                own_unit_only=g.own_unit_only,
+                expected_headcount=g.expected_headcount,
+                home_unit=home_unit,
+                codes_by_unit=by_unit.get(g.pk, {}),
+                own_codes=own.get((g.pk, subject_pk), 0),
+            )
+            if expected is not None:
+                result[(g.pk, subject_pk)] = expected
+    return result
 
 
 def score_inputs(*, scorecard, config):

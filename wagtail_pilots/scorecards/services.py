@@ -43,8 +43,28 @@ class CodeAlreadyUsed(BallotError):
 # --------------------------------------------------------------------------
 
 
-def access_codes_generate(*, scorecard, group, count):
-    """Create ``count`` new one-time codes for ``group``; returns them."""
+def access_codes_generate(*, scorecard, group, count, unit=None, subject=None):
+    """Create ``count`` new one-time codes for ``group``; returns them.
+
+    ``unit`` is the evaluators' unit (an own-unit group asks each code only
+    about the subjects of its unit). ``subject`` marks the codes as belonging to
+    a subject who is also an evaluator: they never vote on that subject; their
+    unit defaults to the subject's home unit.
+    """
+    errors = {}
+    if group.page_id != scorecard.pk:
+        errors["group"] = _("This group is not part of this scorecard.")
+    if subject is not None:
+        if subject.page_id != scorecard.pk:
+            errors["subject"] = _("This subject is not part of this scorecard.")
+        elif unit is None:
+            unit = subject.home_unit
+    if group.own_unit_only and unit is None and "group" not in errors:
+        errors["unit"] = _(
+            "In an own-unit group every access code needs the evaluator's unit."
+        )
+    if errors:
+        raise BallotError(errors)
     code_model = scorecard.get_access_code_model()
     existing = code_model.objects.filter(scorecard=scorecard).values_list(
         "code", flat=True
@@ -53,6 +73,8 @@ def access_codes_generate(*, scorecard, group, count):
         code_model(
             scorecard=scorecard,
             group=group,
+            unit=unit,
+            subject=subject,
             code=code,
             digest=code_digest(code, purpose=CODE_PURPOSE),
         )
@@ -145,7 +167,79 @@ def ballot_cell_clean(*, kind, criterion, scored, value=None, vote=""):
     return number, ""
 
 
-def _clean_entries(*, scorecard, group, entries):
+def _refusal_message(code, subject):
+    if code == scoring.E_OWN_SUBJECT:
+        return _(
+            "Nobody votes on themselves: this evaluator's access code belongs to "
+            "%(subject)s."
+        ) % {"subject": subject}
+    if code == scoring.E_UNKNOWN_UNIT:
+        return _(
+            "In this group each evaluator votes only on the subjects of their own "
+            "unit, and this evaluator's unit is not known: use the evaluator id "
+            "of an access code issued to a unit."
+        )
+    return _(
+        "%(subject)s is not a subject of this evaluator's unit; in this group "
+        "each evaluator votes only on the subjects of their own unit."
+    ) % {"subject": subject}
+
+
+def ballot_subject_clean(*, group, subject, link):
+    """May this evaluator vote on (or score) ``subject`` in ``group``?
+
+    ``link`` is ``(unit pk, subject pk)`` of the access code the evaluator holds
+    (None for an evaluator id that is no code's). The rule is
+    :func:`scoring.ballot_refusal`; every path that writes ballots calls this,
+    like :func:`ballot_cell_clean`. Raises :class:`BallotError` keyed
+    ``subject``.
+    """
+    unit_pk, own_subject = link if link is not None else (None, None)
+    refusal = scoring.ballot_refusal(
+        subject=subject.pk,
+        home_unit=subject.home_unit_id,
+        own_unit_only=group.own_unit_only,
+        evaluator_unit=unit_pk,
+        evaluator_subject=own_subject,
+    )
+    if refusal is not None:
+        raise BallotError({"subject": _refusal_message(refusal, subject)})
+
+
+def evaluator_links(*, scorecard, evaluators):
+    """``{evaluator id: (unit pk, subject pk)}`` of the access codes behind
+    these evaluator ids (ballots entered or imported under a code's evaluator)."""
+    evaluators = sorted({e for e in evaluators if e})
+    links = {}
+    for start in range(0, len(evaluators), 500):
+        rows = (
+            scorecard.get_access_code_model()
+            .objects.filter(
+                scorecard=scorecard, evaluator__in=evaluators[start : start + 500]
+            )
+            .values_list("evaluator", "unit_id", "subject_id")
+        )
+        links.update({e: (unit, subject) for e, unit, subject in rows})
+    return links
+
+
+def ballot_subjects(*, scorecard, access):
+    """The subjects an access code's ballot asks about, in order: all of them,
+    or in an own-unit group those of the code's unit; never the code's own
+    subject (:func:`scoring.ballot_subjects`)."""
+    subjects = list(scorecard.subjects.select_related("unit"))
+    keys = set(
+        scoring.ballot_subjects(
+            [(s.pk, s.home_unit_id) for s in subjects],
+            own_unit_only=access.group.own_unit_only,
+            evaluator_unit=access.unit_id,
+            evaluator_subject=access.subject_id,
+        )
+    )
+    return [s for s in subjects if s.pk in keys]
+
+
+def _clean_entries(*, scorecard, group, entries, access=None):
     """Validate ``entries`` for one evaluator of ``group``; return Ballot kwargs.
 
     ``entries``: for a score group ``{(subject_pk, criterion_pk): value}``, for a
@@ -155,7 +249,17 @@ def _clean_entries(*, scorecard, group, entries):
     """
     config = scorecard.get_scoring_config()
     config_group = next(g for g in config.groups if g.key == group.pk)
-    subjects = {s.pk: s for s in scorecard.subjects.all()}
+    if access is None:
+        subjects = {s.pk: s for s in scorecard.subjects.all()}
+    else:
+        subjects = {
+            s.pk: s for s in ballot_subjects(scorecard=scorecard, access=access)
+        }
+        if not subjects:
+            raise BallotError(
+                {"__all__": _("This ballot has no subject for you to vote on.")}
+            )
+    all_subjects = {s.pk: s for s in scorecard.subjects.all()}
     criteria = {c.pk: c for c in scorecard.criteria.all()}
     errors = {}
     rows = []
@@ -175,6 +279,10 @@ def _clean_entries(*, scorecard, group, entries):
                 continue
             rows.append({"subject_id": subject_pk, "criterion_id": None, "vote": vote})
         extra = set(entries) - set(subjects)
+        _refuse_excluded(
+            errors, {k for k in extra if k in all_subjects}, group, access, all_subjects
+        )
+        extra = {k for k in extra if k not in all_subjects}
     else:
         scored = [criteria[c] for c in config_group.criteria]
         for subject_pk, subject in subjects.items():
@@ -209,6 +317,11 @@ def _clean_entries(*, scorecard, group, entries):
             for k in entries
             if k[0] not in subjects or k[1] not in {c.pk for c in scored}
         }
+        excluded = {
+            k[0] for k in extra if k[0] in all_subjects and k[0] not in subjects
+        }
+        _refuse_excluded(errors, excluded, group, access, all_subjects)
+        extra = {k for k in extra if k[0] not in excluded}
     if extra:
         errors["__all__"] = _(
             "The ballot names a subject or criterion that is not on this scorecard."
@@ -218,13 +331,23 @@ def _clean_entries(*, scorecard, group, entries):
     return rows
 
 
-def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
-    """Accept one evaluator's whole ballot with a one-time access code.
+def _refuse_excluded(errors, subject_pks, group, access, all_subjects):
+    """Entries about subjects this code's ballot leaves out (its own subject, or
+    another unit's): each refused with the rule's own message."""
+    link = (access.unit_id, access.subject_id) if access is not None else None
+    for pk in sorted(subject_pks):
+        try:
+            ballot_subject_clean(group=group, subject=all_subjects[pk], link=link)
+        except BallotError as exc:
+            errors.setdefault("__all__", _first_message(exc))
 
-    The code is marked used by a single conditional UPDATE in the same transaction
-    as the ballots are inserted: of two concurrent posts with the same code, one
-    changes a row and stores its ballots, the other changes nothing and gets
-    :class:`CodeAlreadyUsed`. A rejected ballot leaves nothing written.
+
+def ballot_check(*, scorecard, code, entries):
+    """Check a whole ballot as :func:`ballot_submit` would, writing nothing.
+
+    The ballot page calls it before its confirmation step, so an evaluator
+    confirms only a ballot that will be accepted. Returns ``(access, rows)``;
+    raises :class:`BallotError` (:class:`CodeAlreadyUsed` for a used code).
     """
     access = access_code_lookup(scorecard=scorecard, code=code)
     if access is None:
@@ -235,7 +358,22 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
         raise CodeAlreadyUsed({"code": _("This access code has already been used.")})
     if not scorecard.ballots_open:
         raise BallotError({"__all__": _("This scorecard is not accepting ballots.")})
-    rows = _clean_entries(scorecard=scorecard, group=access.group, entries=entries)
+    rows = _clean_entries(
+        scorecard=scorecard, group=access.group, entries=entries, access=access
+    )
+    return access, rows
+
+
+def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
+    """Accept one evaluator's whole ballot with a one-time access code.
+
+    The checks are :func:`ballot_check`'s. The code is marked used by a single
+    conditional UPDATE in the same transaction as the ballots are inserted: of
+    two concurrent posts with the same code, one changes a row and stores its
+    ballots, the other changes nothing and gets :class:`CodeAlreadyUsed`. A
+    rejected ballot leaves nothing written.
+    """
+    access, rows = ballot_check(scorecard=scorecard, code=code, entries=entries)
     with transaction.atomic():
         changed = (
             type(access)
@@ -301,6 +439,14 @@ def ballot_enter(
                 scored=scored,
                 value=value,
                 vote=vote,
+            )
+        except BallotError as exc:
+            errors.update(exc.message_dict)
+    if not errors:
+        links = evaluator_links(scorecard=scorecard, evaluators=[evaluator])
+        try:
+            ballot_subject_clean(
+                group=group, subject=subject, link=links.get(evaluator)
             )
         except BallotError as exc:
             errors.update(exc.message_dict)

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.codes import format_code
 
+from ...models import Unit
 from ...pages import specific_page_using
 from .. import presentation, scoring
 from ..forms import GenerateCodesForm
@@ -160,26 +161,64 @@ def codes(request, page_id):
     group_field = forms.ModelChoiceField(queryset=page.groups.all())
     form.fields["group"] = group_field
     group_field.label = gettext_lazy("evaluator group")
+    form.fields["unit"] = forms.ModelChoiceField(
+        label=gettext_lazy("evaluator's unit"),
+        queryset=Unit.objects.all(),
+        required=False,
+        help_text=gettext_lazy(
+            "needed in an own-unit group: the codes vote on this unit's subjects"
+        ),
+    )
+    form.fields["subject"] = forms.ModelChoiceField(
+        label=gettext_lazy("belongs to subject"),
+        queryset=page.subjects.all(),
+        required=False,
+        help_text=gettext_lazy(
+            "for a subject who is also an evaluator: the code never votes on them"
+        ),
+    )
     if request.method == "POST" and form.is_valid():
-        created = access_codes_generate(
-            scorecard=page,
-            group=form.cleaned_data["group"],
-            count=form.cleaned_data["count"],
-        )
-        messages.success(
-            request, _("%(count)s codes created.") % {"count": len(created)}
-        )
-        return redirect("wagtail_pilots_scorecards:codes", page.pk)
+        try:
+            created = access_codes_generate(
+                scorecard=page,
+                group=form.cleaned_data["group"],
+                count=form.cleaned_data["count"],
+                unit=form.cleaned_data["unit"],
+                subject=form.cleaned_data["subject"],
+            )
+        except BallotError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(None if field == "__all__" else field, error)
+        else:
+            messages.success(
+                request, _("%(count)s codes created.") % {"count": len(created)}
+            )
+            return redirect("wagtail_pilots_scorecards:codes", page.pk)
     group_id = request.GET.get("group")
     code_model = page.get_access_code_model()
-    queryset = code_model.objects.filter(scorecard=page).select_related("group")
+    queryset = code_model.objects.filter(scorecard=page).select_related(
+        "group", "unit", "subject__unit"
+    )
     if group_id and group_id.isdigit():
         queryset = queryset.filter(group_id=group_id)
     fmt = request.GET.get("format")
     if fmt in ("csv", "xlsx"):
-        header = [_("evaluator group"), pgettext("access code", "code"), _("used")]
+        header = [
+            _("evaluator group"),
+            pgettext("access code", "code"),
+            _("used"),
+            _("evaluator's unit"),
+            _("belongs to subject"),
+        ]
         rows = (
-            [c.group.name, format_code(c.code), _("yes") if c.used_at else ""]
+            [
+                c.group.name,
+                format_code(c.code),
+                _("yes") if c.used_at else "",
+                c.unit.name if c.unit_id else "",
+                c.subject.display_name if c.subject_id else "",
+            ]
             for c in queryset.iterator()
         )
         name = f"scorecard-codes-{page.slug}"

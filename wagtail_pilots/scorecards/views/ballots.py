@@ -10,7 +10,15 @@ from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
 from .. import scoring
-from ..services import BallotError, CodeAlreadyUsed, access_code_lookup, ballot_submit
+from ..models import VOTE_CHOICES
+from ..services import (
+    BallotError,
+    CodeAlreadyUsed,
+    access_code_lookup,
+    ballot_check,
+    ballot_subjects,
+    ballot_submit,
+)
 
 RATE = ratelimit.Rate.parse("30/10m")
 CEILING_SECONDS = 3600
@@ -37,45 +45,66 @@ def _entries_from_post(post, group):
 
 
 def _ballot_context(page, access, *, entries=None, errors=None):
+    """The ballot's rows, the entries given so far and the errors, with an
+    error summary whose items link to their fields (in the page's order)."""
     config = page.get_scoring_config()
     group = next(g for g in config.groups if g.key == access.group_id)
     criteria = [c for c in page.criteria.all() if c.pk in group.criteria]
-    subjects = list(page.subjects.select_related("unit"))
+    subjects = ballot_subjects(scorecard=page, access=access)
+    votes = access.group.kind == scoring.KIND_VOTES
+    vote_labels = dict(VOTE_CHOICES)
     entries = entries or {}
     errors = errors or {}
     rows = []
+    summary = [{"anchor": "", "text": text} for text in errors.get("__all__", [])]
     for subject in subjects:
-        if access.group.kind == scoring.KIND_VOTES:
+        anchor = f"subject-{subject.pk}"
+        if votes:
             field = f"vote-{subject.pk}"
+            vote = entries.get(subject.pk, "")
+            error = errors.get(field)
             rows.append(
                 {
                     "subject": subject,
+                    "anchor": anchor,
                     "field": field,
-                    "vote": entries.get(subject.pk, ""),
-                    "error": errors.get(field),
+                    "vote": vote,
+                    "vote_label": vote_labels.get(vote, ""),
+                    "choices": VOTE_CHOICES,
+                    "error": error,
                 }
             )
+            summary += [{"anchor": anchor, "text": text} for text in error or ()]
         else:
             cells = []
             for criterion in criteria:
                 field = f"score-{subject.pk}-{criterion.pk}"
+                error = errors.get(field)
                 cells.append(
                     {
                         "criterion": criterion,
                         "field": field,
                         "value": entries.get((subject.pk, criterion.pk), ""),
-                        "error": errors.get(field),
+                        "error": error,
                     }
                 )
-            rows.append({"subject": subject, "cells": cells})
+                summary += [{"anchor": f"id_{field}", "text": t} for t in error or ()]
+            rows.append(
+                {
+                    "subject": subject,
+                    "anchor": anchor,
+                    "cells": cells,
+                    "invalid": any(c["error"] for c in cells),
+                }
+            )
     return {
         "page": page,
         "access": access,
         "group": access.group,
         "criteria": criteria,
         "rows": rows,
-        "votes": access.group.kind == scoring.KIND_VOTES,
-        "form_errors": errors.get("__all__"),
+        "votes": votes,
+        "error_summary": summary,
     }
 
 
@@ -161,13 +190,27 @@ def ballot_view(request, page):
             status=403,
         )
     context.update(step="ballot", code=code)
-    if request.POST.get("action") != "submit":
-        context.update(_ballot_context(page, access))
+    action = request.POST.get("action")
+    entries = _entries_from_post(request.POST, access.group)
+    if action not in ("review", "submit"):
+        # The code was just accepted, or "change my answers" from the
+        # confirmation step: the ballot, with what was entered so far.
+        context.update(_ballot_context(page, access, entries=entries))
         return render(
             request, TEMPLATE, {**context, "base_template": page.get_base_template()}
         )
-    entries = _entries_from_post(request.POST, access.group)
     try:
+        # The whole ballot is checked (nothing is written) before it is shown
+        # for confirmation, and again, written at once, when it is confirmed.
+        if action == "review" or request.POST.get("confirmed") != "1":
+            ballot_check(scorecard=page, code=code, entries=entries)
+            context.update(_ballot_context(page, access, entries=entries))
+            context["step"] = "confirm"
+            return render(
+                request,
+                TEMPLATE,
+                {**context, "base_template": page.get_base_template()},
+            )
         ballot_submit(scorecard=page, code=code, entries=entries)
     except CodeAlreadyUsed:
         context.update(
@@ -183,7 +226,6 @@ def ballot_view(request, page):
         context.update(
             _ballot_context(page, access, entries=entries, errors=exc.message_dict)
         )
-        context["has_errors"] = True
         return render(
             request,
             TEMPLATE,
