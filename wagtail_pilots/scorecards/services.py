@@ -41,6 +41,18 @@ class CodeAlreadyUsed(BallotError):
     pass
 
 
+def voting_closed_message():
+    return _("Voting on this scorecard is closed.")
+
+
+def ballots_check_open(*, scorecard):
+    """Refuse new ballots once voting is closed: every path that stores ballots
+    (the public ballot page, an editor's entry, the ballot grid, imports) calls
+    this before writing."""
+    if not scorecard.ballots_open:
+        raise BallotError({"__all__": voting_closed_message()})
+
+
 # --------------------------------------------------------------------------
 # Access codes
 # --------------------------------------------------------------------------
@@ -234,8 +246,7 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
         )
     if access.used_at is not None:
         raise CodeAlreadyUsed({"code": _("This access code has already been used.")})
-    if not scorecard.ballots_open:
-        raise BallotError({"__all__": _("This scorecard is not accepting ballots.")})
+    ballots_check_open(scorecard=scorecard)
     rows = _clean_entries(scorecard=scorecard, group=access.group, entries=entries)
     with transaction.atomic():
         changed = AccessCode.objects.filter(pk=access.pk, used_at__isnull=True).update(
@@ -279,6 +290,7 @@ def ballot_enter(
 
     The caller checks the user's right to edit the scorecard page (the admin
     view does, with the same rule as imports)."""
+    ballots_check_open(scorecard=scorecard)
     evaluator = (evaluator or "").strip()
     errors = {}
     if not evaluator:
@@ -412,7 +424,31 @@ class InputsChanged(scoring.ScoringInputError):
 PUBLISH_ATTEMPTS = 3
 
 
-def snapshot_publish(*, scorecard, user=None):
+def voting_close(*, scorecard):
+    """Close voting: from now on no path accepts a new ballot.
+
+    Sets ``ballots_open`` on the page row and in its latest revision, so the
+    page editor shows voting closed and publishing a later draft does not
+    silently reopen it. (An editor reopens voting by ticking the box again.)
+    """
+    from wagtail.models import Revision
+
+    type(scorecard).objects.filter(pk=scorecard.pk).update(ballots_open=False)
+    scorecard.ballots_open = False
+    revision_id = (
+        type(scorecard)
+        .objects.filter(pk=scorecard.pk)
+        .values_list("latest_revision_id", flat=True)
+        .first()
+    )
+    if revision_id:
+        revision = Revision.objects.select_for_update().filter(pk=revision_id).first()
+        if revision is not None and isinstance(revision.content, dict):
+            revision.content["ballots_open"] = False
+            revision.save(update_fields=["content"])
+
+
+def snapshot_publish(*, scorecard, user=None, close_voting=False):
     """Freeze the current result as the next published version and return it.
 
     Computes first (a bad configuration raises :class:`scoring.ScoringInputError`
@@ -426,9 +462,15 @@ def snapshot_publish(*, scorecard, user=None):
     be recomputed from its bundle. If ballots arrive between reading the
     aggregates and listing the ballots, the two disagree: publishing starts
     again (up to :data:`PUBLISH_ATTEMPTS` times, then :class:`InputsChanged`).
+
+    With ``close_voting`` voting is closed (:func:`voting_close`) in the same
+    transaction as the snapshot is stored, so no ballot can arrive between the
+    published figures and the close.
     """
     for _attempt in range(PUBLISH_ATTEMPTS):
-        snapshot = _snapshot_publish_once(scorecard=scorecard, user=user)
+        snapshot = _snapshot_publish_once(
+            scorecard=scorecard, user=user, close_voting=close_voting
+        )
         if snapshot is not None:
             return snapshot
     raise InputsChanged(
@@ -436,7 +478,7 @@ def snapshot_publish(*, scorecard, user=None):
     )
 
 
-def _snapshot_publish_once(*, scorecard, user):
+def _snapshot_publish_once(*, scorecard, user, close_voting):
     from .selectors import scorecard_result
 
     today = timezone.localdate()
@@ -497,4 +539,6 @@ def _snapshot_publish_once(*, scorecard, user):
         snapshot.bundle = data
         snapshot.bundle_digest = hashlib.sha256(data).hexdigest()
         snapshot.save()
+        if close_voting:
+            voting_close(scorecard=scorecard)
         return snapshot

@@ -36,6 +36,7 @@ from ..services import (
     configuration_data,
     outputs_data,
     snapshot_publish,
+    voting_closed_message,
 )
 
 
@@ -84,14 +85,22 @@ def _live(page):
 def results(request, page_id):
     page = _page(request, page_id)
     configuration, outputs, error, loaded = _live(page)
+    snapshots = list(snapshot_list(scorecard=page))
+    latest = snapshots[0] if snapshots else None
     context = {
         "page": page,
         "page_title": _("Results of %(title)s") % {"title": page.title},
         "header_icon": "list-ol",
         "error": error,
-        "snapshots": snapshot_list(scorecard=page),
+        "snapshots": snapshots,
+        "latest": latest,
         "can_publish": page.permissions_for_user(request.user).can_publish(),
+        "voting_open": page.ballots_open,
     }
+    if outputs is not None and latest is not None:
+        # What the public notice no longer matches: subjects whose rank or
+        # total moved since the latest published version.
+        context["changes"] = presentation.changes_since(latest.outputs, outputs)
     if outputs is not None:
         ranking = presentation.ranking_context(configuration, outputs)
         spread = disagreement(scorecard=page)
@@ -128,7 +137,11 @@ def export(request, page_id, fmt):
 def publish(request, page_id):
     page = _page(request, page_id, publish=True)
     try:
-        snapshot = snapshot_publish(scorecard=page, user=request.user)
+        snapshot = snapshot_publish(
+            scorecard=page,
+            user=request.user,
+            close_voting=bool(request.POST.get("close_voting")),
+        )
     except scoring.ScoringInputError as exc:
         messages.error(request, _("Not published: %(error)s") % {"error": exc})
     else:
@@ -137,6 +150,8 @@ def publish(request, page_id):
             _("Published version %(version)s of the results.")
             % {"version": snapshot.version},
         )
+        if not page.ballots_open:
+            messages.info(request, voting_closed_message())
     return redirect("wagtail_pilots_scorecards:results", page.pk)
 
 

@@ -10,7 +10,13 @@ from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
 from .. import scoring
-from ..services import BallotError, CodeAlreadyUsed, access_code_lookup, ballot_submit
+from ..services import (
+    BallotError,
+    CodeAlreadyUsed,
+    access_code_lookup,
+    ballot_submit,
+    voting_closed_message,
+)
 
 RATE = ratelimit.Rate.parse("30/10m")
 CEILING_SECONDS = 3600
@@ -101,6 +107,14 @@ def _refuse(request, page, context, message, *, retry_after):
 def ballot_view(request, page):
     key = ratelimit.client_key(request)
     context = {"page": page, "step": "code"}
+    if not page.ballots_open:
+        context.update(step="closed", closed_message=voting_closed_message())
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=200 if request.method != "POST" else 403,
+        )
     if request.method != "POST":
         return render(
             request, TEMPLATE, {**context, "base_template": page.get_base_template()}
@@ -151,14 +165,6 @@ def ballot_view(request, page):
             TEMPLATE,
             {**context, "base_template": page.get_base_template()},
             status=409,
-        )
-    if not page.ballots_open:
-        context["code_error"] = _("This scorecard is not accepting ballots.")
-        return render(
-            request,
-            TEMPLATE,
-            {**context, "base_template": page.get_base_template()},
-            status=403,
         )
     context.update(step="ballot", code=code)
     if request.POST.get("action") != "submit":
