@@ -119,6 +119,7 @@ ADMIN_VIEWS = [
     ("export", ("xlsx",)),
     ("codes", ()),
     ("ballot_add", ()),
+    ("ballot_sheet", ()),
     ("snapshot", (1,)),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from wagtail_pilots.codes import (
 from . import bundle, scoring
 from .models import (
     CHANNEL_ADMIN,
+    CHANNEL_PAPER,
     CHANNEL_WEB,
     VOTE_CHOICES,
     AccessCode,
@@ -112,7 +114,8 @@ def ballot_cell_clean(*, kind, criterion, scored, value=None, vote=""):
     """What one ballot may hold: the one place these rules are written.
 
     Every path that stores ballots calls it — the public ballot page
-    (:func:`ballot_submit`), an editor's entry (:func:`ballot_enter`) and
+    (:func:`ballot_submit`), an editor's entry (:func:`ballot_enter`), the
+    admin's whole-ballot grid (:func:`ballot_sheet_enter`) and
     imports (``importexport.BallotResource``); the optional wagtail-modeladmin
     app writes none. ``kind`` is the evaluator group's kind, ``scored`` the
     pks of the criteria the group scores.
@@ -269,6 +272,59 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
             ]
         )
     return access
+
+
+def ballot_sheet_enter(
+    *, scorecard, group, entries, evaluator="", channel=CHANNEL_PAPER
+):
+    """Store one evaluator's whole paper ballot, typed in on one screen.
+
+    ``entries`` as for :func:`ballot_submit`: ``{(subject_pk, criterion_pk):
+    value}`` for a score group, ``{subject_pk: vote}`` for a vote group; every
+    cell is checked by :func:`ballot_cell_clean` and every subject (and
+    criterion the group scores) must be filled. Errors are keyed by cell
+    (``score-<subject>-<criterion>``, ``vote-<subject>``), ``evaluator`` or
+    ``__all__``; a rejected ballot leaves nothing written.
+
+    ``evaluator`` is the ballot's number on paper, if it has one; without it a
+    new anonymous id is made. Returns the evaluator id stored. The caller checks
+    the user's right to edit the scorecard page.
+    """
+    ballots_check_open(scorecard=scorecard)
+    if group.page_id != scorecard.pk:
+        raise BallotError({"group": _("This group is not part of this scorecard.")})
+    evaluator = (evaluator or "").strip()
+    if len(evaluator) > 64:
+        raise BallotError(
+            {"evaluator": _("A ballot number has at most 64 characters.")}
+        )
+    evaluator = evaluator or f"paper-{uuid.uuid4().hex[:12]}"
+    rows = _clean_entries(scorecard=scorecard, group=group, entries=entries)
+    duplicate = BallotError(
+        {
+            "evaluator": _("Ballot number %(number)s has already been entered.")
+            % {"number": evaluator}
+        }
+    )
+    if Ballot.objects.filter(scorecard=scorecard, evaluator=evaluator).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            Ballot.objects.bulk_create(
+                [
+                    Ballot(
+                        scorecard=scorecard,
+                        group=group,
+                        evaluator=evaluator,
+                        channel=channel,
+                        **row,
+                    )
+                    for row in rows
+                ]
+            )
+    except IntegrityError:
+        raise duplicate from None
+    return evaluator
 
 
 def ballot_enter(

@@ -296,3 +296,125 @@ def ballot_add(request, page_id):
         "form": form,
     }
     return render(request, "wagtail_pilots/scorecards/admin/ballot_add.html", context)
+
+
+def _sheet_rows(page, group, criteria, subjects, entries, errors):
+    """The grid: one row per subject, one cell per criterion (or the vote)."""
+    rows = []
+    for subject in subjects:
+        if group.kind == scoring.KIND_VOTES:
+            field = f"vote-{subject.pk}"
+            rows.append(
+                {
+                    "subject": subject,
+                    "field": field,
+                    "vote": entries.get(subject.pk, ""),
+                    "error": (errors.get(field) or [None])[0],
+                }
+            )
+            continue
+        cells = []
+        for criterion in criteria:
+            field = f"score-{subject.pk}-{criterion.pk}"
+            cells.append(
+                {
+                    "criterion": criterion,
+                    "field": field,
+                    "value": entries.get((subject.pk, criterion.pk), ""),
+                    "error": (errors.get(field) or [None])[0],
+                }
+            )
+        rows.append({"subject": subject, "cells": cells})
+    return rows
+
+
+def _sheet_error_list(rows):
+    """Every cell error, named by subject and criterion, in grid order."""
+    found = []
+    for row in rows:
+        if "cells" in row:
+            for cell in row["cells"]:
+                if cell["error"]:
+                    found.append(
+                        {
+                            "field": cell["field"],
+                            "where": f"{row['subject']} · {cell['criterion']}",
+                            "message": cell["error"],
+                        }
+                    )
+        elif row["error"]:
+            found.append(
+                {
+                    "field": row["field"],
+                    "where": str(row["subject"]),
+                    "message": row["error"],
+                }
+            )
+    return found
+
+
+@page_permission
+def ballot_sheet(request, page_id):
+    """A whole paper ballot on one screen: subjects as rows, criteria as columns
+    (a vote group: one row of choices per subject). Stored by
+    :func:`.services.ballot_sheet_enter`, all or nothing."""
+    from ..services import ballot_sheet_enter
+    from .ballots import _entries_from_post
+
+    page = _page(request, page_id)
+    groups = list(page.groups.all())
+    if not groups:
+        messages.error(request, _("Add an evaluator group to the scorecard first."))
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    wanted = request.POST.get("group") or request.GET.get("group")
+    group = next((g for g in groups if str(g.pk) == wanted), groups[0])
+    config = page.get_scoring_config()
+    scored = next((g.criteria for g in config.groups if g.key == group.pk), ())
+    criteria = [c for c in page.criteria.all() if c.pk in scored]
+    subjects = list(page.subjects.select_related("unit"))
+    entries, errors, evaluator = {}, {}, ""
+    if request.method == "POST":
+        entries = _entries_from_post(request.POST, group)
+        evaluator = request.POST.get("evaluator", "")
+        try:
+            stored = ballot_sheet_enter(
+                scorecard=page, group=group, entries=entries, evaluator=evaluator
+            )
+        except BallotError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(
+                request,
+                _("Ballot %(number)s of %(group)s saved.")
+                % {"number": stored, "group": group.name},
+            )
+            url = reverse("wagtail_pilots_scorecards:ballot_sheet", args=[page.pk])
+            return redirect(f"{url}?group={group.pk}")
+    rows = _sheet_rows(page, group, criteria, subjects, entries, errors)
+    cell_errors = _sheet_error_list(rows)
+    from ..models import CHANNEL_PAPER, Ballot
+
+    context = {
+        "page": page,
+        "page_title": _("Enter a paper ballot for %(title)s") % {"title": page.title},
+        "header_icon": "form",
+        "groups": groups,
+        "group": group,
+        "votes": group.kind == scoring.KIND_VOTES,
+        "criteria": criteria,
+        "rows": rows,
+        "evaluator": evaluator,
+        "evaluator_error": (errors.get("evaluator") or [None])[0],
+        "form_errors": errors.get("__all__", []) + errors.get("group", []),
+        "cell_errors": cell_errors,
+        "first_error": cell_errors[0]["field"] if cell_errors else None,
+        "vote_choices": VOTE_CHOICES,
+        "voting_open": page.ballots_open,
+        "paper_count": Ballot.objects.filter(
+            scorecard=page, group=group, channel=CHANNEL_PAPER
+        )
+        .values("evaluator")
+        .distinct()
+        .count(),
+    }
+    return render(request, "wagtail_pilots/scorecards/admin/ballot_sheet.html", context)
