@@ -119,6 +119,7 @@ ADMIN_VIEWS = [
     ("export", ("xlsx",)),
     ("codes", ()),
     ("ballot_add", ()),
+    ("ballot_sheet", ()),
     ("snapshot", (1,)),
 ]
 
@@ -321,7 +322,7 @@ def test_closed_scorecard_refuses_ballots(client, home_page):
     (access,) = access_codes_generate(scorecard=page, group=page.groups.get(), count=1)
     response = client.post(ballot_url(page), {"code": access.code})
     assert response.status_code == 403
-    assert "not accepting ballots" in response.content.decode()
+    assert "Voting on this scorecard is closed." in response.content.decode()
 
 
 def test_ballot_code_attempts_are_rate_limited(client, home_page):

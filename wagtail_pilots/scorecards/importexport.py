@@ -64,6 +64,7 @@ from .services import (
     ballot_cell_clean,
     ballot_subject_clean,
     evaluator_links,
+    voting_closed_message,
 )
 
 # Separators accepted between subject and criterion in a wide header.
@@ -223,6 +224,11 @@ class BallotResource(BatchResourceMixin, resources.ModelResource):
         result.diff_headers = list(dataset.headers)
         result.total_rows = len(dataset)
         scorecard = self.page.specific
+        if not scorecard.ballots_open:
+            # Voting is closed (e.g. when the results were published): the
+            # same refusal as on the ballot page and in the admin's entry.
+            result.append_base_error(Error(ValueError(voting_closed_message())))
+            return result
         names = _Names(scorecard)
         headers = list(dataset.headers)
         extra = [h for h in headers if h not in ("group", "evaluator", *LONG_ONLY)]

@@ -142,7 +142,14 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
         default=True,
         help_text=_("evaluators never see other ballots or interim results"),
     )
-    ballots_open = models.BooleanField(_("accepting online ballots"), default=True)
+    ballots_open = models.BooleanField(
+        _("voting open"),
+        default=True,
+        help_text=_(
+            "when off, no new ballot is accepted: not online, not entered in the "
+            "admin, not imported"
+        ),
+    )
     ballot_title = models.CharField(
         _("ballot title"),
         max_length=255,

@@ -523,3 +523,37 @@ def snapshot_context(snapshot):
         "snapshot": snapshot,
         **ranking_context(snapshot.configuration, snapshot.outputs),
     }
+
+
+def changes_since(published, live):
+    """Subjects whose rank or total differ between two outputs (JSON data).
+
+    Totals are compared as displayed (2 places, half up), so a change a reader
+    cannot see is not reported. Returns one dict per changed subject, in the
+    live order: ``name``, ``rank_then``, ``rank_now``, ``total_then``,
+    ``total_now`` (``None`` or ``""`` where the subject was not there or not
+    ranked).
+    """
+    then = {s["key"]: s for s in published["subjects"]}
+    now = {s["key"]: s for s in live["subjects"]}
+    changes = []
+    keys = [s["key"] for s in live["subjects"]]
+    keys += [k for k in then if k not in now]
+    for key in keys:
+        before, after = then.get(key), now.get(key)
+        rank_then = before["rank"] if before else None
+        rank_now = after["rank"] if after else None
+        total_then = fmt(before["total"]) if before else ""
+        total_now = fmt(after["total"]) if after else ""
+        if before and after and rank_then == rank_now and total_then == total_now:
+            continue
+        changes.append(
+            {
+                "name": (after or before or {}).get("name", ""),
+                "rank_then": rank_then,
+                "rank_now": rank_now,
+                "total_then": total_then,
+                "total_now": total_now,
+            }
+        )
+    return changes

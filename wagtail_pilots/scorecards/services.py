@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from wagtail_pilots.codes import (
 from . import bundle, scoring
 from .models import (
     CHANNEL_ADMIN,
+    CHANNEL_PAPER,
     CHANNEL_WEB,
     VOTE_CHOICES,
 )
@@ -36,6 +38,18 @@ class BallotError(ValidationError):
 
 class CodeAlreadyUsed(BallotError):
     pass
+
+
+def voting_closed_message():
+    return _("Voting on this scorecard is closed.")
+
+
+def ballots_check_open(*, scorecard):
+    """Refuse new ballots once voting is closed: every path that stores ballots
+    (the public ballot page, an editor's entry, the ballot grid, imports) calls
+    this before writing."""
+    if not scorecard.ballots_open:
+        raise BallotError({"__all__": voting_closed_message()})
 
 
 # --------------------------------------------------------------------------
@@ -121,7 +135,8 @@ def ballot_cell_clean(*, kind, criterion, scored, value=None, vote=""):
     """What one ballot may hold: the one place these rules are written.
 
     Every path that stores ballots calls it — the public ballot page
-    (:func:`ballot_submit`), an editor's entry (:func:`ballot_enter`) and
+    (:func:`ballot_submit`), an editor's entry (:func:`ballot_enter`), the
+    admin's whole-ballot grid (:func:`ballot_sheet_enter`) and
     imports (``importexport.BallotResource``); the optional wagtail-modeladmin
     app writes none. ``kind`` is the evaluator group's kind, ``scored`` the
     pks of the criteria the group scores.
@@ -356,8 +371,7 @@ def ballot_check(*, scorecard, code, entries):
         )
     if access.used_at is not None:
         raise CodeAlreadyUsed({"code": _("This access code has already been used.")})
-    if not scorecard.ballots_open:
-        raise BallotError({"__all__": _("This scorecard is not accepting ballots.")})
+    ballots_check_open(scorecard=scorecard)
     rows = _clean_entries(
         scorecard=scorecard, group=access.group, entries=entries, access=access
     )
@@ -400,6 +414,60 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
     return access
 
 
+def ballot_sheet_enter(
+    *, scorecard, group, entries, evaluator="", channel=CHANNEL_PAPER
+):
+    """Store one evaluator's whole paper ballot, typed in on one screen.
+
+    ``entries`` as for :func:`ballot_submit`: ``{(subject_pk, criterion_pk):
+    value}`` for a score group, ``{subject_pk: vote}`` for a vote group; every
+    cell is checked by :func:`ballot_cell_clean` and every subject (and
+    criterion the group scores) must be filled. Errors are keyed by cell
+    (``score-<subject>-<criterion>``, ``vote-<subject>``), ``evaluator`` or
+    ``__all__``; a rejected ballot leaves nothing written.
+
+    ``evaluator`` is the ballot's number on paper, if it has one; without it a
+    new anonymous id is made. Returns the evaluator id stored. The caller checks
+    the user's right to edit the scorecard page.
+    """
+    ballots_check_open(scorecard=scorecard)
+    if group.page_id != scorecard.pk:
+        raise BallotError({"group": _("This group is not part of this scorecard.")})
+    evaluator = (evaluator or "").strip()
+    if len(evaluator) > 64:
+        raise BallotError(
+            {"evaluator": _("A ballot number has at most 64 characters.")}
+        )
+    evaluator = evaluator or f"paper-{uuid.uuid4().hex[:12]}"
+    rows = _clean_entries(scorecard=scorecard, group=group, entries=entries)
+    duplicate = BallotError(
+        {
+            "evaluator": _("Ballot number %(number)s has already been entered.")
+            % {"number": evaluator}
+        }
+    )
+    ballot_model = scorecard.get_ballot_model()
+    if ballot_model.objects.filter(scorecard=scorecard, evaluator=evaluator).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            ballot_model.objects.bulk_create(
+                [
+                    ballot_model(
+                        scorecard=scorecard,
+                        group=group,
+                        evaluator=evaluator,
+                        channel=channel,
+                        **row,
+                    )
+                    for row in rows
+                ]
+            )
+    except IntegrityError:
+        raise duplicate from None
+    return evaluator
+
+
 def ballot_enter(
     *,
     scorecard,
@@ -419,6 +487,7 @@ def ballot_enter(
 
     The caller checks the user's right to edit the scorecard page (the admin
     view does, with the same rule as imports)."""
+    ballots_check_open(scorecard=scorecard)
     evaluator = (evaluator or "").strip()
     errors = {}
     if not evaluator:
@@ -562,7 +631,31 @@ class InputsChanged(scoring.ScoringInputError):
 PUBLISH_ATTEMPTS = 3
 
 
-def snapshot_publish(*, scorecard, user=None):
+def voting_close(*, scorecard):
+    """Close voting: from now on no path accepts a new ballot.
+
+    Sets ``ballots_open`` on the page row and in its latest revision, so the
+    page editor shows voting closed and publishing a later draft does not
+    silently reopen it. (An editor reopens voting by ticking the box again.)
+    """
+    from wagtail.models import Revision
+
+    type(scorecard).objects.filter(pk=scorecard.pk).update(ballots_open=False)
+    scorecard.ballots_open = False
+    revision_id = (
+        type(scorecard)
+        .objects.filter(pk=scorecard.pk)
+        .values_list("latest_revision_id", flat=True)
+        .first()
+    )
+    if revision_id:
+        revision = Revision.objects.select_for_update().filter(pk=revision_id).first()
+        if revision is not None and isinstance(revision.content, dict):
+            revision.content["ballots_open"] = False
+            revision.save(update_fields=["content"])
+
+
+def snapshot_publish(*, scorecard, user=None, close_voting=False):
     """Freeze the current result as the next published version and return it.
 
     Computes first (a bad configuration raises :class:`scoring.ScoringInputError`
@@ -576,9 +669,15 @@ def snapshot_publish(*, scorecard, user=None):
     be recomputed from its bundle. If ballots arrive between reading the
     aggregates and listing the ballots, the two disagree: publishing starts
     again (up to :data:`PUBLISH_ATTEMPTS` times, then :class:`InputsChanged`).
+
+    With ``close_voting`` voting is closed (:func:`voting_close`) in the same
+    transaction as the snapshot is stored, so no ballot can arrive between the
+    published figures and the close.
     """
     for _attempt in range(PUBLISH_ATTEMPTS):
-        snapshot = _snapshot_publish_once(scorecard=scorecard, user=user)
+        snapshot = _snapshot_publish_once(
+            scorecard=scorecard, user=user, close_voting=close_voting
+        )
         if snapshot is not None:
             return snapshot
     raise InputsChanged(
@@ -586,7 +685,7 @@ def snapshot_publish(*, scorecard, user=None):
     )
 
 
-def _snapshot_publish_once(*, scorecard, user):
+def _snapshot_publish_once(*, scorecard, user, close_voting):
     from .selectors import scorecard_result
 
     today = timezone.localdate()
@@ -647,4 +746,6 @@ def _snapshot_publish_once(*, scorecard, user):
         snapshot.bundle = data
         snapshot.bundle_digest = hashlib.sha256(data).hexdigest()
         snapshot.save()
+        if close_voting:
+            voting_close(scorecard=scorecard)
         return snapshot

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:page_id>/versions/<int:version>/", admin.snapshot, name="snapshot"),
     path("<int:page_id>/codes/", admin.codes, name="codes"),
     path("<int:page_id>/ballots/add/", admin.ballot_add, name="ballot_add"),
+    path("<int:page_id>/ballots/sheet/", admin.ballot_sheet, name="ballot_sheet"),
 ]

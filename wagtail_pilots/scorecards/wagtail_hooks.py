@@ -22,7 +22,7 @@ def scorecard_header_buttons(page, user, view_name, next_url=None):
     for name, label, icon, priority in (
         ("results", _("Results"), "list-ol", 80),
         ("codes", _("Access codes"), "key", 81),
-        ("ballot_add", _("Enter a ballot"), "form", 82),
+        ("ballot_sheet", _("Enter a paper ballot"), "form", 82),
     ):
         yield Button(
             label,

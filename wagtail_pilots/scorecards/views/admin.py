@@ -35,6 +35,7 @@ from ..services import (
     configuration_data,
     outputs_data,
     snapshot_publish,
+    voting_closed_message,
 )
 
 
@@ -83,14 +84,22 @@ def _live(page):
 def results(request, page_id):
     page = _page(request, page_id)
     configuration, outputs, error, loaded = _live(page)
+    snapshots = list(snapshot_list(scorecard=page))
+    latest = snapshots[0] if snapshots else None
     context = {
         "page": page,
         "page_title": _("Results of %(title)s") % {"title": page.title},
         "header_icon": "list-ol",
         "error": error,
-        "snapshots": snapshot_list(scorecard=page),
+        "snapshots": snapshots,
+        "latest": latest,
         "can_publish": page.permissions_for_user(request.user).can_publish(),
+        "voting_open": page.ballots_open,
     }
+    if outputs is not None and latest is not None:
+        # What the public notice no longer matches: subjects whose rank or
+        # total moved since the latest published version.
+        context["changes"] = presentation.changes_since(latest.outputs, outputs)
     if outputs is not None:
         ranking = presentation.ranking_context(configuration, outputs)
         spread = disagreement(scorecard=page)
@@ -127,7 +136,11 @@ def export(request, page_id, fmt):
 def publish(request, page_id):
     page = _page(request, page_id, publish=True)
     try:
-        snapshot = snapshot_publish(scorecard=page, user=request.user)
+        snapshot = snapshot_publish(
+            scorecard=page,
+            user=request.user,
+            close_voting=bool(request.POST.get("close_voting")),
+        )
     except scoring.ScoringInputError as exc:
         messages.error(request, _("Not published: %(error)s") % {"error": exc})
     else:
@@ -136,6 +149,8 @@ def publish(request, page_id):
             _("Published version %(version)s of the results.")
             % {"version": snapshot.version},
         )
+        if not page.ballots_open:
+            messages.info(request, voting_closed_message())
     return redirect("wagtail_pilots_scorecards:results", page.pk)
 
 
@@ -319,3 +334,124 @@ def ballot_add(request, page_id):
         "form": form,
     }
     return render(request, "wagtail_pilots/scorecards/admin/ballot_add.html", context)
+
+
+def _sheet_rows(page, group, criteria, subjects, entries, errors):
+    """The grid: one row per subject, one cell per criterion (or the vote)."""
+    rows = []
+    for subject in subjects:
+        if group.kind == scoring.KIND_VOTES:
+            field = f"vote-{subject.pk}"
+            rows.append(
+                {
+                    "subject": subject,
+                    "field": field,
+                    "vote": entries.get(subject.pk, ""),
+                    "error": (errors.get(field) or [None])[0],
+                }
+            )
+            continue
+        cells = []
+        for criterion in criteria:
+            field = f"score-{subject.pk}-{criterion.pk}"
+            cells.append(
+                {
+                    "criterion": criterion,
+                    "field": field,
+                    "value": entries.get((subject.pk, criterion.pk), ""),
+                    "error": (errors.get(field) or [None])[0],
+                }
+            )
+        rows.append({"subject": subject, "cells": cells})
+    return rows
+
+
+def _sheet_error_list(rows):
+    """Every cell error, named by subject and criterion, in grid order."""
+    found = []
+    for row in rows:
+        if "cells" in row:
+            for cell in row["cells"]:
+                if cell["error"]:
+                    found.append(
+                        {
+                            "field": cell["field"],
+                            "where": f"{row['subject']} · {cell['criterion']}",
+                            "message": cell["error"],
+                        }
+                    )
+        elif row["error"]:
+            found.append(
+                {
+                    "field": row["field"],
+                    "where": str(row["subject"]),
+                    "message": row["error"],
+                }
+            )
+    return found
+
+
+@page_permission
+def ballot_sheet(request, page_id):
+    """A whole paper ballot on one screen: subjects as rows, criteria as columns
+    (a vote group: one row of choices per subject). Stored by
+    :func:`.services.ballot_sheet_enter`, all or nothing."""
+    from ..services import ballot_sheet_enter
+    from .ballots import _entries_from_post
+
+    page = _page(request, page_id)
+    groups = list(page.groups.all())
+    if not groups:
+        messages.error(request, _("Add an evaluator group to the scorecard first."))
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    wanted = request.POST.get("group") or request.GET.get("group")
+    group = next((g for g in groups if str(g.pk) == wanted), groups[0])
+    config = page.get_scoring_config()
+    scored = next((g.criteria for g in config.groups if g.key == group.pk), ())
+    criteria = [c for c in page.criteria.all() if c.pk in scored]
+    subjects = list(page.subjects.select_related("unit"))
+    entries, errors, evaluator = {}, {}, ""
+    if request.method == "POST":
+        entries = _entries_from_post(request.POST, group)
+        evaluator = request.POST.get("evaluator", "")
+        try:
+            stored = ballot_sheet_enter(
+                scorecard=page, group=group, entries=entries, evaluator=evaluator
+            )
+        except BallotError as exc:
+            errors = exc.message_dict
+        else:
+            messages.success(
+                request,
+                _("Ballot %(number)s of %(group)s saved.")
+                % {"number": stored, "group": group.name},
+            )
+            url = reverse("wagtail_pilots_scorecards:ballot_sheet", args=[page.pk])
+            return redirect(f"{url}?group={group.pk}")
+    rows = _sheet_rows(page, group, criteria, subjects, entries, errors)
+    cell_errors = _sheet_error_list(rows)
+    from ..models import CHANNEL_PAPER
+
+    context = {
+        "page": page,
+        "page_title": _("Enter a paper ballot for %(title)s") % {"title": page.title},
+        "header_icon": "form",
+        "groups": groups,
+        "group": group,
+        "votes": group.kind == scoring.KIND_VOTES,
+        "criteria": criteria,
+        "rows": rows,
+        "evaluator": evaluator,
+        "evaluator_error": (errors.get("evaluator") or [None])[0],
+        "form_errors": errors.get("__all__", []) + errors.get("group", []),
+        "cell_errors": cell_errors,
+        "first_error": cell_errors[0]["field"] if cell_errors else None,
+        "vote_choices": VOTE_CHOICES,
+        "voting_open": page.ballots_open,
+        "paper_count": page.get_ballot_model()
+        .objects.filter(scorecard=page, group=group, channel=CHANNEL_PAPER)
+        .values("evaluator")
+        .distinct()
+        .count(),
+    }
+    return render(request, "wagtail_pilots/scorecards/admin/ballot_sheet.html", context)

@@ -18,6 +18,7 @@ from ..services import (
     ballot_check,
     ballot_subjects,
     ballot_submit,
+    voting_closed_message,
 )
 
 RATE = ratelimit.Rate.parse("30/10m")
@@ -130,6 +131,14 @@ def _refuse(request, page, context, message, *, retry_after):
 def ballot_view(request, page):
     key = ratelimit.client_key(request)
     context = {"page": page, "step": "code"}
+    if not page.ballots_open:
+        context.update(step="closed", closed_message=voting_closed_message())
+        return render(
+            request,
+            TEMPLATE,
+            {**context, "base_template": page.get_base_template()},
+            status=200 if request.method != "POST" else 403,
+        )
     if request.method != "POST":
         return render(
             request, TEMPLATE, {**context, "base_template": page.get_base_template()}
@@ -180,14 +189,6 @@ def ballot_view(request, page):
             TEMPLATE,
             {**context, "base_template": page.get_base_template()},
             status=409,
-        )
-    if not page.ballots_open:
-        context["code_error"] = _("This scorecard is not accepting ballots.")
-        return render(
-            request,
-            TEMPLATE,
-            {**context, "base_template": page.get_base_template()},
-            status=403,
         )
     context.update(step="ballot", code=code)
     action = request.POST.get("action")
