@@ -27,7 +27,7 @@ from .models import (
     SurveyPage,
     SurveyResponse,
 )
-from .questions import MATRIX, Question, survey_questions
+from .questions import GROUP, MATRIX, Question, survey_questions
 
 VALID = Q(option__isnull=False, option__excluded=False)
 SATISFIED = Q(option__satisfied=True, option__excluded=False)
@@ -612,6 +612,24 @@ def surveys_open(*, now=None, limit=None, parent=None):
             )
         )
     return result
+
+
+def survey_groups_and_units(*, survey, questions=None):
+    """The respondent groups (from the group questions' choices) and the units
+    (matrix rows made from units) a survey asks about, in survey order: what an
+    access code may be tied to."""
+    questions = survey_questions(survey) if questions is None else questions
+    groups: list[str] = []
+    unit_ids: list[int] = []
+    for question in questions:
+        if question.field_type == GROUP:
+            groups += [c for c in question.choices if c not in groups]
+        unit_ids += [
+            row.unit_id
+            for row in question.rows
+            if row.unit_id is not None and row.unit_id not in unit_ids
+        ]
+    return groups, unit_ids
 
 
 def access_code_problem(*, survey, code):

@@ -14,6 +14,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -285,9 +286,29 @@ def _enqueue_notification(response_id):
 
 
 def access_codes_generate(*, survey, count, group="", unit=None, batch=""):
-    """Create ``count`` new access codes for ``survey``; return them."""
+    """Create ``count`` new access codes for ``survey``; return them.
+
+    ``group`` must be a respondent group of the survey and ``unit`` a unit it
+    asks about (a matrix row), or empty: otherwise :class:`ValidationError`
+    names the field."""
+    from .selectors import survey_groups_and_units
+
     if count < 1 or count > 10000:
         raise ValueError("count must be between 1 and 10000")
+    if group or unit is not None:
+        groups, unit_ids = survey_groups_and_units(survey=survey)
+        errors = {}
+        if group and group not in groups:
+            errors["group"] = _(
+                "“%(group)s” is not a respondent group of this survey "
+                "(its group question lists: %(groups)s)."
+            ) % {"group": group, "groups": "、".join(groups) or "–"}
+        if unit is not None and unit.pk not in unit_ids:
+            errors["unit"] = _("“%(unit)s” is not a unit this survey asks about.") % {
+                "unit": unit.name
+            }
+        if errors:
+            raise ValidationError(errors)
     existing = AccessCode.objects.filter(survey_id=survey.pk).values_list(
         "code", flat=True
     )
