@@ -43,8 +43,8 @@ def test_a_group_or_unit_of_no_question_is_refused_on_its_field(admin_client, su
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert "“服務對象” is not a respondent group of this survey." in errors["group"]
-    assert errors["unit"] == ["This unit is not one the survey asks about."]
+    assert errors["group"] == ["“服務對象”不是本调查的答卷人类别。"]
+    assert errors["unit"] == ["该单位不是本调查所评价的单位。"]
     assert not AccessCode.objects.exists()
 
 
@@ -69,7 +69,7 @@ def test_printed_slips_show_the_sites_address_and_a_qr_code(admin_client, survey
     assert "localhost" not in html
     # One QR code per slip, inline SVG made on the server (no CDN, no script).
     assert html.count("<svg ") == 2 and 'class="wp-qr"' in html
-    assert "QR code of https://www.xx.gov.cn/survey/" in html
+    assert "https://www.xx.gov.cn/survey/ 的二维码" in html
     assert "onclick" not in html and "<style" not in html
 
 
@@ -82,4 +82,4 @@ def test_a_local_site_falls_back_to_the_admins_host_and_says_so(admin_client, su
     html = response.content.decode()
     assert "http://survey.xx.gov.cn/survey/" in html
     assert "http://localhost" not in html
-    assert "still has a local hostname" in html
+    assert "主机名仍是本机地址" in html
