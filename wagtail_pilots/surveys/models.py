@@ -42,6 +42,7 @@ from wagtail.url_routing import RouteResult
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
+from .widgets import FilterableCheckboxSelectMultiple, QuestionTypeSelect
 
 # Scales ---------------------------------------------------------------------
 
@@ -179,13 +180,36 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
     panels = [
         FieldPanel("label"),
         FieldPanel("help_text"),
-        FieldPanel("required"),
-        FieldPanel("field_type", classname="formbuilder-type", required_on_save=True),
+        FieldRowPanel(
+            [
+                FieldPanel(
+                    "field_type",
+                    classname="formbuilder-type",
+                    required_on_save=True,
+                    widget=QuestionTypeSelect,
+                ),
+                FieldPanel("required"),
+            ]
+        ),
         FieldPanel("scale", widget=forms.Select),
         FieldPanel("rows"),
-        FieldPanel("row_units", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("choices", classname="formbuilder-choices"),
-        FieldPanel("default_value", classname="formbuilder-default"),
+        FieldPanel("row_units", widget=FilterableCheckboxSelectMultiple),
+        FieldPanel(
+            "choices",
+            classname="formbuilder-choices",
+            help_text=_(
+                "one choice per line (or separated by commas), for a respondent "
+                "group, drop-down, radio or checkboxes question"
+            ),
+        ),
+        FieldPanel(
+            "default_value",
+            classname="formbuilder-default",
+            help_text=_(
+                "the answer filled in beforehand; several separated by commas "
+                "for checkboxes"
+            ),
+        ),
     ]
 
     class Meta(AbstractFormField.Meta):

@@ -31,6 +31,7 @@ from wagtail_pilots.models import Unit
 from ...pages import pages_using
 from ..importexport import ResponsesKind
 from ..models import AccessCode, Channel, SurveyPageMixin
+from ..question_sets import QUESTION_SETS
 from ..questions import survey_questions
 from ..selectors import (
     raw_response_rows,
@@ -39,7 +40,12 @@ from ..selectors import (
     survey_groups_and_units,
     survey_results,
 )
-from ..services import SubmitError, access_codes_generate, response_submit
+from ..services import (
+    SubmitError,
+    access_codes_generate,
+    question_set_insert,
+    response_submit,
+)
 
 
 def survey_view(view):
@@ -355,6 +361,53 @@ def paper_entry(request, page_id):
             "questions": survey_questions(page),
             "header_title": page.title,
             "paper_count": page.survey_responses.filter(channel=Channel.PAPER).count(),
+        },
+    )
+
+
+@survey_view
+def question_sets(request, page_id):
+    """The ready question sets; POST appends one to the survey (a new
+    revision) and returns to the editor."""
+    page = get_survey_for_user(request, page_id)
+    if request.method == "POST":
+        if page.get_lock() and page.get_lock().for_user(request.user):
+            messages.error(request, _("The survey is locked: unlock it first."))
+            return redirect("wagtail_pilots_surveys:question_sets", page.pk)
+        name = request.POST.get("set", "")
+        try:
+            question_set_insert(survey=page, name=name, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("wagtail_pilots_surveys:question_sets", page.pk)
+        messages.success(
+            request,
+            _(
+                "The questions of “%(set)s” were added at the end of the survey, "
+                "in a new draft: check them, then save or publish."
+            )
+            % {"set": QUESTION_SETS[name].label},
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return TemplateResponse(
+        request,
+        "wagtail_pilots/surveys/admin/question_sets.html",
+        {
+            "page": page,
+            "question_sets": [
+                {
+                    "set": question_set,
+                    "questions": [
+                        {
+                            **q,
+                            "row_list": [r for r in q.get("rows", "").split("\n") if r],
+                        }
+                        for q in question_set.questions()
+                    ],
+                }
+                for question_set in QUESTION_SETS.values()
+            ],
+            "header_title": page.title,
         },
     )
 
