@@ -66,7 +66,10 @@
       }
       none.hidden = shown > 0;
       const chosen = items.filter(({ input }) => input.checked).length;
-      count.textContent = `${chosen} / ${items.length}`;
+      const template = count.dataset.wpCountTemplate || "__chosen__ / __total__";
+      count.textContent = template
+        .replace("__chosen__", String(chosen))
+        .replace("__total__", String(items.length));
     }
     box.querySelector("[data-wp-filter-bar]").hidden = false;
     search.addEventListener("input", refresh);
