@@ -12,7 +12,7 @@ from tests.scorecards.helpers import make_scorecard
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.scorecards.services import access_codes_generate, ballot_enter
 from wagtail_pilots.surveys.models import AccessCode as SurveyCode
-from wagtail_pilots.surveys.models import SurveyPage
+from wagtail_pilots.surveys.models import SurveyField, SurveyPage
 from wagtail_pilots.surveys.services import access_codes_generate as survey_codes
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +105,10 @@ def test_scorecard_codes_export(admin_client, scorecard):
 
 def test_survey_codes_export_only_reads_the_surveys(admin_client, home_page):
     survey = home_page.add_child(instance=SurveyPage(title="满意度", slug="my"))
+    # A code's group is one of the survey's respondent groups.
+    SurveyField.objects.create(
+        page=survey, label="身份", field_type="group", choices="@村民"
+    )
     survey_codes(survey=survey, count=2, group="@村民", batch="一批")
     rows = download(admin_client, "survey-codes", survey)
     assert rows[0] == [

@@ -118,6 +118,14 @@ def test_the_admin_edits_results_and_compares_it(
 
 
 def test_access_codes_are_exported(admin_client, department_survey):
+    # A code's group is one of the survey's respondent groups.
+    DepartmentQuestion.objects.create(
+        page=department_survey,
+        sort_order=1,
+        label="您的身份",
+        field_type="group",
+        choices="群众\n企业",
+    )
     access_codes_generate(survey=department_survey, count=3, group="群众", batch="一批")
     url = reverse("wagtail_pilots_importexport:export", args=["survey-codes", "csv"])
     response = admin_client.get(f"{url}?page={department_survey.pk}")

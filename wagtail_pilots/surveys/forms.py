@@ -269,6 +269,7 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
         formset = self.formsets.get("form_fields")
         if formset is None:
             return cleaned
+        self._assign_question_keys(formset)
         for form in formset.forms:
             if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
                 continue
@@ -301,6 +302,31 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
                 )
         self._check_group_populations(formset)
         return cleaned
+
+    def _assign_question_keys(self, formset):
+        """New questions get their key now, so that a draft's revision, its
+        preview and the published page all use the same one (``q1``, ``q2``…
+        for a Chinese label). Existing questions keep theirs."""
+        new = [
+            form.instance
+            for form in formset.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and not form.instance.clean_name
+        ]
+        if not new or not hasattr(new[0], "assign_key"):
+            return
+        taken = {form.instance.clean_name for form in formset.forms}
+        if self.instance.pk:
+            from .models import SurveyAnswer
+
+            taken.update(
+                SurveyAnswer.objects.filter(survey_id=self.instance.pk)
+                .values_list("question_key", flat=True)
+                .distinct()
+            )
+        for question in new:
+            taken.add(question.assign_key(taken=taken))
 
     def _check_group_populations(self, fields_formset):
         """Each population names a respondent group of the survey, once."""

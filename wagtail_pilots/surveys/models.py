@@ -42,6 +42,7 @@ from wagtail.url_routing import RouteResult
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
+from .widgets import FilterableCheckboxSelectMultiple, QuestionTypeSelect
 
 # Scales ---------------------------------------------------------------------
 
@@ -117,7 +118,13 @@ class ScaleOption(Orderable):
 
 # Survey pages ---------------------------------------------------------------
 
-from .questions import GROUP, MATRIX, SCALE  # noqa: E402
+from .questions import (  # noqa: E402
+    GROUP,
+    MATRIX,
+    SCALE,
+    needs_numbered_key,
+    next_question_key,
+)
 
 SURVEY_FIELD_CHOICES = (
     (SCALE, _("scale question")),
@@ -173,13 +180,36 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
     panels = [
         FieldPanel("label"),
         FieldPanel("help_text"),
-        FieldPanel("required"),
-        FieldPanel("field_type", classname="formbuilder-type", required_on_save=True),
+        FieldRowPanel(
+            [
+                FieldPanel(
+                    "field_type",
+                    classname="formbuilder-type",
+                    required_on_save=True,
+                    widget=QuestionTypeSelect,
+                ),
+                FieldPanel("required"),
+            ]
+        ),
         FieldPanel("scale", widget=forms.Select),
         FieldPanel("rows"),
-        FieldPanel("row_units", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("choices", classname="formbuilder-choices"),
-        FieldPanel("default_value", classname="formbuilder-default"),
+        FieldPanel("row_units", widget=FilterableCheckboxSelectMultiple),
+        FieldPanel(
+            "choices",
+            classname="formbuilder-choices",
+            help_text=_(
+                "one choice per line (or separated by commas), for a respondent "
+                "group, drop-down, radio or checkboxes question"
+            ),
+        ),
+        FieldPanel(
+            "default_value",
+            classname="formbuilder-default",
+            help_text=_(
+                "the answer filled in beforehand; several separated by commas "
+                "for checkboxes"
+            ),
+        ),
     ]
 
     class Meta(AbstractFormField.Meta):
@@ -189,6 +219,43 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
 
     def row_labels(self):
         return [line.strip() for line in self.rows.splitlines() if line.strip()]
+
+    def taken_question_keys(self):
+        """Keys this question's survey has used: its questions' and those of
+        stored answers (a deleted question's answers keep its key)."""
+        if self.page_id is None:  # pyright: ignore[reportAttributeAccessIssue]
+            return set()
+        page_id = self.page_id  # pyright: ignore[reportAttributeAccessIssue]
+        keys = set(
+            type(self)
+            .objects.filter(page_id=page_id)
+            .exclude(pk=self.pk)
+            .values_list("clean_name", flat=True)
+        )
+        keys.update(
+            SurveyAnswer.objects.filter(survey_id=page_id)
+            .values_list("question_key", flat=True)
+            .distinct()
+        )
+        return keys
+
+    def assign_key(self, taken=None):
+        """Give a new question its key, once (it never changes afterwards):
+        the label's key when the label is plain ASCII, else ``q1``, ``q2``…
+        (see :func:`.questions.next_question_key`)."""
+        if self.clean_name:
+            return self.clean_name
+        label_key = self.get_field_clean_name()
+        if needs_numbered_key(self.label, label_key):
+            taken = self.taken_question_keys() if taken is None else taken
+            self.clean_name = next_question_key(taken)
+        else:
+            self.clean_name = label_key
+        return self.clean_name
+
+    def save(self, *args, **kwargs):
+        self.assign_key()
+        super().save(*args, **kwargs)
 
 
 class SurveyField(AbstractSurveyField):

@@ -7,6 +7,7 @@ descriptions, so a question's key, rows and options mean the same everywhere.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -63,6 +64,24 @@ class Question:
         if not hasattr(self, "_options_by_pk"):
             self._options_by_pk = {str(o.pk): o for o in self.options}
         return self._options_by_pk.get(str(pk))
+
+
+QUESTION_KEY = re.compile(r"^q(\d+)$")
+
+
+def needs_numbered_key(label, label_key):
+    """Whether a new question gets a numbered key (``q1``, ``q2``…) rather than
+    the key Wagtail derives from its label: a label that is not plain ASCII
+    would become an unreadable ``u5bf9u5404…``."""
+    return not label_key or not (label or "").isascii()
+
+
+def next_question_key(taken):
+    """``q<N>`` with N one more than the highest ``q<N>`` in ``taken``: never a
+    number used before, so a new question cannot inherit a deleted one's
+    answers."""
+    numbers = [int(m.group(1)) for k in taken if (m := QUESTION_KEY.match(k or ""))]
+    return f"q{max(numbers, default=0) + 1}"
 
 
 def label_row_key(label):

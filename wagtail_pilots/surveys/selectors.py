@@ -674,6 +674,24 @@ def surveys_open(*, now=None, limit=None, parent=None):
     return result
 
 
+def survey_groups_and_units(*, survey, questions=None):
+    """The respondent groups (from the group questions' choices) and the units
+    (matrix rows made from units) a survey asks about, in survey order: what an
+    access code may be tied to."""
+    questions = survey_questions(survey) if questions is None else questions
+    groups: list[str] = []
+    unit_ids: list[int] = []
+    for question in questions:
+        if question.field_type == GROUP:
+            groups += [c for c in question.choices if c not in groups]
+        unit_ids += [
+            row.unit_id
+            for row in question.rows
+            if row.unit_id is not None and row.unit_id not in unit_ids
+        ]
+    return groups, unit_ids
+
+
 def access_code_problem(*, survey, code):
     """Why ``code`` cannot be used for ``survey`` (a message), or ``None`` when
     it can. Reads only: the code is used up when the answers are stored."""

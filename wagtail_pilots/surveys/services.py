@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -304,9 +305,29 @@ def _enqueue_notification(response_id):
 
 
 def access_codes_generate(*, survey, count, group="", unit=None, batch=""):
-    """Create ``count`` new access codes for ``survey``; return them."""
+    """Create ``count`` new access codes for ``survey``; return them.
+
+    ``group`` must be a respondent group of the survey and ``unit`` a unit it
+    asks about (a matrix row), or empty: otherwise :class:`ValidationError`
+    names the field."""
+    from .selectors import survey_groups_and_units
+
     if count < 1 or count > 10000:
         raise ValueError("count must be between 1 and 10000")
+    if group or unit is not None:
+        groups, unit_ids = survey_groups_and_units(survey=survey)
+        errors = {}
+        if group and group not in groups:
+            errors["group"] = _(
+                "“%(group)s” is not a respondent group of this survey "
+                "(its group question lists: %(groups)s)."
+            ) % {"group": group, "groups": "、".join(groups) or "–"}
+        if unit is not None and unit.pk not in unit_ids:
+            errors["unit"] = _("“%(unit)s” is not a unit this survey asks about.") % {
+                "unit": unit.name
+            }
+        if errors:
+            raise ValidationError(errors)
     existing = AccessCode.objects.filter(survey_id=survey.pk).values_list(
         "code", flat=True
     )
@@ -422,3 +443,44 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
             if report.changed:
                 reports.append(report)
     return reports
+def question_set_insert(*, survey, name, user=None):
+    """Append the ready question set ``name`` (see :mod:`.question_sets`) to
+    ``survey``'s questions, in a new revision made from its latest one (so
+    unpublished edits are kept; a live survey gets a draft to review and
+    publish). Returns the revision. The questions get their keys (``q1``…)
+    here, like every new question. Raises :class:`ValidationError` for an
+    unknown set or a scale that no longer exists; nothing is written then."""
+    from .models import Scale, SurveyAnswer
+    from .question_sets import QUESTION_SETS
+
+    question_set = QUESTION_SETS.get(name)
+    if question_set is None:
+        raise ValidationError(_("Unknown question set “%(name)s”.") % {"name": name})
+    scale = Scale.objects.filter(name=question_set.scale).first()
+    if scale is None:
+        raise ValidationError(
+            _(
+                "The scale “%(scale)s” this set uses no longer exists: add it "
+                "under Survey scales first."
+            )
+            % {"scale": question_set.scale}
+        )
+    page = survey.get_latest_revision_as_object()
+    question_model = type(page).get_question_model()
+    existing = list(page.form_fields.all())
+    taken = {q.clean_name for q in existing}
+    taken.update(
+        SurveyAnswer.objects.filter(survey_id=survey.pk)
+        .values_list("question_key", flat=True)
+        .distinct()
+    )
+    position = max((q.sort_order or 0 for q in existing), default=-1) + 1
+    added = []
+    for offset, spec in enumerate(question_set.questions()):
+        spec = {**spec, "scale": scale if spec.get("scale") else None}
+        question = question_model(sort_order=position + offset, **spec)
+        taken.add(question.assign_key(taken=taken))
+        added.append(question)
+    page.form_fields = [*existing, *added]
+    with transaction.atomic():
+        return page.save_revision(user=user, log_action=True)

@@ -1,4 +1,5 @@
-from django.urls import include, path
+from django.urls import include, path, reverse
+from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
@@ -33,6 +34,17 @@ def _survey_buttons(page, user, priority):
 @hooks.register("register_page_header_buttons")
 def survey_header_buttons(page, user, view_name, next_url=None):
     yield from _survey_buttons(page, user, 40)
+    if (
+        view_name == "edit"
+        and isinstance(page.specific_deferred, SurveyPageMixin)
+        and page.permissions_for_user(user).can_edit()
+    ):
+        yield Button(
+            _("Add a question set"),
+            reverse("wagtail_pilots_surveys:question_sets", args=[page.pk]),
+            icon_name="list-ol",
+            priority=39,
+        )
 
 
 @hooks.register("register_page_listing_more_buttons")

@@ -10,11 +10,12 @@ import functools
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,14 +31,21 @@ from wagtail_pilots.models import Unit
 from ...pages import pages_using
 from ..importexport import ResponsesKind
 from ..models import AccessCode, Channel, SurveyPageMixin
+from ..question_sets import QUESTION_SETS
 from ..questions import survey_questions
 from ..selectors import (
     raw_response_rows,
     results_table_rows,
     survey_comparison,
+    survey_groups_and_units,
     survey_results,
 )
-from ..services import SubmitError, access_codes_generate, response_submit
+from ..services import (
+    SubmitError,
+    access_codes_generate,
+    question_set_insert,
+    response_submit,
+)
 
 
 def survey_view(view):
@@ -141,37 +149,80 @@ def _download(page, suffix, fmt, header, rows):
 
 
 class GenerateCodesForm(forms.Form):
+    """Codes for a group and/or a unit chosen from the survey's own groups
+    (its group question) and units (its matrix rows)."""
+
     count = forms.IntegerField(
         label=gettext_lazy("number of codes"), min_value=1, max_value=5000, initial=50
     )
-    group = forms.CharField(
-        label=gettext_lazy("respondent group"), max_length=100, required=False
+    group = forms.ChoiceField(
+        label=gettext_lazy("respondent group"),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "“%(value)s” is not a respondent group of this survey."
+            )
+        },
     )
     unit = forms.ModelChoiceField(
-        label=gettext_lazy("unit"), queryset=Unit.objects.active(), required=False
+        label=gettext_lazy("unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": gettext_lazy(
+                "This unit is not one the survey asks about."
+            )
+        },
     )
     batch = forms.CharField(label=gettext_lazy("batch"), max_length=100, required=False)
+
+    def __init__(self, *args, survey, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        groups, unit_ids = survey_groups_and_units(survey=survey)
+        group_field = self.fields["group"]
+        unit_field = self.fields["unit"]
+        assert isinstance(group_field, forms.ChoiceField)
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        group_field.choices = [("", _("any group"))] + [(g, g) for g in groups]
+        unit_field.queryset = Unit.objects.filter(pk__in=unit_ids).order_by(
+            "code", "pk"
+        )
+        unit_field.empty_label = _("any unit")
+        if not groups:
+            group_field.help_text = _(
+                "the survey has no respondent group question to choose from"
+            )
+        if not unit_ids:
+            unit_field.help_text = _(
+                "the survey has no matrix question over units to choose from"
+            )
 
 
 @survey_view
 def access_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
     if request.method == "POST":
-        form = GenerateCodesForm(request.POST)
+        form = GenerateCodesForm(request.POST, survey=page)
         if form.is_valid():
-            created = access_codes_generate(
-                survey=page,
-                count=form.cleaned_data["count"],
-                group=form.cleaned_data["group"],
-                unit=form.cleaned_data["unit"],
-                batch=form.cleaned_data["batch"],
-            )
-            messages.success(
-                request, _("%(count)s access codes created.") % {"count": len(created)}
-            )
-            return redirect("wagtail_pilots_surveys:codes", page.pk)
+            try:
+                created = access_codes_generate(
+                    survey=page,
+                    count=form.cleaned_data["count"],
+                    group=form.cleaned_data["group"],
+                    unit=form.cleaned_data["unit"],
+                    batch=form.cleaned_data["batch"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _("%(count)s access codes created.") % {"count": len(created)},
+                )
+                return redirect("wagtail_pilots_surveys:codes", page.pk)
     else:
-        form = GenerateCodesForm()
+        form = GenerateCodesForm(survey=page)
     codes = AccessCode.objects.filter(survey_id=page.pk)
     batches = (
         codes.values("batch", "group", "unit__name")
@@ -220,14 +271,53 @@ def export_codes(request, page_id, fmt):
     return _download(page, "codes", fmt, header, rows)
 
 
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def survey_public_url(page, request):
+    """The address printed on slips: the survey's URL on its Wagtail Site
+    (``page.full_url``). When that Site still has a local hostname
+    (``localhost``, Wagtail's default) but the admin is reached under a real
+    one, the admin's host is used instead, and ``site_is_local`` says so, so
+    that no slip tells the public to visit ``http://localhost/``."""
+    url = page.get_full_url(request)
+    site = page.get_site()
+    site_is_local = site is None or site.hostname in LOCAL_HOSTS
+    if site_is_local and request.get_host().split(":")[0] not in LOCAL_HOSTS:
+        path = page.get_url(request, current_site=site)
+        if path and path.startswith("/"):
+            url = request.build_absolute_uri(path)
+    return url, site_is_local
+
+
+def qr_svg(url, *, title):
+    """A QR code of ``url`` as inline SVG (segno: pure Python, no network)."""
+    import segno
+
+    return segno.make(url, error="m").svg_inline(
+        scale=3, border=2, title=title, svgclass="wp-qr"
+    )
+
+
 @survey_view
 def print_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
     codes = _codes_for(request, page).filter(used_on__isnull=True)
+    survey_url, site_is_local = survey_public_url(page, request)
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/codes_print.html",
-        {"page": page, "codes": codes, "survey_url": page.full_url},
+        {
+            "page": page,
+            "codes": codes,
+            "survey_url": survey_url,
+            "site_is_local": site_is_local,
+            "qr_svg": mark_safe(  # noqa: S308 - segno's SVG of an escaped URL
+                qr_svg(survey_url, title=_("QR code of %(url)s") % {"url": survey_url})
+            )
+            if survey_url
+            else "",
+        },
     )
 
 
@@ -271,6 +361,53 @@ def paper_entry(request, page_id):
             "questions": survey_questions(page),
             "header_title": page.title,
             "paper_count": page.survey_responses.filter(channel=Channel.PAPER).count(),
+        },
+    )
+
+
+@survey_view
+def question_sets(request, page_id):
+    """The ready question sets; POST appends one to the survey (a new
+    revision) and returns to the editor."""
+    page = get_survey_for_user(request, page_id)
+    if request.method == "POST":
+        if page.get_lock() and page.get_lock().for_user(request.user):
+            messages.error(request, _("The survey is locked: unlock it first."))
+            return redirect("wagtail_pilots_surveys:question_sets", page.pk)
+        name = request.POST.get("set", "")
+        try:
+            question_set_insert(survey=page, name=name, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("wagtail_pilots_surveys:question_sets", page.pk)
+        messages.success(
+            request,
+            _(
+                "The questions of “%(set)s” were added at the end of the survey, "
+                "in a new draft: check them, then save or publish."
+            )
+            % {"set": QUESTION_SETS[name].label},
+        )
+        return redirect("wagtailadmin_pages:edit", page.pk)
+    return TemplateResponse(
+        request,
+        "wagtail_pilots/surveys/admin/question_sets.html",
+        {
+            "page": page,
+            "question_sets": [
+                {
+                    "set": question_set,
+                    "questions": [
+                        {
+                            **q,
+                            "row_list": [r for r in q.get("rows", "").split("\n") if r],
+                        }
+                        for q in question_set.questions()
+                    ],
+                }
+                for question_set in QUESTION_SETS.values()
+            ],
+            "header_title": page.title,
         },
     )
 
