@@ -41,6 +41,7 @@ from wagtail.url_routing import RouteResult
 
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin
+from ..panels import ScreenLinksPanel
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 
 # Scales ---------------------------------------------------------------------
@@ -457,9 +458,19 @@ class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
 
     template = "wagtail_pilots/surveys/survey_page.html"
     landing_page_template = "wagtail_pilots/surveys/survey_page_landing.html"
+    page_description = _(
+        "A satisfaction survey (满意度调查/民主测评) answered online, on paper or "
+        "by import; its results are rates per question, group and unit."
+    )
+    # A survey is a leaf: its results, paper entry and codes are admin screens.
+    subpage_types = []
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
+        ScreenLinksPanel(
+            "wagtail_pilots.surveys.views.admin.survey_admin_buttons",
+            heading=_("survey screens"),
+        ),
         InlinePanel("form_fields", label=_("questions")),
         InlinePanel(
             "group_populations",

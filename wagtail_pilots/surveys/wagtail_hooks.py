@@ -1,13 +1,13 @@
 from django.urls import include, path
 from wagtail import hooks
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import Button, ListingButton
 from wagtail.snippets.models import register_snippet
 
 from ..importexport.registry import HOOK_NAME as IMPORTEXPORT_HOOK
 from . import urls
 from .importexport import ResponsesKind, SurveyResultsKind
 from .models import SurveyPageMixin
-from .views.admin import survey_admin_links
+from .views.admin import survey_admin_buttons
 from .viewsets import ScaleViewSet
 
 register_snippet(ScaleViewSet)
@@ -18,26 +18,26 @@ def register_survey_admin_urls():
     return [path("pilots/surveys/", include(urls, namespace="wagtail_pilots_surveys"))]
 
 
-def _survey_buttons(page, user, priority):
+def _survey_buttons(page, user, priority, button_class=Button):
     if not isinstance(page.specific_deferred, SurveyPageMixin):
         return
     if not page.permissions_for_user(user).can_edit():
         return
-    icons = ["table", "edit", "key"]
-    for offset, ((label, url), icon) in enumerate(
-        zip(survey_admin_links(page), icons, strict=True)
-    ):
-        yield Button(label, url, icon_name=icon, priority=priority + offset)
+    for offset, (label, url, icon) in enumerate(survey_admin_buttons(page)):
+        yield button_class(label, url, icon_name=icon, priority=priority + offset)
 
 
 @hooks.register("register_page_header_buttons")
 def survey_header_buttons(page, user, view_name, next_url=None):
-    yield from _survey_buttons(page, user, 40)
+    # The edit form shows these as buttons at its top (ScreenLinksPanel).
+    if view_name != "edit":
+        yield from _survey_buttons(page, user, 40)
 
 
-@hooks.register("register_page_listing_more_buttons")
+@hooks.register("register_page_listing_buttons")
 def survey_listing_buttons(page, user, next_url=None):
-    yield from _survey_buttons(page, user, 45)
+    # Beside the survey's title in page listings, not inside the "⋯" menu.
+    yield from _survey_buttons(page, user, 15, ListingButton)
 
 
 @hooks.register(IMPORTEXPORT_HOOK)

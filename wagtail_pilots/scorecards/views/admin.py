@@ -86,7 +86,11 @@ def results(request, page_id):
     configuration, outputs, error, loaded = _live(page)
     context = {
         "page": page,
-        "page_title": _("Results of %(title)s") % {"title": page.title},
+        # "Results" over the scorecard's title: a title that already ends in
+        # 结果 must not read "…结果的结果".
+        "page_title": _("Results"),
+        "page_subtitle": page.title,
+        "header_title": f"{_('Results')}: {page.title}",
         "header_icon": "list-ol",
         "error": error,
         "snapshots": snapshot_list(scorecard=page),
@@ -281,3 +285,15 @@ def ballot_add(request, page_id):
         "form": form,
     }
     return render(request, "wagtail_pilots/scorecards/admin/ballot_add.html", context)
+
+
+def scorecard_admin_buttons(page):
+    """(label, url, icon) of a scorecard's admin screens, for buttons."""
+    return [
+        (label, reverse(f"wagtail_pilots_scorecards:{name}", args=[page.pk]), icon)
+        for name, label, icon in (
+            ("results", _("Results"), "list-ol"),
+            ("codes", _("Access codes"), "key"),
+            ("ballot_add", _("Enter a ballot"), "form"),
+        )
+    ]

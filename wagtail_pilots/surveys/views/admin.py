@@ -346,3 +346,12 @@ def survey_admin_links(page):
         (_("Paper entry"), reverse("wagtail_pilots_surveys:paper", args=[page.pk])),
         (_("Access codes"), reverse("wagtail_pilots_surveys:codes", args=[page.pk])),
     ]
+
+
+def survey_admin_buttons(page):
+    """(label, url, icon) of a survey's admin screens, for buttons."""
+    icons = ["table", "edit", "key"]
+    return [
+        (label, url, icon)
+        for (label, url), icon in zip(survey_admin_links(page), icons, strict=True)
+    ]
