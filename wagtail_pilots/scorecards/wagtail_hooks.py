@@ -5,6 +5,7 @@ from wagtail.admin.widgets import Button, ListingButton
 from . import urls
 from .importexport import BallotsKind, ScorecardCodesKind, ScorecardResultsKind
 from .models import ScorecardPageMixin
+from .panels import ScorecardsPanel
 from .views.admin import scorecard_admin_buttons
 
 
@@ -48,3 +49,8 @@ def register_scorecard_results_kind():
 @hooks.register("register_pilots_importexport_kind")
 def register_scorecard_codes_kind():
     return ScorecardCodesKind()
+
+
+@hooks.register("construct_homepage_panels")
+def add_scorecards_panel(request, panels):
+    panels.append(ScorecardsPanel())

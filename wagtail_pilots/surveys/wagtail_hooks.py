@@ -7,6 +7,7 @@ from ..importexport.registry import HOOK_NAME as IMPORTEXPORT_HOOK
 from . import urls
 from .importexport import ResponsesKind, SurveyResultsKind
 from .models import SurveyPageMixin
+from .panels import OpenSurveysPanel
 from .views.admin import survey_admin_buttons
 from .viewsets import ScaleViewSet
 
@@ -48,3 +49,8 @@ def register_responses_kind():
 @hooks.register(IMPORTEXPORT_HOOK)
 def register_survey_results_kind():
     return SurveyResultsKind()
+
+
+@hooks.register("construct_homepage_panels")
+def add_open_surveys_panel(request, panels):
+    panels.append(OpenSurveysPanel())
