@@ -50,12 +50,13 @@ def test_open_surveys_panel(admin_client, make_survey, django_assert_max_num_que
     assert "已结束测评" not in panel
     # Closing soonest first; today 3 of 3; 10 days left; 总体评价 at 33% < 60%.
     assert panel.index("窗口服务测评") < panel.index("村务公开测评")
-    cells = (
-        lambda title: [  # noqa: E731
+
+    def cells(title):
+        return [
             c.strip()
             for c in panel.split(title, 1)[1].split("</tr>", 1)[0].split("<td")[1:]
         ]
-    )
+
     low_cells = cells("窗口服务测评")
     assert low_cells[0].endswith(">3</td>") and low_cells[1].endswith(">3</td>")
     assert low_cells[2].endswith(">10</td>")

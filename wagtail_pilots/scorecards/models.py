@@ -191,7 +191,7 @@ class ScorecardPage(ScorecardPageMixin, Page):
     content_panels = Page.content_panels + [
         ScreenLinksPanel(
             "wagtail_pilots.scorecards.views.admin.scorecard_admin_buttons",
-            heading=_("scorecard screens"),
+            heading=_("Scorecard screens"),
         ),
         FieldPanel("intro"),
         InlinePanel(

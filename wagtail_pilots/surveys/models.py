@@ -469,7 +469,7 @@ class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
         FieldPanel("intro"),
         ScreenLinksPanel(
             "wagtail_pilots.surveys.views.admin.survey_admin_buttons",
-            heading=_("survey screens"),
+            heading=_("Survey screens"),
         ),
         InlinePanel("form_fields", label=_("questions")),
         InlinePanel(
