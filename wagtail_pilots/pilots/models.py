@@ -18,6 +18,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+# Not extracted into the suite's catalogue: Wagtail's own messages, translated
+# by Wagtail.
+from django.utils.translation import gettext_lazy as gettext_lazy_wagtail
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -156,6 +160,10 @@ class PilotIndexPageMixin(BaseTemplateMixin, models.Model):
 class PilotIndexPage(PilotIndexPageMixin, Page):  # noqa: DJ008 - Page has __str__
     # Wagtail derives a template name for each concrete page: name ours here.
     template = "wagtail_pilots/pilots/pilot_index_page.html"
+    page_description = _(
+        "A list of pilot programs with their progress and health; the pilot "
+        "pages go under it."
+    )
     content_panels = Page.content_panels + PilotIndexPageMixin.content_panels
     search_fields = Page.search_fields + [index.SearchField("intro")]
 
@@ -344,14 +352,20 @@ class PilotProgramPageMixin(BaseTemplateMixin, models.Model):
 
 class PilotProgramPage(PilotProgramPageMixin, Page):  # noqa: DJ008
     template = "wagtail_pilots/pilots/pilot_program_page.html"
+    page_description = _(
+        "One pilot program (试点): goals, dated phases, units, indicators, "
+        "review and roll-out decision; its monthly reports go under it."
+    )
     content_panels = Page.content_panels + PilotProgramPageMixin.content_panels
     edit_handler = TabbedInterface(
         [
-            ObjectList(content_panels, heading=_("content")),
+            # Wagtail's own tab names (and their translations): the promote
+            # tab reads as on every other page.
+            ObjectList(content_panels, heading=gettext_lazy_wagtail("Content")),
             ObjectList(PilotProgramPageMixin.plan_panels, heading=_("plan")),
             ObjectList(PilotProgramPageMixin.review_panels, heading=_("review")),
-            ObjectList(Page.promote_panels, heading=_("promote")),
-            ObjectList(Page.settings_panels, heading=_("settings")),
+            ObjectList(Page.promote_panels, heading=gettext_lazy_wagtail("Promote")),
+            ObjectList(Page.settings_panels, heading=gettext_lazy_wagtail("Settings")),
         ]
     )
     base_form_class = PilotProgramPageForm
@@ -790,6 +804,9 @@ class PilotReportPageMixin(BaseTemplateMixin, models.Model):
 
 class PilotReportPage(PilotReportPageMixin, Page):  # noqa: DJ008
     template = "wagtail_pilots/pilots/pilot_report_page.html"
+    page_description = _(
+        "A monthly report or briefing (月报/简报) of the pilot program above it."
+    )
     content_panels = Page.content_panels + PilotReportPageMixin.content_panels
     base_form_class = PilotReportPageForm
     search_fields = Page.search_fields + [

@@ -27,6 +27,7 @@ from wagtail.models import Orderable, Page
 
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
+from ..panels import ScreenLinksPanel
 from . import scoring
 from .forms import ScorecardPageForm
 
@@ -277,6 +278,10 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
 
 class ScorecardPage(ScorecardPageMixin, Page):
     content_panels = Page.content_panels + [
+        ScreenLinksPanel(
+            "wagtail_pilots.scorecards.views.admin.scorecard_admin_buttons",
+            heading=_("Scorecard screens"),
+        ),
         FieldPanel("intro"),
         InlinePanel(
             "subjects",
@@ -292,6 +297,12 @@ class ScorecardPage(ScorecardPageMixin, Page):
     ]
     base_form_class = ScorecardPageForm
     template = "wagtail_pilots/scorecards/scorecard_page.html"
+    page_description = _(
+        "A weighted scorecard (考核/结构推荐/综合评价): subjects scored on weighted "
+        "criteria by weighted evaluator groups, ranked and published for notice."
+    )
+    # A scorecard is a leaf: ballots, results and codes are admin screens.
+    subpage_types = []
 
     class Meta:
         verbose_name = _("scorecard")

@@ -489,3 +489,49 @@ def snapshot_check(*, snapshot):
     if live_digest != snapshot.inputs_digest and not changes:
         changes.append("the live inputs digest differs from the published one")
     return SnapshotCheck(snapshot, problems, changes, live_digest)
+
+
+def scorecards_for_dashboard(*, pages, limit=20):
+    """The scorecards among ``pages`` (already limited to what the user may
+    edit), most recently changed first, each annotated with ``ballots_in``,
+    ``published_version`` (None before the first publication) and
+    ``ballots_since_published``. One query, counted by the database."""
+    from django.db.models import Count, OuterRef, Subquery
+
+    from .models import Ballot, ScorecardPage, ScorecardSnapshot
+
+    latest = ScorecardSnapshot.objects.filter(scorecard=OuterRef("pk")).order_by(
+        "-version"
+    )
+    since = (
+        Ballot.objects.filter(
+            scorecard=OuterRef("pk"),
+            created_at__gt=Subquery(latest.values("created_at")[:1]),
+        )
+        .order_by()
+        .values("scorecard")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        ScorecardPage.objects.filter(pk__in=pages.values("pk"))
+        .annotate(
+            ballots_in=Subquery(
+                Ballot.objects.filter(scorecard=OuterRef("pk"))
+                .order_by()
+                .values("scorecard")
+                .annotate(n=Count("id"))
+                .values("n")
+            ),
+            published_version=Subquery(latest.values("version")[:1]),
+            ballots_since_published=Subquery(since),
+        )
+        .only(
+            "pk",
+            "title",
+            "live",
+            "has_unpublished_changes",
+            "latest_revision_created_at",
+        )
+        .order_by("-latest_revision_created_at", "title")[:limit]
+    )

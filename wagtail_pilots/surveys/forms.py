@@ -10,6 +10,7 @@ import django.forms
 from django.core import signing
 from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormPageForm
 
@@ -23,6 +24,10 @@ STARTED = "wp_started"
 CODE = "wp_code"
 STEP = "wp_step"
 STEP_CODE = "code"
+SERIAL = "wp_serial"
+CONFIRM = "wp_confirm"
+# Paper entry: the value of the "unanswered" choice each question gets there.
+UNANSWERED = "wp_unanswered"
 META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
 _STARTED_SALT = "wagtail_pilots.surveys.started"
 
@@ -94,14 +99,55 @@ class SurveyForm(BaseForm):
 
     questions = ()
 
-    def __init__(self, *args, require_code=False, check_fill_time=True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        require_code=False,
+        check_fill_time=True,
+        paper=False,
+        require_serial=False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.check_fill_time = check_fill_time
+        self.paper = paper
         if not self.is_bound:
             token = self.initial.setdefault(TOKEN, get_random_string(32))
             self.initial.setdefault(STARTED, sign_started(token=token))
         if require_code:
             self.fields[CODE] = access_code_field()
+        if paper:
+            self._make_paper_fields(require_serial)
+
+    def _make_paper_fields(self, require_serial):
+        """Paper entry: each question with options gets an explicit "unanswered"
+        choice (a blank on paper is typed in as such, never as an answer, and
+        never by skipping a question by mistake); free text may stay empty; the
+        questionnaire's serial number comes first."""
+        for question in self.questions:
+            if question.field_type == MATRIX:
+                names = [question.row_field_name(row) for row in question.rows]
+            else:
+                names = [question.key]
+            for name in names:
+                field = self.fields.get(name)
+                if field is None:
+                    continue
+                if isinstance(field.widget, django.forms.RadioSelect):
+                    field.choices = [
+                        *field.choices,
+                        (UNANSWERED, pgettext_lazy("paper entry", "Unanswered")),
+                    ]
+                else:
+                    field.required = False
+        serial = django.forms.CharField(
+            label=_("questionnaire serial number"),
+            max_length=50,
+            required=require_serial,
+            help_text=_("the number on the paper questionnaire; unique in a survey"),
+            widget=django.forms.TextInput(attrs={"autocomplete": "off"}),
+        )
+        self.fields = {SERIAL: serial, **self.fields}
 
     @property
     def honeypot_filled(self):
@@ -182,14 +228,19 @@ class SurveyForm(BaseForm):
         ``{question key: cleaned value or {row key: value}}``."""
         group = ""
         data = {}
+
+        def cleaned(name):
+            value = self.cleaned_data.get(name)
+            return "" if value == UNANSWERED else value
+
         for question in self.questions:
             if question.field_type == MATRIX:
                 data[question.key] = {
-                    row.key: self.cleaned_data.get(question.row_field_name(row)) or ""
+                    row.key: cleaned(question.row_field_name(row)) or ""
                     for row in question.rows
                 }
             else:
-                value = self.cleaned_data.get(question.key)
+                value = cleaned(question.key)
                 data[question.key] = value
                 if question.field_type == GROUP and value:
                     group = value

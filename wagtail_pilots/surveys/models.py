@@ -41,6 +41,7 @@ from wagtail.url_routing import RouteResult
 
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
+from ..panels import ScreenLinksPanel
 from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
 from .widgets import FilterableCheckboxSelectMultiple, QuestionTypeSelect
 
@@ -360,6 +361,14 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     response_count = models.PositiveIntegerField(
         _("responses"), default=0, editable=False
     )
+    paper_double_entry = models.BooleanField(
+        _("double entry of paper questionnaires"),
+        default=False,
+        help_text=_(
+            "each paper questionnaire is typed in twice by two clerks; it is "
+            "stored only when both entries agree or the differences are resolved"
+        ),
+    )
 
     base_form_class = SurveyAdminPageForm
     form_builder = SurveyFormBuilder
@@ -377,6 +386,7 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         ),
         FieldRowPanel([FieldPanel("access"), FieldPanel("anonymous")]),
         FieldPanel("results_visibility"),
+        FieldPanel("paper_double_entry"),
         FieldPanel("notify_to"),
     ]
 
@@ -540,9 +550,19 @@ class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
 
     template = "wagtail_pilots/surveys/survey_page.html"
     landing_page_template = "wagtail_pilots/surveys/survey_page_landing.html"
+    page_description = _(
+        "A satisfaction survey (满意度调查/民主测评) answered online, on paper or "
+        "by import; its results are rates per question, group and unit."
+    )
+    # A survey is a leaf: its results, paper entry and codes are admin screens.
+    subpage_types = []
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
+        ScreenLinksPanel(
+            "wagtail_pilots.surveys.views.admin.survey_admin_buttons",
+            heading=_("Survey screens"),
+        ),
         InlinePanel("form_fields", label=_("questions")),
         InlinePanel(
             "group_populations",
@@ -596,6 +616,12 @@ class SurveyResponse(models.Model):
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.WEB
     )
     group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    serial = models.CharField(
+        _("questionnaire serial number"),
+        max_length=50,
+        blank=True,
+        help_text=_("the number printed or written on a paper questionnaire"),
+    )
     submitted_on = models.DateField(_("submitted on"), db_index=True)
     submitted_at = models.DateTimeField(
         _("submitted at"),
@@ -642,7 +668,12 @@ class SurveyResponse(models.Model):
             models.UniqueConstraint(
                 fields=["survey", "idempotency_token"],
                 name="wp_surveys_response_token_unique",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "serial"],
+                condition=~models.Q(serial=""),
+                name="wp_surveys_response_serial_unique",
+            ),
         ]
         indexes = [models.Index(fields=["survey", "channel"])]
 
@@ -726,6 +757,44 @@ class SurveyAnswer(models.Model):
 
     def __str__(self):
         return f"{self.question_key} {self.row_key} {self.option_id or self.value}"
+
+
+class PaperEntryDraft(models.Model):
+    """The first entry of a paper questionnaire under double entry, waiting for
+    a second clerk to type the same questionnaire in again. Not a response: it
+    is counted nowhere, and is deleted when the second entry is stored."""
+
+    wagtail_reference_index_ignore = True
+
+    survey = models.ForeignKey(
+        get_page_model_string(),
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    serial = models.CharField(_("questionnaire serial number"), max_length=50)
+    data = models.JSONField(_("answers"), default=dict)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("first paper entry")
+        verbose_name_plural = _("first paper entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "serial"], name="wp_surveys_paper_draft_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.serial
 
 
 class AccessCode(models.Model):

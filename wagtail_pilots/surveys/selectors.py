@@ -26,6 +26,7 @@ from .models import (
     SurveyAnswer,
     SurveyPageMixin,
     SurveyResponse,
+    SurveyState,
 )
 from .questions import GROUP, MATRIX, Question, survey_questions
 
@@ -709,3 +710,97 @@ def access_code_problem(*, survey, code):
     if access_code.used_on is not None:
         return _("This access code has already been used.")
     return None
+
+
+# The admin dashboard ----------------------------------------------------------
+
+
+@dataclass
+class DashboardSurvey:
+    """One line of the dashboard's open-surveys panel."""
+
+    page: object
+    today: int
+    total: int
+    days_left: int | None
+    #: Questions whose overall rate (from a sufficient sample) is below the
+    #: survey's threshold.
+    below_threshold: list[str]
+
+
+def surveys_for_dashboard(*, pages, now=None, limit=20):
+    """The open surveys among ``pages`` (a page queryset, already limited to what
+    the user may edit), closing soonest first, with today's and all responses,
+    days left and the questions below threshold.
+
+    A fixed number of queries whatever the number of surveys: the pages (one
+    per page type), today's responses (GROUP BY survey), the rated answers
+    (GROUP BY survey and question) and the questions' labels.
+    """
+    from ..pages import pages_using
+    from .models import SurveyPageMixin
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    surveys = [
+        page
+        for page in pages_using(SurveyPageMixin)
+        .filter(pk__in=pages.values("pk"))
+        .live()
+        .specific()
+        if page.get_state(now) == SurveyState.OPEN
+    ]
+    surveys.sort(key=lambda p: (p.closes_at is None, p.closes_at or now, p.title))
+    surveys = surveys[:limit]
+    ids = [p.pk for p in surveys]
+    today_counts = dict(
+        SurveyResponse.objects.filter(survey_id__in=ids, submitted_on=today)
+        .values("survey_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("survey_id", "n")
+    )
+    below = {pk: [] for pk in ids}
+    by_pk = {p.pk: p for p in surveys}
+    rated = _rated_aggregates(
+        SurveyAnswer.objects.filter(survey_id__in=ids), ("survey_id", "question_key")
+    )
+    flagged = []
+    for (survey_id, key), (satisfied, valid, _score, _answered) in rated.items():
+        page = by_pk[survey_id]
+        if stats.is_insufficient(valid, page.minimum_sample):
+            continue
+        rate = stats.satisfaction_rate(satisfied, valid)
+        if stats.is_below_threshold(rate, page.threshold):
+            flagged.append((survey_id, key))
+    if flagged:
+        # One query per page type for the flagged questions' labels.
+        flagged_ids = {survey_id for survey_id, _key in flagged}
+        by_model = {}
+        for page in surveys:
+            if page.pk in flagged_ids:
+                by_model.setdefault(type(page).get_question_model(), []).append(page.pk)
+        labels = {}
+        for question_model, page_ids in by_model.items():
+            labels.update(
+                {
+                    (page_id, key): label
+                    for page_id, key, label in question_model.objects.filter(
+                        page_id__in=page_ids
+                    ).values_list("page_id", "clean_name", "label")
+                }
+            )
+        for survey_id, key in sorted(flagged):
+            below[survey_id].append(labels.get((survey_id, key), key))
+    return [
+        DashboardSurvey(
+            page=page,
+            today=today_counts.get(page.pk, 0),
+            total=page.response_count,
+            days_left=(timezone.localdate(page.closes_at) - today).days
+            if page.closes_at
+            else None,
+            below_threshold=below[page.pk],
+        )
+        for page in surveys
+    ]

@@ -28,6 +28,7 @@ from .models import (
     Access,
     AccessCode,
     Channel,
+    PaperEntryDraft,
     SurveyAnswer,
     SurveyResponse,
     SurveyState,
@@ -162,6 +163,7 @@ def response_submit(
     entered_by=None,
     import_batch_id=None,
     questions=None,
+    serial="",
     now=None,
 ):
     """Store one response; return ``(response, created)``.
@@ -170,7 +172,8 @@ def response_submit(
     pk}``). A repeated ``token`` returns the response already stored for it
     (``created`` False). Web responses respect the survey's dates, its maximum and
     its access codes; paper and import entries are typed in by staff and only
-    checked against the questions.
+    checked against the questions. A questionnaire ``serial`` number is unique
+    per survey: a second response with the same one is refused.
     """
     now = now or timezone.now()
     questions = questions if questions is not None else survey_questions(survey)
@@ -189,12 +192,16 @@ def response_submit(
             raise SurveyNotOpen(_("This survey is not open yet."))
         if state == SurveyState.CLOSED:
             raise SurveyClosed(_("This survey is closed."))
+    serial = (serial or "").strip()
+    if serial:
+        _check_serial_free(survey, serial)
     try:
         with transaction.atomic():
             response = SurveyResponse.objects.create(
                 survey_id=survey.pk,
                 channel=channel,
                 group=group,
+                serial=serial,
                 submitted_on=timezone.localdate(now),
                 submitted_at=None if survey.anonymous else now,
                 data=stored,
@@ -234,16 +241,37 @@ def response_submit(
                 response_id = response.pk
                 transaction.on_commit(lambda: _enqueue_notification(response_id))
     except IntegrityError:
-        if not token:
-            raise
-        existing = SurveyResponse.objects.filter(
-            survey_id=survey.pk, idempotency_token=token
-        ).first()
+        existing = (
+            SurveyResponse.objects.filter(
+                survey_id=survey.pk, idempotency_token=token
+            ).first()
+            if token
+            else None
+        )
         if existing is None:
+            if serial:  # another clerk stored this serial number meanwhile
+                _check_serial_free(survey, serial)
             raise
         return existing, False
     survey.response_count = (survey.response_count or 0) + 1
     return response, True
+
+
+def _check_serial_free(survey, serial):
+    taken = (
+        SurveyResponse.objects.filter(survey_id=survey.pk, serial=serial)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if taken is not None:
+        raise SubmitError(
+            _(
+                "Questionnaire number %(serial)s has already been entered "
+                "(response #%(number)s). Check the number on the paper."
+            )
+            % {"serial": serial, "number": taken},
+            field="wp_serial",
+        )
 
 
 def _consume_code(survey, code, now):
@@ -443,6 +471,8 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
             if report.changed:
                 reports.append(report)
     return reports
+
+
 def question_set_insert(*, survey, name, user=None):
     """Append the ready question set ``name`` (see :mod:`.question_sets`) to
     ``survey``'s questions, in a new revision made from its latest one (so
@@ -484,3 +514,119 @@ def question_set_insert(*, survey, name, user=None):
     page.form_fields = [*existing, *added]
     with transaction.atomic():
         return page.save_revision(user=user, log_action=True)
+
+
+# Paper entry ---------------------------------------------------------------
+
+
+class PaperEntry:
+    """What :func:`paper_entry_record` did: ``response`` when stored,
+    ``first_entry`` when a first entry waits for its second, ``differences``
+    (question, first value, second value) when the two entries disagree."""
+
+    def __init__(self, *, response=None, first_entry=None, differences=()):
+        self.response = response
+        self.first_entry = first_entry
+        self.differences = list(differences)
+
+
+def _compare_entries(questions, first, second):
+    """``[(label, first, second)]`` where two entries' stored answers differ."""
+    differences = []
+    for question in questions:
+        a, b = first.get(question.key, ""), second.get(question.key, "")
+        if question.field_type == MATRIX:
+            a, b = a or {}, b or {}
+            for row in question.rows:
+                if (a.get(row.key) or "") != (b.get(row.key) or ""):
+                    label = f"{question.label} / {row.label}"
+                    differences.append((label, a.get(row.key), b.get(row.key)))
+        elif (a or "") != (b or ""):
+            differences.append((question.label, a, b))
+    return differences
+
+
+def paper_entry_record(
+    *, survey, data, serial, entered_by, questions=None, token=None, confirm=False
+):
+    r"""Record one typed-in paper questionnaire, with double entry when the
+    survey asks for it. Returns a :class:`PaperEntry`.
+
+    Without double entry the questionnaire is stored at once. With it, the
+    first entry of a serial number is kept aside (nothing counted); the second,
+    by another clerk, is compared with it: when both agree, or when the second
+    clerk has seen the differences and confirms the answers, the response
+    is stored once through :func:`response_submit` and the first entry goes.
+    """
+    questions = questions if questions is not None else survey_questions(survey)
+    serial = (serial or "").strip()
+    if not survey.paper_double_entry:
+        response, _created = response_submit(
+            survey=survey,
+            data=data,
+            channel=Channel.PAPER,
+            token=token,
+            entered_by=entered_by,
+            questions=questions,
+            serial=serial,
+        )
+        return PaperEntry(response=response)
+    if not serial:
+        raise SubmitError(
+            _("Enter the questionnaire's serial number: double entry needs it."),
+            field="wp_serial",
+        )
+    _check_serial_free(survey, serial)
+    stored, _rows = build_answers(questions, data)  # refuses bad values first
+    plain = {key: _plain(value) for key, value in data.items()}
+    with transaction.atomic():
+        first = (
+            PaperEntryDraft.objects.select_for_update()
+            .filter(survey_id=survey.pk, serial=serial)
+            .first()
+        )
+        if first is None:
+            try:
+                with transaction.atomic():
+                    first = PaperEntryDraft.objects.create(
+                        survey_id=survey.pk,
+                        serial=serial,
+                        data=plain,
+                        entered_by=entered_by,
+                    )
+            except IntegrityError:
+                raise SubmitError(
+                    _(
+                        "Another clerk has just entered questionnaire number "
+                        "%(serial)s first. Enter it again as its second entry."
+                    )
+                    % {"serial": serial},
+                    field="wp_serial",
+                ) from None
+            return PaperEntry(first_entry=first)
+        if first.entered_by_id is not None and first.entered_by_id == getattr(
+            entered_by, "pk", None
+        ):
+            raise SubmitError(
+                _(
+                    "You made the first entry of questionnaire number %(serial)s: "
+                    "its second entry must be made by another clerk."
+                )
+                % {"serial": serial},
+                field="wp_serial",
+            )
+        first_stored, _rows = build_answers(questions, first.data)
+        differences = _compare_entries(questions, first_stored, stored)
+        if differences and not confirm:
+            return PaperEntry(first_entry=first, differences=differences)
+        response, _created = response_submit(
+            survey=survey,
+            data=data,
+            channel=Channel.PAPER,
+            token=token,
+            entered_by=entered_by,
+            questions=questions,
+            serial=serial,
+        )
+        first.delete()
+    return PaperEntry(response=response, differences=differences)

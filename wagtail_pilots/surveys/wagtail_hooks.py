@@ -1,14 +1,15 @@
 from django.urls import include, path, reverse
 from django.utils.translation import gettext as _
 from wagtail import hooks
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import Button, ListingButton
 from wagtail.snippets.models import register_snippet
 
 from ..importexport.registry import HOOK_NAME as IMPORTEXPORT_HOOK
 from . import urls
 from .importexport import ResponsesKind, SurveyResultsKind
 from .models import SurveyPageMixin
-from .views.admin import survey_admin_links
+from .panels import OpenSurveysPanel
+from .views.admin import survey_admin_buttons
 from .viewsets import ScaleViewSet
 
 register_snippet(ScaleViewSet)
@@ -19,21 +20,20 @@ def register_survey_admin_urls():
     return [path("pilots/surveys/", include(urls, namespace="wagtail_pilots_surveys"))]
 
 
-def _survey_buttons(page, user, priority):
+def _survey_buttons(page, user, priority, button_class=Button):
     if not isinstance(page.specific_deferred, SurveyPageMixin):
         return
     if not page.permissions_for_user(user).can_edit():
         return
-    icons = ["table", "edit", "key"]
-    for offset, ((label, url), icon) in enumerate(
-        zip(survey_admin_links(page), icons, strict=True)
-    ):
-        yield Button(label, url, icon_name=icon, priority=priority + offset)
+    for offset, (label, url, icon) in enumerate(survey_admin_buttons(page)):
+        yield button_class(label, url, icon_name=icon, priority=priority + offset)
 
 
 @hooks.register("register_page_header_buttons")
 def survey_header_buttons(page, user, view_name, next_url=None):
-    yield from _survey_buttons(page, user, 40)
+    # The edit form shows these as buttons at its top (ScreenLinksPanel).
+    if view_name != "edit":
+        yield from _survey_buttons(page, user, 40)
     if (
         view_name == "edit"
         and isinstance(page.specific_deferred, SurveyPageMixin)
@@ -47,9 +47,10 @@ def survey_header_buttons(page, user, view_name, next_url=None):
         )
 
 
-@hooks.register("register_page_listing_more_buttons")
+@hooks.register("register_page_listing_buttons")
 def survey_listing_buttons(page, user, next_url=None):
-    yield from _survey_buttons(page, user, 45)
+    # Beside the survey's title in page listings, not inside the "⋯" menu.
+    yield from _survey_buttons(page, user, 15, ListingButton)
 
 
 @hooks.register(IMPORTEXPORT_HOOK)
@@ -60,3 +61,8 @@ def register_responses_kind():
 @hooks.register(IMPORTEXPORT_HOOK)
 def register_survey_results_kind():
     return SurveyResultsKind()
+
+
+@hooks.register("construct_homepage_panels")
+def add_open_surveys_panel(request, panels):
+    panels.append(OpenSurveysPanel())

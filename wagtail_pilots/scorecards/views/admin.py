@@ -88,7 +88,11 @@ def results(request, page_id):
     latest = snapshots[0] if snapshots else None
     context = {
         "page": page,
-        "page_title": _("Results of %(title)s") % {"title": page.title},
+        # "Results" over the scorecard's title: a title that already ends in
+        # 结果 must not read "…结果的结果".
+        "page_title": _("Results"),
+        "page_subtitle": page.title,
+        "header_title": f"{_('Results')}: {page.title}",
         "header_icon": "list-ol",
         "error": error,
         "snapshots": snapshots,
@@ -455,3 +459,15 @@ def ballot_sheet(request, page_id):
         .count(),
     }
     return render(request, "wagtail_pilots/scorecards/admin/ballot_sheet.html", context)
+
+
+def scorecard_admin_buttons(page):
+    """(label, url, icon) of a scorecard's admin screens, for buttons."""
+    return [
+        (label, reverse(f"wagtail_pilots_scorecards:{name}", args=[page.pk]), icon)
+        for name, label, icon in (
+            ("results", _("Results"), "list-ol"),
+            ("codes", _("Access codes"), "key"),
+            ("ballot_sheet", _("Enter a paper ballot"), "form"),
+        )
+    ]

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.defaults import permission_denied
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
@@ -29,10 +29,10 @@ from wagtail_pilots.importexport.views import import_url
 from wagtail_pilots.models import Unit
 
 from ...pages import pages_using
+from ..forms import CONFIRM, SERIAL, UNANSWERED
 from ..importexport import ResponsesKind
-from ..models import AccessCode, Channel, SurveyPageMixin
+from ..models import AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
 from ..question_sets import QUESTION_SETS
-from ..questions import survey_questions
 from ..selectors import (
     raw_response_rows,
     results_table_rows,
@@ -43,8 +43,8 @@ from ..selectors import (
 from ..services import (
     SubmitError,
     access_codes_generate,
+    paper_entry_record,
     question_set_insert,
-    response_submit,
 )
 
 
@@ -323,42 +323,78 @@ def print_codes(request, page_id):
 
 @survey_view
 def paper_entry(request, page_id):
-    """Type in paper questionnaires (channel = paper), one after another."""
+    """Type in paper questionnaires (channel = paper), one after another.
+
+    With double entry on, the first entry of a serial number waits for a second
+    clerk; when the two differ, the differences are shown side by side and the
+    second clerk confirms the answers from the paper before anything is stored.
+    """
     page = get_survey_for_user(request, page_id)
-    form_kwargs = {"page": page, "user": request.user, "check_fill_time": False}
+    double = page.paper_double_entry
+    form_kwargs = {
+        "page": page,
+        "user": request.user,
+        "check_fill_time": False,
+        "paper": True,
+        "require_serial": double,
+    }
+    differences = None
     if request.method == "POST":
         form = page.get_form(request.POST, **form_kwargs)
         if form.is_valid():
             _group, data = form.answers()
+            serial = form.cleaned_data.get(SERIAL) or ""
             try:
-                response, _created = response_submit(
+                outcome = paper_entry_record(
                     survey=page,
                     data=data,
-                    channel=Channel.PAPER,
-                    token=form.cleaned_data.get("wp_token"),
+                    serial=serial,
                     entered_by=request.user,
                     questions=form.questions,
+                    token=form.cleaned_data.get("wp_token"),
+                    confirm=request.POST.get(CONFIRM) == serial.strip(),
                 )
             except SubmitError as exc:
                 form.add_error(
                     exc.field if exc.field in form.fields else None, exc.message
                 )
             else:
-                messages.success(
-                    request,
-                    _("Questionnaire #%(number)s saved. Enter the next one.")
-                    % {"number": response.pk},
-                )
-                return redirect("wagtail_pilots_surveys:paper", page.pk)
+                if outcome.response is not None:
+                    messages.success(request, _paper_saved_message(outcome, double))
+                    return redirect("wagtail_pilots_surveys:paper", page.pk)
+                if not outcome.differences:
+                    messages.success(
+                        request,
+                        _(
+                            "First entry of questionnaire number %(serial)s saved. "
+                            "Another clerk must now enter it again; it counts only "
+                            "then."
+                        )
+                        % {"serial": outcome.first_entry.serial},
+                    )
+                    return redirect("wagtail_pilots_surveys:paper", page.pk)
+                differences = [
+                    {"label": label, "first": _shown(first), "second": _shown(second)}
+                    for label, first, second in outcome.differences
+                ]
     else:
         form = page.get_form(**form_kwargs)
+    waiting = (
+        PaperEntryDraft.objects.filter(survey_id=page.pk).count() if double else None
+    )
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/paper_entry.html",
         {
             "page": page,
             "form": form,
-            "questions": survey_questions(page),
+            "serial_field": form[SERIAL],
+            "double_entry": double,
+            "differences": differences,
+            "confirm_name": CONFIRM,
+            "confirm_value": form.cleaned_data.get(SERIAL, "") if differences else "",
+            "waiting_count": waiting,
+            "unanswered": UNANSWERED,
             "header_title": page.title,
             "paper_count": page.survey_responses.filter(channel=Channel.PAPER).count(),
         },
@@ -412,10 +448,47 @@ def question_sets(request, page_id):
     )
 
 
+def _shown(value):
+    """An answer as the differences table shows it."""
+    if isinstance(value, list | tuple):
+        value = "、".join(str(v) for v in value)
+    return value if value not in (None, "") else pgettext("paper entry", "Unanswered")
+
+
+def _paper_saved_message(outcome, double):
+    response = outcome.response
+    if response.serial:
+        if outcome.differences:
+            text = _(
+                "Questionnaire number %(serial)s saved with the answers you "
+                "confirmed. Enter the next one."
+            )
+        elif double:
+            text = _(
+                "Questionnaire number %(serial)s: both entries agree; saved. "
+                "Enter the next one."
+            )
+        else:
+            text = _("Questionnaire number %(serial)s saved. Enter the next one.")
+        return text % {"serial": response.serial}
+    return _("Questionnaire #%(number)s saved. Enter the next one.") % {
+        "number": response.pk
+    }
+
+
 def survey_admin_links(page):
     """(label, url) of a survey's admin screens, for buttons and templates."""
     return [
         (_("Results"), reverse("wagtail_pilots_surveys:results", args=[page.pk])),
         (_("Paper entry"), reverse("wagtail_pilots_surveys:paper", args=[page.pk])),
         (_("Access codes"), reverse("wagtail_pilots_surveys:codes", args=[page.pk])),
+    ]
+
+
+def survey_admin_buttons(page):
+    """(label, url, icon) of a survey's admin screens, for buttons."""
+    icons = ["table", "edit", "key"]
+    return [
+        (label, url, icon)
+        for (label, url), icon in zip(survey_admin_links(page), icons, strict=True)
     ]

@@ -1,0 +1,104 @@
+"""Dashboard panels: open surveys and scorecards, counted in SQL, bounded in
+queries, showing only what the user may edit."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from wagtail.models import GroupPagePermission
+
+from wagtail_pilots.surveys.models import Channel
+from wagtail_pilots.surveys.questions import survey_questions
+from wagtail_pilots.surveys.services import response_submit
+
+from ..scorecards.helpers import assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def answer(survey, overall, n, channel=Channel.PAPER):
+    questions = survey_questions(survey)
+    scale = next(q for q in questions if q.field_type == "scale")
+    option = next(o for o in scale.options if o.label == overall)
+    for _ in range(n):
+        response_submit(survey=survey, data={scale.key: option.pk}, channel=channel)
+
+
+def panel_rows(html, panel_id):
+    start = html.index(f'id="{panel_id}')
+    end = html.index("</table>", start)
+    return html[start:end]
+
+
+def test_open_surveys_panel(admin_client, make_survey, django_assert_max_num_queries):
+    closes = timezone.now() + datetime.timedelta(days=10, hours=1)
+    low = make_survey(title="窗口服务测评", slug="low", closes_at=closes)
+    answer(low, "不满意", 2)
+    answer(low, "满意", 1)
+    fine = make_survey(title="村务公开测评", slug="fine")
+    answer(fine, "满意", 3)
+    make_survey(
+        title="已结束测评",
+        slug="closed",
+        closes_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    admin_client.get("/admin/")  # warm caches (site, menus)
+    with django_assert_max_num_queries(60):
+        html = admin_client.get("/admin/").content.decode()
+    panel = panel_rows(html, "open-surveys")
+    assert "已结束测评" not in panel
+    # Closing soonest first; today 3 of 3; 10 days left; 总体评价 at 33% < 60%.
+    assert panel.index("窗口服务测评") < panel.index("村务公开测评")
+
+    def cells(title):
+        return [
+            c.strip()
+            for c in panel.split(title, 1)[1].split("</tr>", 1)[0].split("<td")[1:]
+        ]
+
+    low_cells = cells("窗口服务测评")
+    assert low_cells[0].endswith(">3</td>") and low_cells[1].endswith(">3</td>")
+    assert low_cells[2].endswith(">10</td>")
+    assert "1 个题目" in low_cells[3] and "总体评价" in low_cells[3]
+    assert "—" in cells("村务公开测评")[3]
+
+
+def test_open_surveys_query_count_does_not_grow(
+    admin_client, make_survey, django_assert_max_num_queries
+):
+    for i in range(3):
+        answer(make_survey(title=f"测评{i}", slug=f"s{i}"), "不满意", 2)
+    admin_client.get("/admin/")
+    with django_assert_max_num_queries(60) as few:
+        admin_client.get("/admin/")
+    for i in range(3, 9):
+        answer(make_survey(title=f"测评{i}", slug=f"s{i}"), "不满意", 2)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = admin_client.get("/admin/").content.decode()
+    assert "测评8" in panel_rows(html, "open-surveys")
+
+
+def test_panels_show_only_editable_pages(client, make_survey, make_editor, home_page):
+    visible = make_survey(title="可见测评", slug="visible")
+    assessment(visible.get_parent(), title="可见考核", slug="card")
+    editor = make_editor(username="clerk")
+    group = Group.objects.create(name="Clerks")
+    GroupPagePermission.objects.create(
+        group=group, page=visible, permission_type="change"
+    )
+    editor.groups.add(group)
+    client.login(username="clerk", password="password")
+    html = client.get("/admin/").content.decode()
+    assert "可见测评" in html
+    assert "可见考核" not in html  # no rights on the scorecard
+
+
+def test_scorecards_panel(admin_client, home_page):
+    from wagtail_pilots.scorecards.models import ScorecardSnapshot
+
+    card = assessment(home_page, title="年度考核")
+    html = admin_client.get("/admin/").content.decode()
+    panel = panel_rows(html, "scorecards")
+    assert "年度考核" in panel and "未公示" in panel
+    assert ScorecardSnapshot.objects.filter(scorecard=card).count() == 0
