@@ -579,6 +579,22 @@ class SurveyFormBuilder(FormBuilder):
 class SurveyAdminPageForm(WagtailAdminFormPageForm):
     """Checks each question's configuration where the editor typed it."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Conditions are stored by question key and shown by label.
+        formset = self.formsets.get("form_fields")
+        if formset is None:
+            return
+        labels = {
+            form.instance.clean_name: form.instance.label
+            for form in formset.forms
+            if form.instance.pk and form.instance.clean_name
+        }
+        for form in formset.forms:
+            field = form.fields.get("conditions")
+            if isinstance(field, ConditionsFormField):
+                field.labels = labels
+
     def clean(self):
         cleaned = super().clean()
         formset = self.formsets.get("form_fields")
@@ -624,7 +640,7 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
         wrong, naming it."""
         from . import logic
 
-        live, deleted = [], set()
+        live, deleted = [], {}
         for position, form in enumerate(formset.forms):
             data = getattr(form, "cleaned_data", None)
             if not data:
@@ -633,7 +649,7 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
             key = instance.clean_name or instance.get_field_clean_name()
             if data.get("DELETE"):
                 if instance.pk:
-                    deleted.update({key, instance.label})
+                    deleted[key] = deleted[instance.label] = instance.label
                 continue
             live.append((data.get("ORDER") or position, position, form, key))
         live.sort(key=lambda item: (item[0], item[1]))
@@ -680,7 +696,10 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
         forms_by_key = {key: form for *_rest, form, key in live}
         for problem in logic.check_logic(questions, deleted=deleted):
             form = forms_by_key[problem.question]
-            form.add_error("conditions", messages[problem.message] % problem.params)
+            params = dict(problem.params)
+            if problem.message == "deleted":
+                params["ref"] = deleted.get(params["ref"], params["ref"])
+            form.add_error("conditions", messages[problem.message] % params)
 
     def _check_group_populations(self, fields_formset):
         """Each population names a respondent group of the survey, once."""
@@ -728,6 +747,8 @@ class ConditionsFormField(django.forms.JSONField):
     question may be named by label or key here; the page form resolves it."""
 
     widget = django.forms.Textarea(attrs={"rows": 2})
+    #: ``{question key: label}``, to show a stored condition by label.
+    labels: dict = {}
 
     def to_python(self, value):
         if isinstance(value, list):
@@ -773,12 +794,13 @@ class ConditionsFormField(django.forms.JSONField):
             return value
         lines = []
         for rule in value or ():
+            name = self.labels.get(rule.get("question"), rule.get("question"))
             if rule.get("op") == "answered":
-                lines.append(f"{rule.get('question')} = *")
+                lines.append(f"{name} = *")
             else:
                 sign = "=" if rule.get("op") == "in" else "!="
                 values = ", ".join(rule.get("values") or ())
-                lines.append(f"{rule.get('question')} {sign} {values}")
+                lines.append(f"{name} {sign} {values}")
         return "\n".join(lines)
 
     def has_changed(self, initial, data):
