@@ -217,3 +217,24 @@ def test_conditions_are_sent_to_the_browser_script_as_data(client, make_survey, 
     respondent = Respondent(client, survey)
     respondent.post({"总体评价": "不满意"})
     assert "This field is required" in respondent.html
+
+
+def test_results_count_a_conditional_question_over_those_asked(
+    admin_client, client, logic_survey, django_assert_max_num_queries
+):
+    for group in ("党员", "群众"):
+        respondent = Respondent(client, logic_survey)
+        respondent.post({"您的身份": group, "总体评价": "满意"}, nav="next")
+        answers = {"村里的变化": "满意"}
+        if group == "党员":
+            answers["党建工作评价"] = "不满意"
+        assert respondent.post(answers).status_code == 302
+    url = f"/admin/pilots/surveys/{logic_survey.pk}/results/"
+    with django_assert_max_num_queries(40):
+        html = admin_client.get(url).content.decode()
+    section = html[html.index("党建工作评价") :]
+    assert "Asked of 1 respondent of 2" in section
+    assert "n=1" in section[: section.index("</section>")]
+    # A question everyone was asked says nothing of the kind.
+    village = html[html.index("<h3>村里的变化") :]
+    assert "Asked of" not in village[: village.index("</section>")]

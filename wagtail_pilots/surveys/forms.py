@@ -23,6 +23,8 @@ from . import logic
 from .questions import GROUP, MATRIX, SCALE, question_from_field, split_choices
 
 OTHER_LABEL = pgettext_lazy("survey option", "Other, please specify")
+#: How a question hidden by its conditions reads in exports (never "no answer").
+NOT_ASKED_LABEL = pgettext_lazy("survey answer", "(not asked)")
 
 HONEYPOT = "wp_website"
 TOKEN = "wp_token"  # noqa: S105 - a form field name

@@ -172,6 +172,17 @@ def visible_keys(questions: Sequence[Question], data: Mapping[str, Any]) -> set[
     return visible(paginate(questions), data).keys
 
 
+def conditional_keys(questions: Sequence[Question]) -> set[str]:
+    """The questions that some respondents may not be asked: with conditions
+    of their own or on a page with conditions."""
+    keys: set[str] = set()
+    for page in paginate(questions):
+        for question in page.questions:
+            if page.conditions or own_conditions(question, page):
+                keys.add(question.key)
+    return keys
+
+
 def has_logic(questions: Iterable[Question]) -> bool:
     return any(q.conditions for q in questions)
 
