@@ -168,3 +168,15 @@ def test_follow_up_belongs_to_its_options():
     assert not logic.follow_up_applies(question, "1")
     assert logic.offers_other(question)
     assert logic.answer_labels(question, logic.OTHER) == {logic.OTHER}
+
+
+def test_the_model_field_refuses_conditions_of_another_shape():
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    from wagtail_pilots.surveys.models import SurveyField
+
+    field = SurveyField._meta.get_field("conditions")
+    field.validate([{"question": "a", "op": "answered"}], None)
+    with pytest.raises(ValidationError):
+        field.validate([{"question": "a", "op": "__import__('os')"}], None)

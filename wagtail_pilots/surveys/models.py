@@ -130,6 +130,16 @@ class ConditionsField(models.JSONField):
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": ConditionsFormField, **kwargs})
 
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        from .logic import valid_conditions
+
+        if not valid_conditions(value):
+            raise ValidationError(
+                _("Conditions must be a list of rules (question, op, values)."),
+                code="invalid",
+            )
+
 
 from .questions import GROUP, MATRIX, SCALE  # noqa: E402
 
