@@ -309,6 +309,14 @@ class SurveyForm(BaseForm):
 
     def clean(self):
         cleaned = super().clean()
+        # "Other, please specify" needs its text, checked on its own page.
+        for question in self.questions:
+            name = question.key + logic.OTHER_SUFFIX
+            if name not in self.fields or question.key not in self.fields:
+                continue
+            chosen = logic.answer_labels(question, cleaned.get(question.key))
+            if chosen and logic.OTHER in chosen and not cleaned.get(name):
+                self.add_error(name, _("You chose “other”: please say what."))
         # A form sent at once with answers missing says what is missing: the
         # fill-time check only speaks when everything else is in order.
         if self.check_fill_time and not self.errors:
