@@ -237,3 +237,29 @@ def test_results_count_a_conditional_question_over_those_asked(
     # A question everyone was asked says nothing of the kind.
     village = html[html.index("<h3>村里的变化") :]
     assert "Asked of" not in village[: village.index("</section>")]
+
+
+def test_paper_entry_shows_every_page_and_applies_the_conditions(
+    admin_client, logic_survey
+):
+    url = f"/admin/pilots/surveys/{logic_survey.pk}/paper/"
+    html = admin_client.get(url).content.decode()
+    for label in ("您的身份", "主要原因", "村里的变化", "党建工作评价"):
+        assert label in html
+    questions = {q.label: q for q in survey_questions(logic_survey)}
+
+    def pk(label, text):
+        return next(str(o.pk) for o in questions[label].options if o.label == text)
+
+    data = {
+        "wp_token": "paper-1",
+        questions["您的身份"].key: "群众",
+        questions["总体评价"].key: pk("总体评价", "满意"),
+        questions["村里的变化"].key: pk("村里的变化", "满意"),
+    }
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    stored = SurveyResponse.objects.get()
+    assert stored.channel == "paper"
+    assert stored.data[questions["主要原因"].key] is None
+    assert stored.data[questions["党建工作评价"].key] is None

@@ -235,7 +235,13 @@ def print_codes(request, page_id):
 def paper_entry(request, page_id):
     """Type in paper questionnaires (channel = paper), one after another."""
     page = get_survey_for_user(request, page_id)
-    form_kwargs = {"page": page, "user": request.user, "check_fill_time": False}
+    form_kwargs = {
+        "page": page,
+        "user": request.user,
+        "check_fill_time": False,
+        # A paper questionnaire is typed in on one screen, whatever its pages.
+        "paged": False,
+    }
     if request.method == "POST":
         form = page.get_form(request.POST, **form_kwargs)
         if form.is_valid():
