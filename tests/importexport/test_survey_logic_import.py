@@ -114,7 +114,9 @@ def test_export_keeps_not_asked_apart_from_no_answer(admin_client, logic_survey)
     text = b"".join(admin_client.get(url).streaming_content).decode()
     header, masses, party = text.splitlines()[:3]
     assert "主要原因 / 其他（请注明）" in header or "Other, please specify" in header
-    assert "(not asked)" in masses
+    # The export's language is the admin's: either way "not asked" in words.
+    assert "(not asked)" in masses or "（未问）" in masses
+    assert ",," in masses  # the empty follow-up and "other" text stay empty
     # Free text in its own columns, formula-safe.
     assert "'@SUM(1)" in party and "'=CMD()" in party
-    assert "Other, please specify" in party
+    assert "Other, please specify" in party or "其他（请注明）" in party
