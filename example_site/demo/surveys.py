@@ -300,6 +300,88 @@ def open_survey(parent):
     return page, True
 
 
+LOGIC_SLUG = "banshi-tiyan"
+
+
+def logic_survey(parent):
+    """A survey in pages, with a condition and follow-ups: the "why" page only
+    after 不满意, a question for enterprise representatives only, "other,
+    please specify" and a free-text follow-up after 不满意."""
+    existing = SurveyPage.objects.filter(slug=LOGIC_SLUG).first()
+    if existing is not None:
+        return existing, False
+    scale = Scale.objects.get(name="满意度（三级）")
+    now = timezone.now()
+
+    def key(label):
+        return SurveyField(label=label).get_field_clean_name()
+
+    page = _add_survey(
+        parent,
+        slug=LOGIC_SLUG,
+        title="便民服务中心办事体验调查",
+        intro=(
+            "<p>问卷分三页，约三分钟。只有与您的回答有关的题目才会出现；"
+            "可以随时返回上一页修改。</p>"
+        ),
+        thank_you="<p>感谢您的评价！您写下的意见只供工作人员改进工作，不会公开。</p>",
+        fields=[
+            {
+                "label": "您的身份",
+                "field_type": "group",
+                "choices": "企业代表\n个体工商户\n其他群众",
+            },
+            {
+                "label": "对这次办事的总体评价",
+                "field_type": "scale",
+                "scale": scale,
+                "follow_up_options": "不满意",
+                "follow_up_label": "请说说哪里让您不满意",
+            },
+            {
+                "label": "不满意的主要原因",
+                "field_type": "radio",
+                "choices": "等候时间长\n材料要求反复\n工作人员态度",
+                "other_option": True,
+                "page_break": True,
+                "page_title": "不满意的原因",
+                "conditions": [
+                    {
+                        "question": key("对这次办事的总体评价"),
+                        "op": "in",
+                        "values": ["不满意"],
+                    }
+                ],
+            },
+            {
+                "label": "是否跑了不止一次",
+                "field_type": "radio",
+                "choices": "一次办成\n跑了两次\n跑了三次及以上",
+                "page_break": True,
+                "page_title": "办事过程",
+            },
+            {
+                "label": "对涉企事项“一件事一次办”的评价",
+                "field_type": "scale",
+                "scale": scale,
+                "conditions": [
+                    {
+                        "question": key("您的身份"),
+                        "op": "in",
+                        "values": ["企业代表", "个体工商户"],
+                    }
+                ],
+            },
+            {"label": "意见和建议", "field_type": "multiline", "required": False},
+        ],
+        opens_at=now - datetime.timedelta(days=1),
+        closes_at=now + datetime.timedelta(days=OPEN_DAYS),
+        minimum_sample=30,
+        threshold=Decimal(80),
+    )
+    return page, True
+
+
 def _place_blocks(parent, village):
     ensure_block(
         parent,
@@ -322,6 +404,7 @@ def load(*, home, stdout=None):
     generated = generate_village_responses(village) if created else 0
     coded, coded_created = codes_survey(parent)
     open_survey(parent)
+    logic_survey(parent)
     if isinstance(parent, StandardPage):
         _place_blocks(parent, village)
     if stdout is not None:

@@ -64,8 +64,18 @@ def make_survey(home_page, scale, villages):
                     "required": False,
                 },
             ]
+        # Conditions name earlier questions by label here; stored by key.
+        keys = {
+            spec["label"]: SurveyField(label=spec["label"]).get_field_clean_name()
+            for spec in fields
+        }
         for position, spec in enumerate(fields):
             spec = dict(spec)
+            if spec.get("conditions"):
+                spec["conditions"] = [
+                    {**rule, "question": keys.get(rule["question"], rule["question"])}
+                    for rule in spec["conditions"]
+                ]
             units = spec.pop("units", None)
             field = SurveyField(page=page, sort_order=position, **spec)
             if units:
@@ -113,3 +123,52 @@ def post_data(survey, *, group="党员", overall="满意", rows=None, **extra):
             )
     data.update(extra)
     return data
+
+
+@pytest.fixture
+def logic_survey(make_survey, scale):
+    """Three pages: who and how satisfied; why (only after 不满意), with a
+    follow-up; the village (and, for party members only, party work)."""
+    return make_survey(
+        slug="logic",
+        title="分页与条件测评",
+        fields=[
+            {
+                "label": "您的身份",
+                "field_type": "group",
+                "choices": "党员\n群众",
+            },
+            {
+                "label": "总体评价",
+                "field_type": "scale",
+                "scale": scale,
+                "follow_up_options": "不满意",
+                "follow_up_label": "请说明不满意的地方",
+            },
+            {
+                "label": "主要原因",
+                "field_type": "radio",
+                "choices": "办事慢\n态度差",
+                "other_option": True,
+                "page_break": True,
+                "page_title": "不满意的原因",
+                "conditions": [
+                    {"question": "总体评价", "op": "in", "values": ["不满意"]}
+                ],
+            },
+            {
+                "label": "村里的变化",
+                "field_type": "scale",
+                "scale": scale,
+                "page_break": True,
+            },
+            {
+                "label": "党建工作评价",
+                "field_type": "scale",
+                "scale": scale,
+                "conditions": [
+                    {"question": "您的身份", "op": "in", "values": ["党员"]}
+                ],
+            },
+        ],
+    )

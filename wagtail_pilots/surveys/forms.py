@@ -3,10 +3,13 @@ the admin forms for survey pages and scales."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections import OrderedDict
 
 import django.forms
+import django.forms.utils
 from django.core import signing
 from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +19,12 @@ from wagtail.contrib.forms.forms import BaseForm, FormBuilder, WagtailAdminFormP
 
 from wagtail_pilots.conf import pilots_settings
 
+from . import logic
 from .questions import GROUP, MATRIX, SCALE, question_from_field, split_choices
+
+OTHER_LABEL = pgettext_lazy("survey option", "Other, please specify")
+#: How a question hidden by its conditions reads in exports (never "no answer").
+NOT_ASKED_LABEL = pgettext_lazy("survey answer", "(not asked)")
 
 HONEYPOT = "wp_website"
 TOKEN = "wp_token"  # noqa: S105 - a form field name
@@ -28,6 +36,12 @@ SERIAL = "wp_serial"
 CONFIRM = "wp_confirm"
 # Paper entry: the value of the "unanswered" choice each question gets there.
 UNANSWERED = "wp_unanswered"
+PAGE = "wp_page"
+CARRY = "wp_carry"
+NAV = "wp_nav"
+NAV_BACK = "back"
+NAV_NEXT = "next"
+_CARRY_SALT = "wagtail_pilots.surveys.carry"
 META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
 _STARTED_SALT = "wagtail_pilots.surveys.started"
 
@@ -97,6 +111,11 @@ class SurveyForm(BaseForm):
         max_length=200, required=False, widget=django.forms.HiddenInput
     )
 
+    wp_page = django.forms.IntegerField(
+        required=False, min_value=0, widget=django.forms.HiddenInput
+    )
+    wp_carry = django.forms.CharField(required=False, widget=django.forms.HiddenInput)
+
     questions = ()
 
     def __init__(
@@ -106,14 +125,27 @@ class SurveyForm(BaseForm):
         check_fill_time=True,
         paper=False,
         require_serial=False,
+        paged=True,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.check_fill_time = check_fill_time
         self.paper = paper
+        self.paged = paged and not paper  # paper entry: one screen
+        self.pages = logic.paginate(self.questions) if self.paged else []
+        if not self.pages:
+            self.pages = [logic.SurveySection(index=0, questions=list(self.questions))]
+        #: The page shown (an index into ``self.pages``) and the fields checked
+        #: on the next validation: ``None`` checks every visible question.
+        self.page_index = 0
+        self.validate_page = None
+        self.checked_fields = set()
         if not self.is_bound:
             token = self.initial.setdefault(TOKEN, get_random_string(32))
             self.initial.setdefault(STARTED, sign_started(token=token))
+        else:
+            self.data = self._merge_carry(self.data)
+            self.page_index = self._posted_page_from(self.data)
         if require_code:
             self.fields[CODE] = access_code_field()
         if paper:
@@ -149,12 +181,181 @@ class SurveyForm(BaseForm):
         )
         self.fields = {SERIAL: serial, **self.fields}
 
+    # Pages ---------------------------------------------------------------------
+
+    def question_field_names(self, question):
+        """Every form field of ``question``: its answer(s), "other" and follow-up."""
+        if question.field_type == MATRIX:
+            names = [question.row_field_name(row) for row in question.rows]
+        else:
+            names = [question.key]
+        if logic.offers_other(question):
+            names.append(question.key + logic.OTHER_SUFFIX)
+        if question.follow_up_options:
+            names.append(question.key + logic.FOLLOW_UP_SUFFIX)
+        return names
+
+    def _carry_salt(self, data):
+        return f"{_CARRY_SALT}:{data.get(TOKEN) or ''}"
+
+    def _merge_carry(self, data):
+        """The answers of the other pages come back signed (bound to this
+        form's token); the posted page's own fields come from the post."""
+        if len(self.pages) < 2:
+            return data
+        try:
+            carried = signing.loads(
+                data.get(CARRY) or "", salt=self._carry_salt(data), max_age=7 * 86400
+            )
+        except signing.BadSignature:
+            carried = {}
+        if not isinstance(carried, dict):
+            carried = {}
+        current = set()
+        index = self._posted_page_from(data)
+        for question in self.pages[index].questions:
+            current.update(self.question_field_names(question))
+        merged = data.copy()
+        for name, values in carried.items():
+            if name in current or name not in self.base_fields:
+                continue
+            if isinstance(values, list) and all(isinstance(v, str) for v in values):
+                merged.setlist(name, values)
+        return merged
+
+    def _posted_page_from(self, data):
+        try:
+            index = int(data.get(PAGE) or 0)
+        except (TypeError, ValueError):
+            return 0
+        return index if 0 <= index < len(self.pages) else 0
+
+    def raw_answers(self):
+        """The answers as posted (not validated), in the answering service's
+        shape, for deciding what is shown."""
+        data = {}
+        if not self.is_bound:
+            return data
+        for question in self.questions:
+            if question.field_type == MATRIX:
+                data[question.key] = {
+                    row.key: self.data.get(question.row_field_name(row))
+                    for row in question.rows
+                }
+            elif question.field_type in logic.MULTI_CHOICE_TYPES:
+                data[question.key] = self.data.getlist(question.key)
+            else:
+                data[question.key] = self.data.get(question.key)
+        return data
+
+    def visibility(self):
+        if not hasattr(self, "_visibility"):
+            self._visibility = logic.visible(self.pages, self.raw_answers())
+        return self._visibility
+
+    def visible_pages(self):
+        return self.visibility().pages
+
+    def show_page(self, index):
+        """Show page ``index`` next, without errors (going back and forth)."""
+        self.page_index = index
+        self._errors = django.forms.utils.ErrorDict()
+        self.cleaned_data = {}
+
+    def step(self, direction):
+        """The visible page before (-1) or after (+1) the one posted;
+        ``None`` when there is none."""
+        pages = self.visible_pages()
+        if direction < 0:
+            earlier = [i for i in pages if i < self.page_index]
+            return earlier[-1] if earlier else None
+        later = [i for i in pages if i > self.page_index]
+        return later[0] if later else None
+
+    def page_number(self):
+        pages = self.visible_pages() or [0]
+        shown = [i for i in pages if i <= self.page_index]
+        return max(len(shown), 1), len(pages)
+
+    def is_last_page(self):
+        return self.step(+1) is None
+
+    def needs_script(self):
+        """Whether the page has conditions or follow-ups for the script."""
+        return any(
+            q.conditions or logic.offers_other(q) or q.follow_up_options
+            for q in self.questions
+        )
+
+    def has_previous_page(self):
+        return self.step(-1) is not None
+
+    def current_page_title(self):
+        return self.pages[self.page_index].title if self.pages else ""
+
+    def go_to_first_error(self):
+        """Show the first visible page with a problem (after a full check)."""
+        for index in self.visible_pages():
+            for question in self.pages[index].questions:
+                if any(n in self.errors for n in self.question_field_names(question)):
+                    self.page_index = index
+                    return
+
+    def full_clean(self):
+        # Hidden questions are neither required nor stored: their fields are
+        # left out before validation, as decided from the posted answers.
+        # The form keeps every field for rendering (a script may show a
+        # question again); only the checked ones are validated and stored.
+        dropped = set()
+        if self.is_bound:
+            shown = self.visibility().keys
+            page = None
+            if self.validate_page is not None:
+                page = {q.key for q in self.pages[self.validate_page].questions}
+            for question in self.questions:
+                if question.key not in shown or (
+                    page is not None and question.key not in page
+                ):
+                    dropped.update(self.question_field_names(question))
+        all_fields = self.fields
+        self.fields = {n: f for n, f in all_fields.items() if n not in dropped}
+        try:
+            super().full_clean()
+        finally:
+            self.checked_fields = set(self.fields)
+            self.fields = all_fields
+
+    def carry_value(self):
+        """The signed answers of every page but the one shown."""
+        if len(self.pages) < 2 or not self.is_bound:
+            return ""
+        current = set()
+        for question in self.pages[self.page_index].questions:
+            current.update(self.question_field_names(question))
+        carried = {}
+        for question in self.questions:
+            for name in self.question_field_names(question):
+                if name in current:
+                    continue
+                values = [v for v in self.data.getlist(name) if v not in (None, "")]
+                if values:
+                    carried[name] = values
+        return signing.dumps(carried, salt=self._carry_salt(self.data), compress=True)
+
     @property
     def honeypot_filled(self):
         return bool((self.data.get(HONEYPOT) or "").strip())
 
     def clean(self):
         cleaned = super().clean()
+        # "Other, please specify" needs its text, checked on its own page.
+        for question in self.questions:
+            name = question.key + logic.OTHER_SUFFIX
+            if name not in self.fields or question.key not in self.fields:
+                continue
+            chosen = logic.answer_labels(question, cleaned.get(question.key))
+            if chosen and logic.OTHER in chosen and not cleaned.get(name):
+                self.add_error(name, _("You chose “other”: please say what."))
         # A form sent at once with answers missing says what is missing: the
         # fill-time check only speaks when everything else is in order.
         if self.check_fill_time and not self.errors:
@@ -171,27 +372,88 @@ class SurveyForm(BaseForm):
         return cleaned
 
     def sections(self):
-        """The questions with their bound fields, for templates:
-        ``[{"question": Question, "fields": [BoundField, ...]}, ...]``."""
+        """The questions of the page shown with their bound fields, for
+        templates: ``[{"question": Question, "fields": [BoundField, ...]}, ...]``."""
         result = []
+        numbers = {q.key: i for i, q in enumerate(self.questions, start=1)}
+        shown_page = self.pages[self.page_index] if self.pages else None
+        visibility = self.visibility()
+        page_keys = {q.key for q in shown_page.questions} if shown_page else set()
         for question in self.questions:
+            if question.key not in page_keys:
+                continue
+            condition = self._client_condition(question, shown_page)
+            if not visibility.shown(question.key) and '"names"' not in condition:
+                # Hidden by answers on earlier pages: the browser cannot
+                # change that, so it is not sent at all.
+                continue
             if question.field_type == MATRIX:
                 names = [question.row_field_name(row) for row in question.rows]
             else:
                 names = [question.key]
             fields = [self[name] for name in names if name in self.fields]
+            extra = []
+            for suffix, values in (
+                (logic.OTHER_SUFFIX, [logic.OTHER]),
+                (logic.FOLLOW_UP_SUFFIX, question.follow_up_options),
+            ):
+                name = question.key + suffix
+                if name in self.fields:
+                    if question.options:
+                        pks = {o.label: str(o.pk) for o in question.options}
+                        values = [pks.get(v, v) for v in values]
+                    trigger = {"names": [question.key], "values": list(values)}
+                    extra.append({"field": self[name], "trigger": json.dumps(trigger)})
+            all_fields = fields + [item["field"] for item in extra]
             result.append(
                 {
                     "question": question,
                     "fields": fields,
-                    "number": len(result) + 1,
+                    "extra_fields": extra,
+                    "number": numbers[question.key],
                     "anchor": f"q-{question.key}",
+                    "condition": condition,
                     "errors": [
-                        (field, error) for field in fields for error in field.errors
+                        (field, error) for field in all_fields for error in field.errors
                     ],
                 }
             )
         return result
+
+    def _client_condition(self, question, shown_page):
+        """The conditions of ``question`` for the browser script, as JSON:
+        a rule about a question of this page names its inputs and their
+        values; a rule about an earlier page is already decided here."""
+        rules = list(logic.own_conditions(question, shown_page))
+        if not rules:
+            return ""
+        by_key = {q.key: q for q in self.questions}
+        page_keys = {q.key for q in shown_page.questions}
+        answers = None
+        client = []
+        for rule in rules:
+            ref = by_key.get(rule.get("question"))
+            if ref is None or ref.key not in page_keys:
+                if answers is None:
+                    data = self.raw_answers()
+                    shown = self.visibility().keys
+                    answers = {
+                        q.key: logic.answer_labels(q, data.get(q.key))
+                        for q in self.questions
+                        if q.key in shown
+                    }
+                client.append({"fixed": logic.rule_matches(rule, answers)})
+                continue
+            values = list(rule.get("values") or [])
+            if ref.options:
+                labels = {o.label: str(o.pk) for o in ref.options}
+                values = [labels.get(v, v) for v in values]
+            if ref.field_type == MATRIX:
+                names = [ref.row_field_name(row) for row in ref.rows]
+            else:
+                names = [ref.key]
+            client.append({"names": names, "op": rule.get("op"), "values": values})
+        return json.dumps({"match": question.conditions_match, "rules": client})
 
     def error_summary(self):
         """The problems of a bound form, in page order, for the summary at the
@@ -225,7 +487,8 @@ class SurveyForm(BaseForm):
 
     def answers(self):
         """``(group, data)`` from a valid form: the respondent group and
-        ``{question key: cleaned value or {row key: value}}``."""
+        ``{question key: cleaned value or {row key: value}}`` for the questions
+        shown, plus the "other" and follow-up texts."""
         group = ""
         data = {}
 
@@ -235,15 +498,24 @@ class SurveyForm(BaseForm):
 
         for question in self.questions:
             if question.field_type == MATRIX:
+                names = [question.row_field_name(row) for row in question.rows]
+                if not any(name in self.checked_fields for name in names):
+                    continue
                 data[question.key] = {
                     row.key: cleaned(question.row_field_name(row)) or ""
                     for row in question.rows
                 }
             else:
+                if question.key not in self.checked_fields:
+                    continue
                 value = cleaned(question.key)
                 data[question.key] = value
                 if question.field_type == GROUP and value:
                     group = value
+            for suffix in (logic.OTHER_SUFFIX, logic.FOLLOW_UP_SUFFIX):
+                name = question.key + suffix
+                if name in self.checked_fields:
+                    data[name] = self.cleaned_data.get(name) or ""
         return group, data
 
 
@@ -265,10 +537,36 @@ class SurveyFormBuilder(FormBuilder):
             choices=choices, widget=django.forms.RadioSelect, **options
         )
 
+    def _with_other(self, question, choices):
+        if logic.offers_other(question):
+            return [*choices, (logic.OTHER, OTHER_LABEL)]
+        return choices
+
     def create_scale_field(self, field, options):
         question = self._question(field)
         options.pop("initial", None)
-        return self._radio([(str(o.pk), o.label) for o in question.options], options)
+        choices = [(str(o.pk), o.label) for o in question.options]
+        return self._radio(self._with_other(question, choices), options)
+
+    def create_radio_field(self, field, options):
+        created = super().create_radio_field(field, options)
+        created.choices = self._with_other(self._question(field), created.choices)
+        return created
+
+    def create_dropdown_field(self, field, options):
+        created = super().create_dropdown_field(field, options)
+        created.choices = self._with_other(self._question(field), created.choices)
+        return created
+
+    def create_checkboxes_field(self, field, options):
+        created = super().create_checkboxes_field(field, options)
+        created.choices = self._with_other(self._question(field), created.choices)
+        return created
+
+    def create_multiselect_field(self, field, options):
+        created = super().create_multiselect_field(field, options)
+        created.choices = self._with_other(self._question(field), created.choices)
+        return created
 
     def create_matrix_field(self, field, options):
         question = self._question(field)
@@ -304,6 +602,26 @@ class SurveyFormBuilder(FormBuilder):
                     formfields[f"{clean_name}__{row_key}"] = row_field
             else:
                 formfields[clean_name] = created
+            question = self._question(field)
+            if logic.offers_other(question):
+                formfields[clean_name + logic.OTHER_SUFFIX] = django.forms.CharField(
+                    label=_("Please specify"),
+                    required=False,
+                    max_length=pilots_settings.SURVEY_TEXT_MAX_LENGTH,
+                )
+            if question.follow_up_options and (
+                question.field_type in logic.FOLLOW_UP_TYPES
+            ):
+                formfields[clean_name + logic.FOLLOW_UP_SUFFIX] = (
+                    django.forms.CharField(
+                        label=question.follow_up_label or _("Please tell us more"),
+                        help_text=_("If you chose %(options)s (optional)")
+                        % {"options": "、".join(question.follow_up_options)},
+                        required=False,
+                        max_length=pilots_settings.SURVEY_TEXT_MAX_LENGTH,
+                        widget=django.forms.Textarea(attrs={"rows": 3}),
+                    )
+                )
         return formfields
 
     def get_form_class(self):
@@ -314,6 +632,22 @@ class SurveyFormBuilder(FormBuilder):
 
 class SurveyAdminPageForm(WagtailAdminFormPageForm):
     """Checks each question's configuration where the editor typed it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Conditions are stored by question key and shown by label.
+        formset = self.formsets.get("form_fields")
+        if formset is None:
+            return
+        labels = {
+            form.instance.clean_name: form.instance.label
+            for form in formset.forms
+            if form.instance.pk and form.instance.clean_name
+        }
+        for form in formset.forms:
+            field = form.fields.get("conditions")
+            if isinstance(field, ConditionsFormField):
+                field.labels = labels
 
     def clean(self):
         cleaned = super().clean()
@@ -352,6 +686,7 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
                     "choices", _("List the respondent groups, one per line.")
                 )
         self._check_group_populations(formset)
+        self._check_logic(formset)
         return cleaned
 
     def _assign_question_keys(self, formset):
@@ -378,6 +713,73 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
             )
         for question in new:
             taken.add(question.assign_key(taken=taken))
+
+    def _check_logic(self, formset):
+        """Conditions look back only, at questions that exist and at their
+        options; each problem is shown on the question whose conditions are
+        wrong, naming it."""
+        from . import logic
+
+        live, deleted = [], {}
+        for position, form in enumerate(formset.forms):
+            data = getattr(form, "cleaned_data", None)
+            if not data:
+                continue
+            instance = form.instance
+            key = instance.clean_name or instance.get_field_clean_name()
+            if data.get("DELETE"):
+                if instance.pk:
+                    deleted[key] = deleted[instance.label] = instance.label
+                continue
+            live.append((data.get("ORDER") or position, position, form, key))
+        live.sort(key=lambda item: (item[0], item[1]))
+        by_label = {}
+        for _order, _position, form, key in live:
+            by_label.setdefault(form.instance.label.strip(), key)
+        keys = {key for *_rest, key in live}
+        questions = []
+        for _order, _position, form, key in live:
+            rules = []
+            for rule in form.instance.conditions or []:
+                ref = str(rule.get("question", "")).strip()
+                if ref not in keys and ref in by_label:
+                    ref = by_label[ref]
+                rules.append({**rule, "question": ref})
+            form.instance.conditions = rules
+            form.cleaned_data["conditions"] = rules
+            question = question_from_field(form.instance)
+            question.key = key
+            questions.append(question)
+        messages = {
+            "deleted": _(
+                "Question “%(question)s” is shown depending on “%(ref)s”, which "
+                "is being deleted: change or remove that condition first."
+            ),
+            "unknown": _(
+                "Question “%(question)s”: there is no question “%(ref)s” to depend on."
+            ),
+            "self": _("Question “%(question)s” cannot depend on itself."),
+            "forward": _(
+                "Question “%(question)s” depends on “%(ref)s”, which comes after "
+                "it: a condition can only look at earlier questions."
+            ),
+            "operator": _("Question “%(question)s”: unknown condition."),
+            "no_options": _(
+                "Question “%(question)s”: “%(ref)s” has no options to compare "
+                "with; use “= *” (was answered)."
+            ),
+            "value": _(
+                "Question “%(question)s”: “%(value)s” is not an option of “%(ref)s”."
+            ),
+            "no_values": _("Question “%(question)s”: name at least one option."),
+        }
+        forms_by_key = {key: form for *_rest, form, key in live}
+        for problem in logic.check_logic(questions, deleted=deleted):
+            form = forms_by_key[problem.question]
+            params = dict(problem.params)
+            if problem.message == "deleted":
+                params["ref"] = deleted.get(params["ref"], params["ref"])
+            form.add_error("conditions", messages[problem.message] % params)
 
     def _check_group_populations(self, fields_formset):
         """Each population names a respondent group of the survey, once."""
@@ -413,6 +815,79 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
             elif name in seen:
                 form.add_error("group", _("This group already has a population above."))
             seen.add(name)
+
+
+CONDITION_LINE = re.compile(r"^(?P<question>.+?)\s*(?P<op>!=|=)\s*(?P<values>.*)$")
+VALUE_SEPARATORS = re.compile(r"\s*[|,，、;；]\s*")
+
+
+class ConditionsFormField(django.forms.JSONField):
+    """Conditions typed one per line (``question = a, b``, ``question != a``,
+    ``question = *``), stored as the list of rules of ``logic.py``. The
+    question may be named by label or key here; the page form resolves it."""
+
+    widget = django.forms.Textarea(attrs={"rows": 2})
+    #: ``{question key: label}``, to show a stored condition by label.
+    labels: dict = {}
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return value
+        rules = []
+        for number, line in enumerate((value or "").splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            match = CONDITION_LINE.match(line)
+            values = VALUE_SEPARATORS.split(match["values"].strip()) if match else []
+            values = [v for v in values if v]
+            if match is None or not values:
+                raise django.forms.ValidationError(
+                    _(
+                        "Line %(number)s (“%(line)s”) is not a condition: write "
+                        "“question = option”, “question != option” or "
+                        "“question = *”."
+                    ),
+                    code="invalid",
+                    params={"number": number, "line": line},
+                )
+            if values == ["*"]:
+                if match["op"] != "=":
+                    raise django.forms.ValidationError(
+                        _("Line %(number)s: “*” (was answered) goes with “=”."),
+                        code="invalid",
+                        params={"number": number},
+                    )
+                rules.append({"question": match["question"], "op": "answered"})
+            else:
+                op = "in" if match["op"] == "=" else "not_in"
+                rules.append(
+                    {"question": match["question"], "op": op, "values": values}
+                )
+        return rules
+
+    def bound_data(self, data, initial):
+        return data
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            return value
+        lines = []
+        for rule in value or ():
+            name = self.labels.get(rule.get("question"), rule.get("question"))
+            if rule.get("op") == "answered":
+                lines.append(f"{name} = *")
+            else:
+                sign = "=" if rule.get("op") == "in" else "!="
+                values = ", ".join(rule.get("values") or ())
+                lines.append(f"{name} {sign} {values}")
+        return "\n".join(lines)
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(self.prepare_value(initial)) != self.to_python(data)
+        except django.forms.ValidationError:
+            return True
 
 
 class ScaleAdminForm(WagtailAdminModelForm):

@@ -40,7 +40,15 @@ from import_export import fields, resources, widgets
 from ..importexport.registry import Column, ImportExportKind
 from ..importexport.resources import BatchResourceMixin, ExportOnlyResource
 from ..importexport.widgets import cell_text
-from .models import Channel, SurveyAnswer, SurveyPageMixin, SurveyResponse
+from . import logic
+from .forms import NOT_ASKED_LABEL, OTHER_LABEL
+from .models import (
+    Channel,
+    SurveyAnswer,
+    SurveyNotAsked,
+    SurveyPageMixin,
+    SurveyResponse,
+)
 from .questions import (
     CHOICE_TYPES,
     GROUP,
@@ -49,8 +57,8 @@ from .questions import (
     SCALE,
     survey_questions,
 )
-from .selectors import results_table_rows, survey_results
-from .services import SubmitError, build_answers
+from .selectors import export_value, results_table_rows, survey_results
+from .services import SubmitError, build_response
 
 CHANNEL_FIELD = "channel"
 DATE_FIELD = "submitted_on"
@@ -100,6 +108,7 @@ def question_columns(questions):
         for row in question.rows:
             row_key_uses[row.key] = row_key_uses.get(row.key, 0) + 1
     columns = []
+    conditional = logic.conditional_keys(questions)
     for question in questions:
         if question.field_type == MATRIX:
             for row in question.rows:
@@ -114,7 +123,9 @@ def question_columns(questions):
                         question_field(question, row),
                         en=f"{question.key}__{row.key}",
                         zh=f"{question.label} - {row.label}",
-                        required=question.required and question.is_counted,
+                        required=question.required
+                        and question.is_counted
+                        and question.key not in conditional,
                         aliases=tuple(aliases),
                         sample=_sample(question),
                     )
@@ -128,12 +139,48 @@ def question_columns(questions):
                 question_field(question),
                 en=question.key,
                 zh=question.label,
-                required=question.required and question.is_counted,
+                # A question some respondents are not asked may be empty.
+                required=question.required
+                and question.is_counted
+                and question.key not in conditional,
                 aliases=tuple(aliases),
                 sample=_sample(question),
             )
         )
+        for suffix, zh in text_columns(question):
+            columns.append(
+                Column(
+                    question_field(question) + suffix,
+                    en=question.key + suffix,
+                    zh=f"{question.label} - {zh}",
+                    aliases=(f"{question.label} / {zh}",),
+                )
+            )
     return columns
+
+
+def text_columns(question):
+    """``(suffix, Chinese header)`` of a question's own text columns: the text
+    of "other, please specify" and the follow-up."""
+    columns = []
+    if logic.offers_other(question):
+        columns.append((logic.OTHER_SUFFIX, "其他（请注明）"))
+    if question.follow_up_options and question.field_type in logic.FOLLOW_UP_TYPES:
+        columns.append((logic.FOLLOW_UP_SUFFIX, question.follow_up_label or "追问"))
+    return columns
+
+
+def is_not_asked_mark(text):
+    """An exported "not asked" cell read back: the same as an empty cell."""
+    marks = {"(not asked)", "（未问）", "(未问)", str(NOT_ASKED_LABEL)}
+    return text.casefold() in {m.casefold() for m in marks}
+
+
+def is_other(question, text):
+    if not logic.offers_other(question):
+        return False
+    names = {logic.OTHER, "other", "其他", "其他（请注明）", str(OTHER_LABEL)}
+    return text.casefold() in {n.casefold() for n in names}
 
 
 def _sample(question):
@@ -226,16 +273,18 @@ class RowParser:
     def parse(self, row):
         data = {}
         errors = {}
-        required = _("This answer is required.")
+        missing = {}  # column -> question key, for required answers left empty
         for question in self.questions:
             if question.field_type == MATRIX:
                 values = {}
                 for matrix_row in question.rows:
                     name = question_field(question, matrix_row)
                     text = _text(row.get(name))
+                    if is_not_asked_mark(text):
+                        text = ""
                     if not text:
                         if question.required and name in row:
-                            errors[name] = required
+                            missing[name] = question.key
                         continue
                     try:
                         values[matrix_row.key] = self.option(question, text).pk
@@ -243,20 +292,30 @@ class RowParser:
                         errors[name] = str(error)
                 data[question.key] = values
                 continue
+            for suffix, _zh in text_columns(question):
+                text = _text(row.get(question_field(question) + suffix))
+                if text:
+                    data[question.key + suffix] = text
             name = question_field(question)
             text = _text(row.get(name))
+            if is_not_asked_mark(text):
+                text = ""
             if not text:
                 if question.required and question.is_counted and name in row:
-                    errors[name] = required
+                    missing[name] = question.key
                 continue
             try:
-                if question.field_type == SCALE:
+                if is_other(question, text):
+                    data[question.key] = logic.OTHER
+                elif question.field_type == SCALE:
                     data[question.key] = self.option(question, text).pk
                 elif question.field_type in (GROUP, *CHOICE_TYPES):
                     data[question.key] = self.choice(question, text)
                 elif question.field_type in MULTI_CHOICE_TYPES:
                     data[question.key] = [
-                        self.choice(question, item)
+                        logic.OTHER
+                        if is_other(question, item)
+                        else self.choice(question, item)
                         for item in MULTI_SEPARATORS.split(text)
                         if item
                     ]
@@ -264,7 +323,27 @@ class RowParser:
                     data[question.key] = text
             except ValueError as error:
                 errors[name] = str(error)
+        if missing:
+            # A required question the respondent was not asked may be empty.
+            shown = logic.visible_keys(self.questions, data)
+            for name, key in missing.items():
+                if key in shown:
+                    errors.setdefault(name, _("This answer is required."))
         return data, errors
+
+    def column_of(self, field):
+        """The column of an answering-service error's ``field``."""
+        for question in self.questions:
+            if field == question.key:
+                return question_field(question)
+            if field.startswith(question.key + "__"):
+                suffix = field[len(question.key) :]
+                if suffix in (logic.OTHER_SUFFIX, logic.FOLLOW_UP_SUFFIX):
+                    return question_field(question) + suffix
+                for row in question.rows:
+                    if field == question.row_field_name(row):
+                        return question_field(question, row)
+        return None
 
 
 CHANNEL_ALIASES = {
@@ -330,12 +409,9 @@ class AnswerExportField(fields.Field):
         self.row_key = row_key
 
     def get_value(self, instance):
-        value = (instance.data or {}).get(self.question_key, "")
-        if self.row_key is not None:
-            value = value.get(self.row_key, "") if isinstance(value, dict) else ""
-        if isinstance(value, list):
-            value = "; ".join(str(v) for v in value)
-        return value
+        return export_value(
+            (instance.data or {}).get(self.question_key, ""), self.row_key
+        )
 
     def export(self, instance, **kwargs):
         value = self.get_value(instance)
@@ -381,6 +457,14 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
                     question_key=question.key,
                     row_key=row.key if row is not None else None,
                 )
+            if question.field_type != MATRIX:
+                for suffix, _zh in text_columns(question):
+                    name = question_field(question) + suffix
+                    self.fields[name] = AnswerExportField(
+                        attribute=name,
+                        column_name=name,
+                        question_key=question.key + suffix,
+                    )
 
     def get_queryset(self):
         queryset = SurveyResponse.objects.order_by("pk")
@@ -412,9 +496,18 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
                 {name: ValidationError(message) for name, message in errors.items()}
             )
         try:
-            stored, answer_rows = build_answers(self.questions, data)
-        except SubmitError as error:  # resolved above; kept as a safety net
-            raise ValidationError(str(error.message)) from None
+            built = build_response(self.questions, data, strict=True)
+        except SubmitError as error:
+            # An answer to a question its conditions hide, an "other" without
+            # its text: named by column.
+            column = self.parser.column_of(error.field or "")
+            if column is None:
+                raise ValidationError(str(error.message)) from None
+            raise ValidationError(
+                {column: ValidationError(str(error.message))}
+            ) from None
+        stored, answer_rows = built.stored, built.rows
+        instance._pilots_not_asked = built.not_asked
         instance.survey_id = self.survey.pk
         instance.data = stored
         instance.group = next(
@@ -469,6 +562,23 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
             )
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
+            return
+        not_asked = [
+            SurveyNotAsked(
+                response_id=instance.pk,
+                survey_id=instance.survey_id,
+                question_key=key,
+                group=instance.group,
+                channel=instance.channel,
+            )
+            for instance in instances
+            for key in getattr(instance, "_pilots_not_asked", ())
+        ]
+        if not_asked:
+            try:
+                SurveyNotAsked.objects.bulk_create(not_asked, batch_size=2000)
+            except Exception as error:
+                self.handle_import_error(result, error, raise_errors)
 
 
 ANSWER_COLUMNS = (
@@ -587,6 +697,7 @@ class ResponsesKind(ImportExportKind):
         # One DELETE for every answer of the batch, rather than Django's
         # cascade collecting them response by response.
         SurveyAnswer.objects.filter(response__import_batch=batch).delete()
+        SurveyNotAsked.objects.filter(response__import_batch=batch).delete()
 
     def after_rollback(self, *, batch, user=None):
         recount_responses(batch.page)

@@ -42,7 +42,12 @@ from wagtail.url_routing import RouteResult
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
 from ..panels import ScreenLinksPanel
-from .forms import ScaleAdminForm, SurveyAdminPageForm, SurveyFormBuilder
+from .forms import (
+    ConditionsFormField,
+    ScaleAdminForm,
+    SurveyAdminPageForm,
+    SurveyFormBuilder,
+)
 from .widgets import FilterableCheckboxSelectMultiple, QuestionTypeSelect
 
 # Scales ---------------------------------------------------------------------
@@ -119,6 +124,25 @@ class ScaleOption(Orderable):
 
 # Survey pages ---------------------------------------------------------------
 
+
+class ConditionsField(models.JSONField):
+    """A question's display conditions: a list of rules (see ``logic.py``),
+    edited as one line per condition."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": ConditionsFormField, **kwargs})
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        from .logic import valid_conditions
+
+        if not valid_conditions(value):
+            raise ValidationError(
+                _("Conditions must be a list of rules (question, op, values)."),
+                code="invalid",
+            )
+
+
 from .questions import (  # noqa: E402
     GROUP,
     MATRIX,
@@ -178,6 +202,61 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
         help_text=_("each unit becomes a row rated on the scale"),
     )
 
+    # Survey logic (additive; see ``logic.py`` and docs/surveys.md).
+    page_break = models.BooleanField(
+        _("starts a new page"),
+        default=False,
+        help_text=_(
+            "the respondent sees this question and the ones after it on a new "
+            "page; its conditions then apply to the whole page"
+        ),
+    )
+    page_title = models.CharField(
+        _("page title"),
+        max_length=255,
+        blank=True,
+        help_text=_("optional heading of the page this question starts"),
+    )
+    conditions = ConditionsField(
+        _("show only when"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "one condition per line, about an earlier question (its label or "
+            "key): “question = option, option” (is one of), “question != "
+            "option” (is not one of), “question = *” (was answered); empty: "
+            "always shown"
+        ),
+    )
+    conditions_match = models.CharField(
+        _("conditions to meet"),
+        max_length=3,
+        choices=[
+            ("all", pgettext_lazy("survey conditions", "all of them")),
+            ("any", pgettext_lazy("survey conditions", "any of them")),
+        ],
+        default="all",
+    )
+    other_option = models.BooleanField(
+        _("offer “other, please specify”"),
+        default=False,
+        help_text=_("for choice and scale questions: adds an option with a text box"),
+    )
+    follow_up_options = models.TextField(
+        _("follow-up after"),
+        blank=True,
+        help_text=_(
+            "options (one per line) after which an optional text box asks for "
+            "more, e.g. 不满意"
+        ),
+    )
+    follow_up_label = models.CharField(
+        _("follow-up question"),
+        max_length=255,
+        blank=True,
+        help_text=_("e.g. “Why are you dissatisfied?”"),
+    )
+
     panels = [
         FieldPanel("label"),
         FieldPanel("help_text"),
@@ -210,6 +289,18 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
                 "the answer filled in beforehand; several separated by commas "
                 "for checkboxes"
             ),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("page_break"), FieldPanel("page_title")]),
+                FieldPanel("conditions"),
+                FieldPanel("conditions_match"),
+                FieldPanel("other_option"),
+                FieldRowPanel(
+                    [FieldPanel("follow_up_options"), FieldPanel("follow_up_label")]
+                ),
+            ],
+            heading=_("pages, conditions and follow-ups"),
         ),
     ]
 
@@ -795,6 +886,40 @@ class PaperEntryDraft(models.Model):
 
     def __str__(self):
         return self.serial
+
+
+class SurveyNotAsked(models.Model):
+    """A question a response was not asked: hidden by its conditions.
+
+    Kept apart from :class:`SurveyAnswer` so that "not asked" never reads as
+    "no answer": a conditional question's base (the respondents who were shown
+    it) is the responses less these rows, counted by the database.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="not_asked"
+    )
+    survey = models.ForeignKey(
+        get_page_model_string(), on_delete=models.CASCADE, related_name="+"
+    )
+    question_key = models.CharField(_("question"), max_length=255)
+    group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+
+    class Meta:
+        verbose_name = _("question not asked")
+        verbose_name_plural = _("questions not asked")
+        indexes = [
+            models.Index(
+                fields=["survey", "question_key", "group", "channel"],
+                name="wp_surveys_notasked_results",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.question_key} ({self.response_id})"
 
 
 class AccessCode(models.Model):

@@ -44,6 +44,14 @@ class Question:
     options: list[Option] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
+    # Survey logic (see ``logic.py``): pages, conditions and follow-ups.
+    page_break: bool = False
+    page_title: str = ""
+    conditions: list[dict] = field(default_factory=list)
+    conditions_match: str = "all"
+    other: bool = False
+    follow_up_options: list[str] = field(default_factory=list)
+    follow_up_label: str = ""
 
     @property
     def is_rated(self):
@@ -97,6 +105,10 @@ def split_choices(text):
     return [c for c in _split_by_newline_or_comma(text) if c]
 
 
+def split_lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
 def question_from_field(form_field):
     key = form_field.clean_name or form_field.get_field_clean_name()
     question = Question(
@@ -105,6 +117,13 @@ def question_from_field(form_field):
         field_type=form_field.field_type,
         required=form_field.required,
         help_text=form_field.help_text,
+        page_break=bool(getattr(form_field, "page_break", False)),
+        page_title=getattr(form_field, "page_title", "") or "",
+        conditions=list(getattr(form_field, "conditions", None) or []),
+        conditions_match=getattr(form_field, "conditions_match", "") or "all",
+        other=bool(getattr(form_field, "other_option", False)),
+        follow_up_options=split_lines(getattr(form_field, "follow_up_options", "")),
+        follow_up_label=getattr(form_field, "follow_up_label", "") or "",
     )
     if form_field.field_type in (SCALE, MATRIX) and form_field.scale_id:
         question.options = [

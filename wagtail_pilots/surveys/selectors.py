@@ -14,16 +14,19 @@ from django.db import connections
 from django.db.models import Count, F, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from wagtail_pilots import codes as code_utils
 from wagtail_pilots.pages import root_page_models_using
 
-from . import stats
+from . import logic, stats
+from .forms import NOT_ASKED_LABEL, OTHER_LABEL
 from .models import (
     Access,
     AccessCode,
     Channel,
     SurveyAnswer,
+    SurveyNotAsked,
     SurveyPageMixin,
     SurveyResponse,
     SurveyState,
@@ -141,6 +144,9 @@ class QuestionResult:
     weighted: stats.PostStratified | None = None
     #: Public only: the weighted rate is withheld because a group is hidden.
     weighted_suppressed: bool = False
+    #: For a question shown only under conditions: the respondents who were
+    #: shown it (its base); ``None`` for a question everyone was asked.
+    asked: int | None = None
 
 
 @dataclass
@@ -197,6 +203,16 @@ def _option_counts(question, counts):
             OptionCount(c, counts.get(c, 0), _share(counts.get(c, 0), total))
             for c in question.choices
         ]
+    if logic.offers_other(question):
+        count = counts.get(logic.OTHER, 0)
+        items.append(
+            OptionCount(
+                pgettext("survey option", "Other, please specify"),
+                count,
+                _share(count, total),
+                excluded=bool(question.options),
+            )
+        )
     return items
 
 
@@ -326,6 +342,16 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
 
     channel_labels = dict(Channel.choices)
     group_names = sorted(group_counts)
+    total_responses = sum(channel_counts.values())
+    conditional = logic.conditional_keys(questions)
+    not_asked = {}
+    if conditional:
+        not_asked = dict(
+            SurveyNotAsked.objects.filter(survey_id=survey.pk)
+            .values_list("question_key")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
     results = []
     for question in questions:
         counts = per_question.get(question.key, {})
@@ -333,6 +359,9 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
             question=question,
             answered=sum(counts.values()),
             options=_option_counts(question, counts),
+            asked=total_responses - not_asked.get(question.key, 0)
+            if question.key in conditional
+            else None,
         )
         if question.is_rated:
             item.result = result("question", question.key, "")
@@ -510,6 +539,21 @@ def survey_comparison(*, before, after, question_key=None) -> stats.Comparison:
     )
 
 
+def export_value(value, row_key=None):
+    """A stored answer as an export cell: "not asked" and "other" in words."""
+    if value is None:
+        return str(NOT_ASKED_LABEL)
+    if row_key is not None:
+        value = value.get(row_key, "") if isinstance(value, dict) else ""
+    if isinstance(value, list):
+        return "; ".join(
+            str(OTHER_LABEL) if v == logic.OTHER else str(v) for v in value
+        )
+    if value == logic.OTHER:
+        return str(OTHER_LABEL)
+    return value
+
+
 def raw_response_rows(*, survey, questions=None):
     """Header and an iterator of rows for the raw export (streamed in chunks)."""
     questions = questions if questions is not None else survey_questions(survey)
@@ -523,6 +567,14 @@ def raw_response_rows(*, survey, questions=None):
         else:
             header.append(q.label)
             columns.append((q.key, None))
+            # "Other, please specify" and the follow-up: their own columns.
+            if logic.offers_other(q):
+                header.append(f"{q.label} / {OTHER_LABEL}")
+                columns.append((q.key + logic.OTHER_SUFFIX, None))
+            if q.follow_up_options and q.field_type in logic.FOLLOW_UP_TYPES:
+                label = q.follow_up_label or pgettext("survey", "follow-up")
+                header.append(f"{q.label} / {label}")
+                columns.append((q.key + logic.FOLLOW_UP_SUFFIX, None))
 
     def rows():
         queryset = (
@@ -535,16 +587,7 @@ def raw_response_rows(*, survey, questions=None):
         for pk, on, at, channel, group, data in queryset.iterator(chunk_size=2000):
             line = [pk, on, at, channel, group]
             for key, row_key in columns:
-                value = (data or {}).get(key, "")
-                if row_key is not None:
-                    value = (
-                        (value or {}).get(row_key, "")
-                        if isinstance(value, dict)
-                        else ""
-                    )
-                if isinstance(value, list):
-                    value = "; ".join(str(v) for v in value)
-                line.append(value)
+                line.append(export_value((data or {}).get(key, ""), row_key))
             yield line
 
     return header, rows()
@@ -565,9 +608,11 @@ def results_table_rows(results: SurveyResults):
         "index",
         "insufficient_sample",
         "below_threshold",
+        "asked",
     ]
 
-    def line(question, slice_name, value, result):
+    def line(item, slice_name, value, result):
+        question = item.question
         interval = result.interval_percent or (None, None)
         return [
             question.label,
@@ -581,7 +626,12 @@ def results_table_rows(results: SurveyResults):
             stats.round_half_up(result.index),
             result.insufficient_sample,
             result.below_threshold,
+            asked(item),
         ]
+
+    def asked(item):
+        # The base of a conditional question: the respondents who were shown it.
+        return results.responses if item.asked is None else item.asked
 
     rows = []
     for item in results.questions:
@@ -590,15 +640,16 @@ def results_table_rows(results: SurveyResults):
                 rows.append(
                     [item.question.label, "option", option.label, option.count]
                     + [None] * 7
+                    + [asked(item)]
                 )
             continue
-        rows.append(line(item.question, "all", "", item.result))
+        rows.append(line(item, "all", "", item.result))
         for b in item.rows:
-            rows.append(line(item.question, "row", b.label, b.result))
+            rows.append(line(item, "row", b.label, b.result))
         for b in item.groups:
-            rows.append(line(item.question, "group", b.label, b.result))
+            rows.append(line(item, "group", b.label, b.result))
         for b in item.channels:
-            rows.append(line(item.question, "channel", b.label, b.result))
+            rows.append(line(item, "channel", b.label, b.result))
     return header, rows
 
 

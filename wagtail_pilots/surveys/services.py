@@ -12,7 +12,7 @@ import datetime
 import hashlib
 import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wagtail_pilots import codes as code_utils
+from wagtail_pilots.conf import pilots_settings
 
 from .models import (
     Access,
@@ -30,6 +31,7 @@ from .models import (
     Channel,
     PaperEntryDraft,
     SurveyAnswer,
+    SurveyNotAsked,
     SurveyResponse,
     SurveyState,
 )
@@ -90,24 +92,77 @@ def _plain(value):
 
 
 def build_answers(questions, data):
-    """``(stored data with labels, answer rows as dicts)`` for cleaned ``data``.
+    """``(stored data with labels, answer rows as dicts)`` for cleaned ``data``
+    (see :func:`build_response`)."""
+    built = build_response(questions, data)
+    return built.stored, built.rows
 
-    Raises :class:`SubmitError` naming the question when a value is not one of
-    its options (paper entry and imports come through here too).
+
+@dataclass
+class BuiltResponse:
+    """What one response stores: ``stored`` (labels, for the raw export),
+    ``rows`` (counted answers) and ``not_asked`` (question keys hidden by
+    their conditions; stored as ``None`` in ``stored``)."""
+
+    stored: dict
+    rows: list
+    not_asked: list = field(default_factory=list)
+
+
+def _follow_up_text(data, name):
+    text = data.get(name)
+    if text in (None, ""):
+        return ""
+    return str(text).strip()[: pilots_settings.SURVEY_TEXT_MAX_LENGTH]
+
+
+def build_response(questions, data, *, strict=False):
+    """Validate cleaned ``data`` against ``questions`` and their conditions.
+
+    The questions hidden by their conditions are decided here from the answers
+    alone: they are stored as "not asked" (``None``), their answers dropped.
+    With ``strict`` (imports) an answer to a hidden question is an error
+    instead. Raises :class:`SubmitError` naming the question when a value is
+    not one of its options (paper entry and imports come through here too).
     """
+    from . import logic
+
+    shown = (
+        logic.visible_keys(questions, data)
+        if logic.has_logic(questions)
+        else {q.key for q in questions}
+    )
     stored = {}
     rows = []
+    not_asked = []
     for question in questions:
         value = data.get(question.key)
+        if question.key not in shown:
+            if strict and logic.answer_labels(question, value) is not None:
+                raise SubmitError(
+                    _(
+                        "This question was not asked (hidden by its conditions): "
+                        "leave it empty."
+                    ),
+                    field=question.key,
+                )
+            stored[question.key] = None
+            not_asked.append(question.key)
+            continue
+        other = logic.offers_other(question)
         if question.field_type == SCALE:
             if value in (None, ""):
                 stored[question.key] = ""
                 continue
-            option = question.option_by_pk(value)
-            if option is None:
-                raise SubmitError(_("Not one of the options."), field=question.key)
-            stored[question.key] = option.label
-            rows.append({"question_key": question.key, "option_id": option.pk})
+            if other and str(value) == logic.OTHER:
+                stored[question.key] = logic.OTHER
+                rows.append({"question_key": question.key, "value": logic.OTHER})
+            else:
+                option = question.option_by_pk(value)
+                if option is None:
+                    raise SubmitError(_("Not one of the options."), field=question.key)
+                stored[question.key] = option.label
+                rows.append({"question_key": question.key, "option_id": option.pk})
         elif question.field_type == MATRIX:
             value = value or {}
             stored_rows = {}
@@ -136,19 +191,36 @@ def build_answers(questions, data):
         elif question.field_type in (GROUP, *CHOICE_TYPES):
             stored[question.key] = value or ""
             if value:
-                if value not in question.choices:
+                if value not in question.choices and not (
+                    other and value == logic.OTHER
+                ):
                     raise SubmitError(_("Not one of the options."), field=question.key)
                 rows.append({"question_key": question.key, "value": value[:255]})
         elif question.field_type in MULTI_CHOICE_TYPES:
             values = list(value or [])
             stored[question.key] = values
             for item in values:
-                if item not in question.choices:
+                if item not in question.choices and not (other and item == logic.OTHER):
                     raise SubmitError(_("Not one of the options."), field=question.key)
                 rows.append({"question_key": question.key, "value": item[:255]})
         else:
             stored[question.key] = _plain(value) if value is not None else ""
-    return stored, rows
+        if other:
+            chosen = logic.answer_labels(question, value) or frozenset()
+            name = question.key + logic.OTHER_SUFFIX
+            text = _follow_up_text(data, name)
+            if logic.OTHER in chosen:
+                if not text:
+                    raise SubmitError(
+                        _("You chose “other”: please say what."), field=name
+                    )
+                stored[name] = text
+        if question.follow_up_options:
+            name = question.key + logic.FOLLOW_UP_SUFFIX
+            text = _follow_up_text(data, name)
+            if text and logic.follow_up_applies(question, value):
+                stored[name] = text
+    return BuiltResponse(stored, rows, not_asked)
 
 
 def response_submit(
@@ -177,7 +249,8 @@ def response_submit(
     """
     now = now or timezone.now()
     questions = questions if questions is not None else survey_questions(survey)
-    stored, rows = build_answers(questions, data)
+    built = build_response(questions, data)
+    stored, rows = built.stored, built.rows
     group = next(
         (stored[q.key] for q in questions if q.field_type == GROUP and stored[q.key]),
         "",
@@ -237,6 +310,19 @@ def response_submit(
                 ],
                 batch_size=500,
             )
+            if built.not_asked:
+                SurveyNotAsked.objects.bulk_create(
+                    [
+                        SurveyNotAsked(
+                            response=response,
+                            survey_id=survey.pk,
+                            question_key=key,
+                            group=group,
+                            channel=channel,
+                        )
+                        for key in built.not_asked
+                    ]
+                )
             if survey.notify_to:
                 response_id = response.pk
                 transaction.on_commit(lambda: _enqueue_notification(response_id))

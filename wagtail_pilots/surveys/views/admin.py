@@ -337,6 +337,8 @@ def paper_entry(request, page_id):
         "check_fill_time": False,
         "paper": True,
         "require_serial": double,
+        # A paper questionnaire is typed in on one screen, whatever its pages.
+        "paged": False,
     }
     differences = None
     if request.method == "POST":

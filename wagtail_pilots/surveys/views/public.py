@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
-from ..forms import CODE, STEP, STEP_CODE, TOKEN, AccessCodeForm
+from ..forms import (
+    CODE,
+    NAV,
+    NAV_BACK,
+    NAV_NEXT,
+    STEP,
+    STEP_CODE,
+    TOKEN,
+    AccessCodeForm,
+)
 from ..models import Access, SurveyState
 from ..services import CodeRejected, SubmitError, response_submit
 
@@ -211,11 +220,14 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, form=form, preview=preview)
 
     client = ratelimit.client_key(request)
-    rate = ratelimit.Rate.parse(pilots_settings.SURVEY_SUBMIT_RATE)
-    if not ratelimit.hit(f"surveys:submit:{page.pk}", client, rate):
-        return _refuse(page, request, TOO_MANY, retry_after=rate.window)
-
     code_scope = f"surveys:code:{page.pk}"
+    nav = request.POST.get(NAV)
+    # Moving between pages is not a submission: only sending is rate-limited.
+    if nav not in (NAV_BACK, NAV_NEXT):
+        rate = ratelimit.Rate.parse(pilots_settings.SURVEY_SUBMIT_RATE)
+        if not ratelimit.hit(f"surveys:submit:{page.pk}", client, rate):
+            return _refuse(page, request, TOO_MANY, retry_after=rate.window)
+
     if code_first and request.POST.get(STEP) == STEP_CODE:
         return _check_code_step(page, request, client, code_scope)
 
@@ -232,7 +244,20 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         refused = _code_entry_refused(page, request, client, code_scope)
         if refused is not None:
             return refused
+    # Pages: "back" keeps the answers without checking them; "next" checks the
+    # page shown; the last page sends everything, checked again as a whole.
+    if nav == NAV_BACK:
+        target = form.step(-1)
+        form.show_page(form.page_index if target is None else target)
+        return _render(page, request, form=form, preview=preview)
+    if nav == NAV_NEXT and not form.is_last_page():
+        form.validate_page = form.page_index
+        form.check_fill_time = False
+        if form.is_valid():
+            form.show_page(form.step(+1))
+        return _render(page, request, form=form, preview=preview)
     if preview or not form.is_valid():
+        form.go_to_first_error()
         return _render(page, request, form=form, preview=preview)
 
     group, data = form.answers()
@@ -253,6 +278,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     except SubmitError as exc:
         if exc.field in form.fields:
             form.add_error(exc.field, exc.message)
+            form.go_to_first_error()
             return _render(page, request, form=form)
         return _render(page, request, message=exc.message)
 
