@@ -22,6 +22,14 @@ def pct(fraction):
 
 
 @register.filter
+def num(value):
+    """A count with thousands separators (37,824), the same in every language."""
+    if value is None or value == "":
+        return "–"
+    return f"{int(value):,}"
+
+
+@register.filter
 def dec2(value):
     if value is None or value == "":
         return "–"
@@ -59,7 +67,7 @@ def survey_bar_chart(items, title="", threshold=None):
             fraction = getattr(item, "share", None)
             flagged = False
             muted = False
-            text = f"{pct(fraction)} ({item.count})"
+            text = f"{pct(fraction)} ({num(item.count)})"
         width = float(fraction or 0) * BAR_WIDTH
         bars.append(
             {
