@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from wagtail_pilots.surveys.templatetags.wagtail_pilots_surveys import num
+from wagtail_pilots.templatetags.wagtail_pilots_format import num
 
 from .conftest import post_data
 

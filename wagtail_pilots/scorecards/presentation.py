@@ -14,6 +14,7 @@ newer key is read with a default.
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -302,6 +303,7 @@ def legend(configuration):
             "name": g["name"],
             "weight": fmt(g["weight"]),
             "colour": PALETTE[i % len(PALETTE)],
+            "survey": False,
         }
         for i, g in enumerate(configuration["groups"])
     ]
@@ -313,6 +315,7 @@ def legend(configuration):
                     "name": c["name"],
                     "weight": fmt(c["weight"]),
                     "colour": "#999999",
+                    "survey": True,
                 }
             )
     return items
@@ -464,5 +467,6 @@ def snapshot_context(snapshot):
         return {"snapshot": None}
     return {
         "snapshot": snapshot,
+        "notice_ended": snapshot.notice_until < timezone.localdate(),
         **ranking_context(snapshot.configuration, snapshot.outputs),
     }

@@ -473,6 +473,7 @@ def _snapshot_publish_once(*, scorecard, user):
             inputs_digest=digest,
             outputs=outputs,
             ballot_count=loaded.ballot_count,
+            sheet_count=loaded.sheet_count,
             notice_days=scorecard.notice_days,
             notice_until=today + datetime.timedelta(days=scorecard.notice_days),
             pseudonym_salt=salt,

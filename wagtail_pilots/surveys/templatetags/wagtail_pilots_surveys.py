@@ -8,9 +8,11 @@ from decimal import Decimal
 from django import template
 from django.utils.translation import gettext as _
 
+from ...templatetags.wagtail_pilots_format import num
 from ..stats import as_percent, round_half_up
 
 register = template.Library()
+register.filter("num", num)
 
 
 @register.filter
@@ -19,14 +21,6 @@ def pct(fraction):
     if fraction is None or fraction == "":
         return "–"
     return f"{round_half_up(as_percent(fraction))}%"
-
-
-@register.filter
-def num(value):
-    """A count with thousands separators (37,824), the same in every language."""
-    if value is None or value == "":
-        return "–"
-    return f"{int(value):,}"
 
 
 @register.filter
