@@ -14,19 +14,25 @@ from playwright.sync_api import expect
 from wagtail_pilots.scorecards.models import ScorecardPage
 from wagtail_pilots.surveys.models import SurveyPage, SurveyResponse
 
+from .conftest import axe_violations
+
 PHONES = [(390, 844), (320, 640)]
 HEADER_MAX = 120
 
 
 @pytest.fixture
 def phone(browser, site_url):
-    def open_context(width, height):
+    def open_context(width, height, locale="zh-CN", axe=False):
         context = browser.new_context(
             base_url=site_url,
-            locale="zh-CN",
+            locale=locale,
             viewport={"width": width, "height": height},
             is_mobile=True,
             has_touch=True,
+            # The site's CSP refuses axe-core's injected script tag; only the
+            # contexts that run axe bypass it (tests/browser/test_csp.py checks
+            # the policy itself).
+            bypass_csp=axe,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -51,27 +57,68 @@ def _suite_urls():
     return sorted(set(urls))
 
 
-def test_every_public_page_fits_a_phone(phone):
+MEASURE = """() => ({
+    scroll: document.documentElement.scrollWidth,
+    inner: window.innerWidth,
+    header: document.querySelector('.site-header').getBoundingClientRect().height,
+})"""
+
+
+def _check(page, width, label, problems):
+    """No sideways scrolling, a compact header, no serious or critical axe
+    violation on the page as it is now."""
+    measured = page.evaluate(MEASURE)
+    if measured["scroll"] > measured["inner"] or measured["inner"] != width:
+        problems.append((label, "overflow", measured))
+    if measured["header"] > HEADER_MAX:
+        problems.append((label, "header", measured))
+    violations = axe_violations(page)
+    if violations:
+        problems.append((label, "axe", violations))
+
+
+def _answer_everything(page):
+    for group in page.get_by_role("radiogroup").all():
+        group.locator("input").first.check()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_every_public_page_fits_a_phone_and_passes_axe(phone, settings, locale):
+    """Every public suite page of the demo — listings, pilot index and pages,
+    reports, survey forms (and one with errors, and its thank-you page), code
+    steps, results, notices and ballot pages — at 390×844 and 320×640: no
+    horizontal overflow, header at most 120 px, axe clean (serious/critical)."""
+    from example_site.demo.surveys import OPEN_SLUG
+
+    settings.WAGTAIL_PILOTS = {"SURVEY_MIN_FILL_SECONDS": 0}
     call_command("load_demo", stdout=StringIO())
     urls = _suite_urls()
     assert any("/results/" in u for u in urls) and any("/score/" in u for u in urls)
+    assert any("/pilots/programs/" in u for u in urls)
+    survey_url = SurveyPage.objects.get(slug=OPEN_SLUG).url
     problems = []
+    thanks_url = None
     for width, height in PHONES:
-        page = phone(width, height)
+        page = phone(width, height, locale=locale, axe=True)
         for url in urls:
             page.goto(url)
-            measured = page.evaluate(
-                """() => ({
-                    scroll: document.documentElement.scrollWidth,
-                    inner: window.innerWidth,
-                    header: document.querySelector('.site-header')
-                        .getBoundingClientRect().height,
-                })"""
-            )
-            if measured["scroll"] > measured["inner"] or measured["inner"] != width:
-                problems.append((width, url, "overflow", measured))
-            if measured["header"] > HEADER_MAX:
-                problems.append((width, url, "header", measured))
+            _check(page, width, (width, url), problems)
+        # The survey after a failed submit: the error summary on top.
+        page.goto(survey_url)
+        page.locator(".wp-survey button[type=submit]").click()
+        expect(page.locator(".wp-error-summary")).to_be_visible()
+        _check(page, width, (width, survey_url, "errors"), problems)
+        # The thank-you page (after the redirect), answered once, seen twice.
+        if thanks_url is None:
+            page.goto(survey_url)
+            _answer_everything(page)
+            page.locator(".wp-survey button[type=submit]").click()
+            expect(page.locator(".wp-receipt")).to_be_visible()
+            thanks_url = page.url
+        else:
+            page.goto(thanks_url)
+            expect(page.locator(".wp-receipt")).to_be_visible()
+        _check(page, width, (width, thanks_url, "thank-you"), problems)
     assert problems == []
 
 
