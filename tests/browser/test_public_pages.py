@@ -201,3 +201,73 @@ def test_error_summary_focus_and_thank_you_after_redirect(phone, settings):
     assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1
     page.get_by_role("link", name="返回首页").click()
     expect(page.locator("h1")).to_have_text(home.title)
+
+
+ACTIVE = """() => {
+    const e = document.activeElement;
+    const group = e.closest('[role=radiogroup]');
+    return {
+        tag: e.tagName, type: e.type || '', id: e.id || '',
+        group: group ? group.getAttribute('aria-label') : null,
+        checked: !!e.checked,
+    };
+}"""
+
+
+def test_keyboard_path_through_the_survey(phone, settings):
+    """With the keyboard alone: the error summary's links move focus to the
+    question; each question is one tab stop (Space chooses, arrows move within
+    it); Tab reaches the submit button and Enter sends the answers."""
+    from example_site.demo import core
+    from example_site.demo.surveys import open_survey
+
+    settings.WAGTAIL_PILOTS = {"SURVEY_MIN_FILL_SECONDS": 0}
+    home = core.load()
+    survey, _created = open_survey(home.get_children().get(slug="surveys").specific)
+    page = phone(390, 844)
+    page.goto(survey.url)
+    groups = [
+        g.get_attribute("aria-label") for g in page.get_by_role("radiogroup").all()
+    ]
+    assert len(groups) >= 3
+
+    # A failed submit from the keyboard: focus lands on the summary, Tab reaches
+    # its first link, Enter moves focus to that question.
+    page.locator(".wp-survey button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    summary = page.locator(".wp-error-summary")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    link = summary.get_by_role("link").first
+    expect(link).to_be_focused()
+    target = link.get_attribute("href")[1:]
+    page.keyboard.press("Enter")
+    expect(page.locator(f"fieldset#{target}")).to_be_focused()
+
+    # From the top of the form: one tab stop per question, in order.
+    page.locator(".wp-survey").evaluate(
+        "form => form.querySelector('input, button').focus()"
+    )
+    page.keyboard.press("Shift+Tab")
+    visited = []
+    for _step in range(200):
+        page.keyboard.press("Tab")
+        active = page.evaluate(ACTIVE)
+        if active["tag"] == "BUTTON" and active["type"] == "submit":
+            break
+        if active["group"] is not None:
+            assert active["group"] not in visited, "two tab stops in one question"
+            visited.append(active["group"])
+            page.keyboard.press("Space")
+            if active["group"] == groups[1]:
+                # Arrows move the choice within the question, without leaving it.
+                page.keyboard.press("ArrowDown")
+                moved = page.evaluate(ACTIVE)
+                assert moved["group"] == groups[1] and moved["checked"]
+                assert moved["id"] != active["id"]
+    else:
+        pytest.fail("Tab never reached the submit button")
+    assert visited == groups
+    page.keyboard.press("Enter")
+    expect(page.locator(".wp-receipt")).to_contain_text("回执号")
+    assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1
