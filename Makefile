@@ -10,6 +10,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# axe-core for the browser tests' accessibility checks, pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed-stamp
 MANAGE := cd example_site && ../$(PY) manage.py
 PYTEST_ARGS ?=
 # Two workers for the database tests (pytest-xdist); the browser tests run serially.
@@ -20,7 +22,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: help install system-deps demo serve serve-prod test lint check-migrations \
-        test-sqlite test-postgres test-browser test-matrix typecheck messages bench bench-postgres clean
+        test-sqlite test-postgres test-browser test-matrix typecheck node-deps messages bench bench-postgres clean
 
 help:
 	@echo "make demo   - set up and serve the example site on http://$(HOST):$(PORT)"
@@ -33,6 +35,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+node-deps: $(NODE_STAMP)
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -71,14 +79,14 @@ test-sqlite: install
 test-postgres: install system-deps
 	bash scripts/with-postgres.sh $(BIN)/pytest -m "not browser" -p no:cacheprovider $(XDIST) $(PYTEST_ARGS)
 
-test-browser: install system-deps
+test-browser: install system-deps $(NODE_STAMP)
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)
 
 # The database tests on each supported Wagtail line (tox.ini), in parallel.
 test-matrix: install
 	$(BIN)/tox run-parallel --parallel-no-spinner -e $(MATRIX) -- $(PYTEST_ARGS)
 
-test: install system-deps lint check-migrations test-sqlite test-postgres test-browser test-matrix
+test: install system-deps $(NODE_STAMP) lint check-migrations test-sqlite test-postgres test-browser test-matrix
 	@echo "All checks and tests passed."
 
 # Regenerate and compile the zh_Hans catalogues after changing user-facing strings.
@@ -102,7 +110,7 @@ bench-postgres: install system-deps
 	done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .tox build dist
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache .tox build dist
 
 # Load runs on loopback (never part of `make test`): SQLite and PostgreSQL + Redis
 # stacks, survey vs stock Wagtail form page. SECONDS_PER_RUN=60 for the full run.

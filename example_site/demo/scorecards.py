@@ -91,6 +91,10 @@ def structured_recommendation(parent, rng):
         shortlist_size=5,
         tie_break="groups",
         notice_days=5,
+        # Made-up contacts for the demo notice.
+        objection_phone="0000-1234567",
+        objection_email="jiandu@example.gov.cn",
+        objection_address="青石镇纪委（青石镇人民路1号）",
     )
     page.subjects = [
         ScorecardSubject(name=name, home_unit=units.get(code), sort_order=i)
@@ -197,6 +201,8 @@ def town_assessment(parent, rng):
         bottom_size=1,
         notice_days=7,
         small_sample=5,
+        objection_phone="0000-7654321",
+        objection_email="kaohe@example.gov.cn",
     )
     page.subjects = [
         ScorecardSubject(unit=units[code], sort_order=i) for i, code in enumerate(TOWNS)

@@ -14,19 +14,25 @@ from playwright.sync_api import expect
 from wagtail_pilots.scorecards.models import ScorecardPage
 from wagtail_pilots.surveys.models import SurveyPage, SurveyResponse
 
+from .conftest import axe_violations
+
 PHONES = [(390, 844), (320, 640)]
 HEADER_MAX = 120
 
 
 @pytest.fixture
 def phone(browser, site_url):
-    def open_context(width, height):
+    def open_context(width, height, locale="zh-CN", axe=False):
         context = browser.new_context(
             base_url=site_url,
-            locale="zh-CN",
+            locale=locale,
             viewport={"width": width, "height": height},
             is_mobile=True,
             has_touch=True,
+            # The site's CSP refuses axe-core's injected script tag; only the
+            # contexts that run axe bypass it (tests/browser/test_csp.py checks
+            # the policy itself).
+            bypass_csp=axe,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -51,27 +57,68 @@ def _suite_urls():
     return sorted(set(urls))
 
 
-def test_every_public_page_fits_a_phone(phone):
+MEASURE = """() => ({
+    scroll: document.documentElement.scrollWidth,
+    inner: window.innerWidth,
+    header: document.querySelector('.site-header').getBoundingClientRect().height,
+})"""
+
+
+def _check(page, width, label, problems):
+    """No sideways scrolling, a compact header, no serious or critical axe
+    violation on the page as it is now."""
+    measured = page.evaluate(MEASURE)
+    if measured["scroll"] > measured["inner"] or measured["inner"] != width:
+        problems.append((label, "overflow", measured))
+    if measured["header"] > HEADER_MAX:
+        problems.append((label, "header", measured))
+    violations = axe_violations(page)
+    if violations:
+        problems.append((label, "axe", violations))
+
+
+def _answer_everything(page):
+    for group in page.get_by_role("radiogroup").all():
+        group.locator("input").first.check()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_every_public_page_fits_a_phone_and_passes_axe(phone, settings, locale):
+    """Every public suite page of the demo — listings, pilot index and pages,
+    reports, survey forms (and one with errors, and its thank-you page), code
+    steps, results, notices and ballot pages — at 390×844 and 320×640: no
+    horizontal overflow, header at most 120 px, axe clean (serious/critical)."""
+    from example_site.demo.surveys import OPEN_SLUG
+
+    settings.WAGTAIL_PILOTS = {"SURVEY_MIN_FILL_SECONDS": 0}
     call_command("load_demo", stdout=StringIO())
     urls = _suite_urls()
     assert any("/results/" in u for u in urls) and any("/score/" in u for u in urls)
+    assert any("/pilots/programs/" in u for u in urls)
+    survey_url = SurveyPage.objects.get(slug=OPEN_SLUG).url
     problems = []
+    thanks_url = None
     for width, height in PHONES:
-        page = phone(width, height)
+        page = phone(width, height, locale=locale, axe=True)
         for url in urls:
             page.goto(url)
-            measured = page.evaluate(
-                """() => ({
-                    scroll: document.documentElement.scrollWidth,
-                    inner: window.innerWidth,
-                    header: document.querySelector('.site-header')
-                        .getBoundingClientRect().height,
-                })"""
-            )
-            if measured["scroll"] > measured["inner"] or measured["inner"] != width:
-                problems.append((width, url, "overflow", measured))
-            if measured["header"] > HEADER_MAX:
-                problems.append((width, url, "header", measured))
+            _check(page, width, (width, url), problems)
+        # The survey after a failed submit: the error summary on top.
+        page.goto(survey_url)
+        page.locator(".wp-survey button[type=submit]").click()
+        expect(page.locator(".wp-error-summary")).to_be_visible()
+        _check(page, width, (width, survey_url, "errors"), problems)
+        # The thank-you page (after the redirect), answered once, seen twice.
+        if thanks_url is None:
+            page.goto(survey_url)
+            _answer_everything(page)
+            page.locator(".wp-survey button[type=submit]").click()
+            expect(page.locator(".wp-receipt")).to_be_visible()
+            thanks_url = page.url
+        else:
+            page.goto(thanks_url)
+            expect(page.locator(".wp-receipt")).to_be_visible()
+        _check(page, width, (width, thanks_url, "thank-you"), problems)
     assert problems == []
 
 
@@ -154,3 +201,73 @@ def test_error_summary_focus_and_thank_you_after_redirect(phone, settings):
     assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1
     page.get_by_role("link", name="返回首页").click()
     expect(page.locator("h1")).to_have_text(home.title)
+
+
+ACTIVE = """() => {
+    const e = document.activeElement;
+    const group = e.closest('[role=radiogroup]');
+    return {
+        tag: e.tagName, type: e.type || '', id: e.id || '',
+        group: group ? group.getAttribute('aria-label') : null,
+        checked: !!e.checked,
+    };
+}"""
+
+
+def test_keyboard_path_through_the_survey(phone, settings):
+    """With the keyboard alone: the error summary's links move focus to the
+    question; each question is one tab stop (Space chooses, arrows move within
+    it); Tab reaches the submit button and Enter sends the answers."""
+    from example_site.demo import core
+    from example_site.demo.surveys import open_survey
+
+    settings.WAGTAIL_PILOTS = {"SURVEY_MIN_FILL_SECONDS": 0}
+    home = core.load()
+    survey, _created = open_survey(home.get_children().get(slug="surveys").specific)
+    page = phone(390, 844)
+    page.goto(survey.url)
+    groups = [
+        g.get_attribute("aria-label") for g in page.get_by_role("radiogroup").all()
+    ]
+    assert len(groups) >= 3
+
+    # A failed submit from the keyboard: focus lands on the summary, Tab reaches
+    # its first link, Enter moves focus to that question.
+    page.locator(".wp-survey button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    summary = page.locator(".wp-error-summary")
+    expect(summary).to_be_focused()
+    page.keyboard.press("Tab")
+    link = summary.get_by_role("link").first
+    expect(link).to_be_focused()
+    target = link.get_attribute("href")[1:]
+    page.keyboard.press("Enter")
+    expect(page.locator(f"fieldset#{target}")).to_be_focused()
+
+    # From the top of the form: one tab stop per question, in order.
+    page.locator(".wp-survey").evaluate(
+        "form => form.querySelector('input, button').focus()"
+    )
+    page.keyboard.press("Shift+Tab")
+    visited = []
+    for _step in range(200):
+        page.keyboard.press("Tab")
+        active = page.evaluate(ACTIVE)
+        if active["tag"] == "BUTTON" and active["type"] == "submit":
+            break
+        if active["group"] is not None:
+            assert active["group"] not in visited, "two tab stops in one question"
+            visited.append(active["group"])
+            page.keyboard.press("Space")
+            if active["group"] == groups[1]:
+                # Arrows move the choice within the question, without leaving it.
+                page.keyboard.press("ArrowDown")
+                moved = page.evaluate(ACTIVE)
+                assert moved["group"] == groups[1] and moved["checked"]
+                assert moved["id"] != active["id"]
+    else:
+        pytest.fail("Tab never reached the submit button")
+    assert visited == groups
+    page.keyboard.press("Enter")
+    expect(page.locator(".wp-receipt")).to_contain_text("回执号")
+    assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1

@@ -173,6 +173,13 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
     notice_days = models.PositiveIntegerField(
         _("public notice period (days)"), default=5
     )
+    objection_phone = models.CharField(
+        _("phone for objections"), max_length=50, blank=True
+    )
+    objection_email = models.EmailField(_("e-mail for objections"), blank=True)
+    objection_address = models.CharField(
+        _("postal address for objections"), max_length=255, blank=True
+    )
 
     settings_panels_scorecard = [
         MultiFieldPanel(
@@ -194,6 +201,19 @@ class ScorecardPageMixin(BaseTemplateMixin, RoutablePageMixin, models.Model):
                 FieldPanel("notice_days"),
             ],
             heading=_("ballots and publication"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("objection_phone"), FieldPanel("objection_email")]
+                ),
+                FieldPanel("objection_address"),
+            ],
+            heading=_("objections during the public notice"),
+            help_text=_(
+                "shown on the published notice: where the public can raise an "
+                "objection while the notice runs"
+            ),
         ),
     ]
 
@@ -821,6 +841,9 @@ class AbstractScorecardSnapshot(models.Model):
     inputs_digest = models.CharField(_("inputs digest (SHA-256)"), max_length=64)
     outputs = models.JSONField(_("outputs"))
     ballot_count = models.PositiveIntegerField(_("ballots"))
+    #: Ballot sheets: the evaluators who took part (``ballot_count`` counts their
+    #: individual scores and votes). None on versions published before it was kept.
+    sheet_count = models.PositiveIntegerField(_("ballot sheets"), null=True, blank=True)
     notice_days = models.PositiveIntegerField(_("public notice period (days)"))
     notice_until = models.DateField(_("public notice until"))
     #: The verification bundle (a ZIP, see :mod:`.bundle`); empty for versions

@@ -14,6 +14,7 @@ newer key is read with a default.
 
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -357,6 +358,7 @@ def legend(configuration):
             "name": g["name"],
             "weight": fmt(g["weight"]),
             "colour": PALETTE[i % len(PALETTE)],
+            "survey": False,
         }
         for i, g in enumerate(configuration["groups"])
     ]
@@ -368,6 +370,7 @@ def legend(configuration):
                     "name": c["name"],
                     "weight": fmt(c["weight"]),
                     "colour": "#999999",
+                    "survey": True,
                 }
             )
     return items
@@ -521,6 +524,7 @@ def snapshot_context(snapshot):
         return {"snapshot": None}
     return {
         "snapshot": snapshot,
+        "notice_ended": snapshot.notice_until < timezone.localdate(),
         **ranking_context(snapshot.configuration, snapshot.outputs),
     }
 

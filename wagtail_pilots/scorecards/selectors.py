@@ -49,7 +49,8 @@ class Loaded:
     criteria: dict  # pk -> ScorecardCriterion
     groups: dict  # pk -> EvaluatorGroup
     subject_objects: dict  # pk -> ScorecardSubject
-    ballot_count: int
+    ballot_count: int  # individual scores and votes
+    sheet_count: int = 0  # ballot sheets: the evaluators who took part
 
 
 def scorecard_config(*, scorecard):
@@ -299,6 +300,11 @@ def scorecard_load(*, scorecard):
     criteria = list(scorecard.criteria.all())
     scores, votes = score_inputs(scorecard=scorecard, config=config)
     surveys = survey_inputs(criteria=criteria, subjects=subject_objects)
+    counts = (
+        scorecard.get_ballot_model()
+        .objects.filter(scorecard=scorecard)
+        .aggregate(ballots=Count("*"), sheets=Count("evaluator", distinct=True))
+    )
     return Loaded(
         config=config,
         subjects=[scoring.Subject(s.pk, s.display_name) for s in subject_objects],
@@ -308,9 +314,8 @@ def scorecard_load(*, scorecard):
         criteria={c.pk: c for c in criteria},
         groups={g.pk: g for g in scorecard.groups.all()},
         subject_objects={s.pk: s for s in subject_objects},
-        ballot_count=scorecard.get_ballot_model()
-        .objects.filter(scorecard=scorecard)
-        .count(),
+        ballot_count=counts["ballots"],
+        sheet_count=counts["sheets"],
     )
 
 

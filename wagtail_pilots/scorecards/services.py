@@ -722,6 +722,7 @@ def _snapshot_publish_once(*, scorecard, user, close_voting):
             inputs_digest=digest,
             outputs=outputs,
             ballot_count=loaded.ballot_count,
+            sheet_count=loaded.sheet_count,
             notice_days=scorecard.notice_days,
             notice_until=today + datetime.timedelta(days=scorecard.notice_days),
             pseudonym_salt=salt,

@@ -484,6 +484,14 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     class Meta:
         abstract = True
 
+    def full_clean(self, *args, **kwargs):
+        # A Chinese slug (Wagtail's default from a Chinese title) becomes its
+        # pinyin before Wagtail checks it is unique: see slugs.py.
+        from .slugs import readable_slug
+
+        self.slug = readable_slug(self)
+        super().full_clean(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connections
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import Count, F, Max, Min, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -160,6 +160,12 @@ class SurveyResults:
     #: the channels whose response counts are hidden in the summary.
     min_cell_size: int | None = None
     hidden_channels: frozenset[str] = frozenset()
+    #: Every rated answer of the survey pooled: the headline of the public
+    #: results, with a respondent-level interval (several answers per person).
+    overall: stats.SatisfactionResult | None = None
+    #: First and last day an answer was recorded (None without answers).
+    first_day: object = None
+    last_day: object = None
 
     @property
     def rated(self):
@@ -250,18 +256,23 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
     over all rows hold several answers per respondent, one more query sums the
     per-respondent counts per (question, group, channel) for the respondent-level
     interval (:func:`_cluster_sums`); a matrix row's own figure has one answer
-    per respondent and keeps the plain Wilson interval.
+    per respondent and keeps the plain Wilson interval. The headline figure
+    (every rated answer pooled, :attr:`SurveyResults.overall`) is summed from the
+    same cells; its respondent-level interval takes one more query.
     """
     questions = questions if questions is not None else survey_questions(survey)
     answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
     responses = SurveyResponse.objects.filter(survey_id=survey.pk)
 
     response_cells = list(
-        responses.values_list("channel", "group").annotate(n=Count("*")).order_by()
+        responses.values_list("channel", "group")
+        .annotate(n=Count("*"), first=Min("submitted_on"), last=Max("submitted_on"))
+        .order_by()
     )
     channel_counts = {}
     group_counts = {}
-    for channel, group, n in response_cells:
+    days = [d for *_cell, first, last in response_cells for d in (first, last)]
+    for channel, group, n, _first, _last in response_cells:
         channel_counts[channel] = channel_counts.get(channel, 0) + n
         if group:
             group_counts[group] = group_counts.get(group, 0) + n
@@ -340,6 +351,23 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
             ),
         )
 
+    rated_keys = [q.key for q in questions if q.is_rated]
+    overall = None
+    if rated_keys:
+        pooled = _Tally()
+        for key in rated_keys:
+            item = tallies.get(("question", key, ""))
+            if item is not None:
+                pooled.satisfied += item.satisfied
+                pooled.valid += item.valid
+                pooled.score_sum += item.score_sum
+        overall_clusters = None
+        if pooled.valid:
+            overall_clusters = _cluster_sums(
+                answers.filter(question_key__in=rated_keys), []
+            ).get(())
+        overall = _result(survey, pooled.as_tuple(), overall_clusters)
+
     channel_labels = dict(Channel.choices)
     group_names = sorted(group_counts)
     total_responses = sum(channel_counts.values())
@@ -396,6 +424,9 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
         ],
         groups=sorted(group_counts.items()),
         questions=results,
+        overall=overall,
+        first_day=min(days) if days else None,
+        last_day=max(days) if days else None,
     )
 
 

@@ -9,9 +9,11 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ...templatetags.wagtail_pilots_format import num
 from ..stats import as_percent, round_half_up
 
 register = template.Library()
+register.filter("num", num)
 
 
 @register.filter
@@ -75,7 +77,7 @@ def survey_bar_chart(items, title="", threshold=None, min_cell_size=None):
             fraction = getattr(item, "share", None)
             flagged = False
             muted = False
-            text = f"{pct(fraction)} ({item.count})"
+            text = f"{pct(fraction)} ({num(item.count)})"
         width = float(fraction or 0) * BAR_WIDTH
         bars.append(
             {
