@@ -109,7 +109,7 @@ class TestNoJoinPath:
         second = _same_codes(make_survey, "second")
         worlds = []
         for survey, order in ((first, (0, 1)), (second, (1, 0))):
-            codes = access_codes_generate(survey=survey, count=2, group="党员")
+            codes = access_codes_generate(survey=survey, count=2)
             for minutes, (overall, index) in enumerate(
                 zip(("满意", "不满意"), order, strict=True)
             ):
