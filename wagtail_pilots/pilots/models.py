@@ -129,12 +129,11 @@ class PilotIndexPageMixin(BaseTemplateMixin, models.Model):
 
     @classmethod
     def clean_subpage_models(cls):
-        # The pilot page type listed here and a site's subclasses of it.
-        from ..pages import page_models_using
-
+        # Of the page types allowed by ``subpage_types`` (all by default): the
+        # pilot page type listed here and a site's subclasses of it.
         return [
             model
-            for model in page_models_using(PilotProgramPageMixin)
+            for model in super().clean_subpage_models()
             if issubclass(model, cls.get_pilot_model())
         ]
 
@@ -785,14 +784,14 @@ class PilotReportPageMixin(BaseTemplateMixin, models.Model):
 
     @classmethod
     def clean_parent_page_models(cls):
-        # Under any pilot page whose report type this is: PilotProgramPage and a
-        # site's subclasses of it for the default report page.
-        from ..pages import page_models_using
-
+        # Of the page types allowed by ``parent_page_types`` (all by default):
+        # the pilot pages whose report type this is (PilotProgramPage and a
+        # site's subclasses of it, for the default report page).
         return [
             model
-            for model in page_models_using(PilotProgramPageMixin)
-            if issubclass(cls, model.get_report_model())
+            for model in super().clean_parent_page_models()
+            if issubclass(model, PilotProgramPageMixin)
+            and issubclass(cls, model.get_report_model())
         ]
 
     def get_context(self, request, *args, **kwargs):
