@@ -149,6 +149,26 @@ class TestNoJoinPath:
         assert response.submitted_at is None
         assert not hasattr(response, "access_code") or response.access_code is None
 
+    def test_the_notification_time_is_kept_to_the_day(
+        self, client, make_survey, django_capture_on_commit_callbacks
+    ):
+        anonymous = make_survey(notify_to="office@example.gov.cn")
+        named = make_survey(
+            notify_to="office@example.gov.cn", anonymous=False, slug="named"
+        )
+        for survey in (anonymous, named):
+            with django_capture_on_commit_callbacks(execute=True):
+                client.post(survey.url, post_data(survey))
+        kept = timezone.localtime(
+            SurveyResponse.objects.get(survey_id=anonymous.pk).notified_at
+        )
+        assert (kept.hour, kept.minute, kept.second, kept.microsecond) == (0, 0, 0, 0)
+        assert kept.date() == timezone.localdate()
+        exact = SurveyResponse.objects.get(survey_id=named.pk).notified_at
+        assert exact is not None and exact > timezone.now() - datetime.timedelta(
+            minutes=5
+        )
+
     def test_a_named_survey_keeps_the_link_and_the_time(self, make_survey):
         survey = make_survey(access=Access.CODE, anonymous=False)
         (code,) = access_codes_generate(survey=survey, count=1)

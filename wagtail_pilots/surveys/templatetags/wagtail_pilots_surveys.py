@@ -41,11 +41,15 @@ def interval_pct(interval):
 
 @register.filter
 def fewer_than(k):
-    """What a public page shows for a slice too small to publish: "少于 5 份"."""
+    """What a public page shows for a hidden slice: "少于 5 份*".
+
+    The same words for a slice hidden as the complement of a small one (which
+    has k or more): a different label would tell which of the two is the small
+    one, and the total would then give it away. The asterisk points at the note
+    under the results that says so."""
     k = int(k or 0)
-    return ngettext("fewer than %(k)s response", "fewer than %(k)s responses", k) % {
-        "k": k
-    }
+    text = ngettext("fewer than %(k)s response", "fewer than %(k)s responses", k)
+    return text % {"k": k} + "*"
 
 
 BAR_HEIGHT = 22
