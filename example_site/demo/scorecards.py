@@ -81,6 +81,7 @@ def structured_recommendation(parent, rng):
     units = {u.code: u for u in Unit.objects.all()}
     page = ScorecardPage(
         title="青石镇村（社区）党组织书记人选结构推荐结果",
+        ballot_title="青石镇村（社区）党组织书记人选结构推荐票",
         slug="jiegou-tuijian",
         intro=(
             "<p>按照结构推荐办法，候选人须在本单位信任投票中得票率达到50%方可进入下一环节，"
@@ -192,6 +193,7 @@ def town_assessment(parent, rng):
     units = {u.code: u for u in Unit.objects.filter(code__in=TOWNS)}
     page = ScorecardPage(
         title="年度乡镇综合考核评价结果",
+        ballot_title="年度乡镇综合考核评价票",
         slug="xiangzhen-kaohe",
         intro=(
             "<p>全县各乡镇年度综合考核按经济发展35%、资源环境25%、民生保障20%计分，"

@@ -239,3 +239,16 @@ def group_data(g):
         trim=g.trim,
         min_ballots=g.min_ballots,
     )
+
+
+def test_a_quorum_is_a_fraction_or_a_percentage(admin_client, home_page):
+    """The editor refuses an unreadable or impossible quorum at the field, naming
+    the value; 2/3 is kept as written."""
+    response = admin_client.post(add_url(home_page), post_data(quorum="3/2"))
+    assert response.status_code == 200
+    (message,) = errors_of(response)["page"]["quorum"]
+    assert "2/3" in message and "“3/2”" in message
+    assert not ScorecardPage.objects.filter(slug="kaohe").exists()
+    response = admin_client.post(add_url(home_page), post_data(quorum="2/3"))
+    assert response.status_code == 302, errors_of(response)
+    assert ScorecardPage.objects.get(slug="kaohe").quorum == "2/3"

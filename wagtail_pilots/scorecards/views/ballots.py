@@ -45,6 +45,17 @@ def _entries_from_post(post, group):
     return entries
 
 
+def _where(text, subject, criterion):
+    """An error in the summary names its subject and criterion (once)."""
+    if subject.display_name in text:
+        return text
+    return _("%(subject)s, %(criterion)s: %(error)s") % {
+        "subject": subject.display_name,
+        "criterion": criterion.name,
+        "error": text,
+    }
+
+
 def _ballot_context(page, access, *, entries=None, errors=None):
     """The ballot's rows, the entries given so far and the errors, with an
     error summary whose items link to their fields (in the page's order)."""
@@ -89,7 +100,10 @@ def _ballot_context(page, access, *, entries=None, errors=None):
                         "error": error,
                     }
                 )
-                summary += [{"anchor": f"id_{field}", "text": t} for t in error or ()]
+                summary += [
+                    {"anchor": f"id_{field}", "text": _where(t, subject, criterion)}
+                    for t in error or ()
+                ]
             rows.append(
                 {
                     "subject": subject,

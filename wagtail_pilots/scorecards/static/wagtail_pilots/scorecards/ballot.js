@@ -26,7 +26,8 @@
             });
             out.classList.toggle("wp-out-of-range", outside > 0);
             if (outside) {
-                out.textContent = (weights ? (sum / weights).toFixed(2) + " · " : "") + out.dataset.outOfRange;
+                // No partial figure: it would read as the subject's total.
+                out.textContent = out.dataset.outOfRange;
             } else {
                 out.textContent = weights ? (sum / weights).toFixed(2) : "–";
             }
