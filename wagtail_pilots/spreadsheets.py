@@ -124,6 +124,73 @@ def xlsx_response(filename: str, header: Sequence, rows: Iterable[Sequence], **k
     )
 
 
+def write_xlsx_template(
+    output,
+    header: Sequence,
+    rows: Iterable[Sequence],
+    *,
+    choices: Sequence[Sequence] = (),
+    notes: Sequence[Sequence] = (),
+    notes_title="Notes",
+    lists_title="lists",
+    title="Sheet1",
+    validation_rows=2000,
+):
+    """An import template: the header and sample rows; a drop-down list on
+    every column with ``choices[i]`` (kept on a hidden sheet, so long lists
+    work; a value outside the list gets a warning, not a refusal); and a
+    sheet of ``notes``. Text stays text (formula-safe)."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    for values in [header, *rows]:
+        sheet.append([xlsx_cell(sheet, v) for v in values])
+    lists = None
+    for index, values in enumerate(choices, start=1):
+        if not values:
+            continue
+        if lists is None:
+            lists = workbook.create_sheet(lists_title[:31])
+            lists.sheet_state = "hidden"
+        letter = get_column_letter(index)
+        for row, value in enumerate(values, start=1):
+            lists.cell(row=row, column=index, value=force_str(value)).data_type = "s"
+        validation = DataValidation(
+            type="list",
+            formula1=f"{quote_sheetname(lists.title)}!${letter}$1:${letter}${len(values)}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+        )
+        validation.add(f"{letter}2:{letter}{validation_rows}")
+        sheet.add_data_validation(validation)
+    if notes:
+        notes_sheet = workbook.create_sheet(notes_title[:31], 1)
+        for values in notes:
+            notes_sheet.append([xlsx_cell(notes_sheet, v) for v in values])
+        notes_sheet.column_dimensions["A"].width = 40
+    workbook.save(output)
+
+
+def xlsx_template_response(filename: str, header, rows, **kwargs):
+    import io
+
+    output = io.BytesIO()
+    write_xlsx_template(output, header, rows, **kwargs)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=f"{filename}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
 def _strip_illegal(text):
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 

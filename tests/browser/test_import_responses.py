@@ -11,13 +11,14 @@ from wagtail.models import GroupPagePermission
 
 from wagtail_pilots.surveys.models import Scale, SurveyField, SurveyPage, SurveyResponse
 
-HEADER = "您的身份,总体评价,村委会评价 - 石桥村,村委会评价 - 红山村\n"
+HEADER = "您的身份,总体评价,村委会评价 - 石桥村,村委会评价 - 红山村,数字编码\n"
+# Numbers are read as each row's 数字编码 declares.
 GOOD = [
-    "党员,满意,满意,不满意",
-    "村民代表,2,满意,满意",  # 2 = the second option, 基本满意
-    "其他群众,0,不满意,基本满意",  # score 0 = 不满意
-    "党员,满意,80,满意",
-    "其他群众,不满意,满意,满意",
+    "党员,满意,满意,不满意,",
+    "村民代表,2,满意,满意,正序",  # 2 = the second option, 基本满意
+    "其他群众,0,不满意,基本满意,分值",  # score 0 = 不满意
+    "党员,满意,80,满意,分值",
+    "其他群众,不满意,满意,满意,",
 ]
 
 
@@ -114,7 +115,7 @@ def test_editor_imports_paper_questionnaires(page, django_user_model, import_dir
 
     # Row 4 (the third questionnaire) has an option the scale does not have.
     bad = list(GOOD)
-    bad[2] = "其他群众,很满意,不满意,基本满意"
+    bad[2] = "其他群众,很满意,不满意,基本满意,"
     page.set_input_files("input[name=file]", csv_file(bad, "问卷.csv"))
     page.click("[data-pilots-import-form] button[type=submit]")
     errors = page.locator("[data-pilots-errors] tbody tr")

@@ -41,14 +41,18 @@ def survey(make_survey):  # noqa: F811
     return make_survey()
 
 
-def rows(count, *, overall="满意", bad_row=None, bad_value="很满意"):
+def rows(count, *, overall="满意", bad_row=None, bad_value="很满意", coding=None):
     """``count`` questionnaires; ``bad_row`` (file row, header = 1) gets an
-    unknown option in 总体评价."""
+    unknown option in 总体评价; ``coding`` adds the 数字编码 column."""
     lines = [list(HEADER)]
     for index in range(count):
         lines.append(["党员", overall, "满意", "基本满意", "不满意", f"意见{index}"])
     if bad_row is not None:
         lines[bad_row - 1][1] = bad_value
+    if coding is not None:
+        lines[0].append("数字编码")
+        for line in lines[1:]:
+            line.append(coding)
     return lines
 
 
@@ -133,13 +137,18 @@ def test_one_bad_row_among_100000_writes_nothing_and_names_it(make_survey, scale
         ]
     )
     # Two questionnaires already imported: the failed run must leave them alone.
-    earlier = [["总体评价", "服务态度"], ["满意", "2"], ["不满意", "满意"]]
+    earlier = [
+        ["总体评价", "服务态度", "数字编码"],
+        ["满意", "2", "正序"],
+        ["不满意", "满意", ""],
+    ]
     batch = run_import(survey, csv_bytes(earlier))
     assert batch.status == ImportBatch.Status.DONE, batch.errors
-    cells = ["满意", "基本满意", "不满意", "1", "2", "3", "100", "80", "0"]
-    lines = ["总体评价,服务态度"]
-    lines += [f"{cells[i % 9]},{cells[(i // 9) % 9]}" for i in range(100_000)]
-    lines[73_456] = "满意,很满意"
+    # Numbers coded as the file declares (正序: 1 = 满意).
+    cells = ["满意", "基本满意", "不满意", "1", "2", "3"]
+    lines = ["总体评价,服务态度,数字编码"]
+    lines += [f"{cells[i % 6]},{cells[(i // 6) % 6]},正序" for i in range(100_000)]
+    lines[73_456] = "满意,很满意,正序"
     data = ("\n".join(lines) + "\n").encode("gb18030")
 
     batch = run_import(survey, data)
@@ -243,9 +252,21 @@ def test_skip_invalid_imports_the_others(survey):
     assert batch.rejected["rows"][0][0] == 3
 
 
-@pytest.mark.parametrize("cell", ["基本满意", "2", "80", " 基本满意 ", "2.0"])
-def test_option_as_label_number_or_score(survey, cell):
-    batch = run_import(survey, csv_bytes(rows(1, overall=cell)))
+@pytest.mark.parametrize(
+    ("cell", "coding"),
+    [
+        ("基本满意", None),
+        (" 基本满意 ", ""),
+        ("基本满意", "正序"),
+        ("2", "正序"),
+        ("2.0", "1=first"),
+        ("2", "倒序"),
+        ("80", "分值"),
+        ("80", "score"),
+    ],
+)
+def test_option_as_label_or_declared_number(survey, cell, coding):
+    batch = run_import(survey, csv_bytes(rows(1, overall=cell, coding=coding)))
     assert batch.status == ImportBatch.Status.DONE, batch.errors
     response = SurveyResponse.objects.get()
     assert "基本满意" in response.data.values()
@@ -253,8 +274,44 @@ def test_option_as_label_number_or_score(survey, cell):
     assert {o.label: o.count for o in options}["基本满意"] == 1
 
 
+@pytest.mark.parametrize("coding", [None, "", "文字"])
+def test_an_undeclared_number_is_refused_with_its_row_and_column(survey, coding):
+    """1 = 非常满意 was assumed before; a clerk coding 5 = best would have
+    silently inverted the results. Now a number needs a declared coding."""
+    data = rows(3, coding=coding)
+    data[2][1] = "1"
+    batch = run_import(survey, csv_bytes(data))
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (3, "总体评价")
+    assert "“1” is a number" in error["message"]
+    assert "数字编码" in error["message"] and "正序 (1 = 满意)" in error["message"]
+    assert not SurveyResponse.objects.exists()
+
+
+def test_reverse_coding_reads_1_as_the_last_option(survey):
+    data = rows(2, coding="倒序")
+    data[1][1] = "1"
+    data[2][1] = "3"
+    data[1][0] = "3"  # 1 = 其他群众 … 3 = 党员
+    batch = run_import(survey, csv_bytes(data))
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    counts = {o.label: o.count for o in overall(survey_results(survey=survey)).options}
+    assert counts == {"满意": 1, "基本满意": 0, "不满意": 1}
+    assert sorted(SurveyResponse.objects.values_list("group", flat=True)) == [
+        "党员",
+        "党员",
+    ]
+
+
+def test_an_unknown_coding_is_named(survey):
+    batch = run_import(survey, csv_bytes(rows(1, coding="五分制")))
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (2, "数字编码")
+    assert "Unknown coding “五分制”" in error["message"]
+
+
 def test_group_and_choices_by_number_and_unknown_group(survey):
-    data = rows(2)
+    data = rows(2, coding="正序")
     data[1][0] = "2"  # 村民代表
     data[2][0] = "游客"
     batch = run_import(survey, csv_bytes(data))
@@ -323,7 +380,10 @@ def test_rollback_restores_results_and_counts(survey):
 
 def test_export_re_imports_cleanly(survey, make_survey):  # noqa: F811
     run_import(
-        survey, csv_bytes(rows(3) + [["村民代表", "不满意", "满意", "2", "0", "=1+1"]])
+        survey,
+        csv_bytes(
+            rows(3) + [["村民代表", "不满意", "满意", "基本满意", "不满意", "=1+1"]]
+        ),
     )
     out = StringIO()
     call_command(
@@ -337,8 +397,8 @@ def test_export_re_imports_cleanly(survey, make_survey):  # noqa: F811
     )
     text = out.getvalue().lstrip("\ufeff")
     lines = list(csv.reader(io.StringIO(text)))
-    assert lines[0][0].startswith("您的身份/")
-    assert lines[0][2].startswith("村委会评价 - 石桥村/")
+    assert lines[0][0] == "您的身份"
+    assert lines[0][2] == "村委会评价 - 石桥村"
     assert lines[1][:2] == ["党员", "满意"]
     assert "渠道/channel" in lines[0] and "填写日期/date" in lines[0]
     assert len(lines) == 5
@@ -547,9 +607,9 @@ def test_page_template_has_questions_and_both_languages(
         response.streaming_content if response.streaming else [response.content]
     ).decode("utf-8-sig")
     header, sample = list(csv.reader(io.StringIO(text)))[:2]
-    assert header[0].startswith("您的身份/")
-    assert "村委会评价 - 石桥村/" in header[2]
-    assert header[-2:] == ["渠道/channel", "填写日期/date"]
+    # The questions' own text; the suite's columns in both languages.
+    assert header[:3] == ["您的身份", "总体评价", "村委会评价 - 石桥村"]
+    assert header[-3:] == ["渠道/channel", "填写日期/date", "数字编码/numeric coding"]
     assert sample[:2] == ["党员", "满意"]
 
 
@@ -590,18 +650,25 @@ def five_level_question():
 
 
 @pytest.mark.django_db(False)
-def test_number_that_is_another_options_score_is_ambiguous():
-    from wagtail_pilots.surveys.importexport import RowParser
+def test_numbers_are_read_only_as_declared():
+    from wagtail_pilots.surveys.importexport import (
+        CODING_FIRST,
+        CODING_LAST,
+        CODING_SCORE,
+        RowParser,
+    )
 
     question = five_level_question()
     parser = RowParser([question])
     assert parser.option(question, "满意").pk == 11
-    # 3 is both the third option and the score of the third option: the same.
-    assert parser.option(question, "3").pk == 12
-    with pytest.raises(ValueError, match="ambiguous"):
-        parser.option(question, "1")  # number 1 = 非常满意, score 1 = 非常不满意
+    with pytest.raises(ValueError, match="is a number"):
+        parser.option(question, "1")
+    assert parser.option(question, "1", CODING_FIRST).label == "非常满意"
+    assert parser.option(question, "1", CODING_LAST).label == "非常不满意"
+    assert parser.option(question, "5", CODING_LAST).label == "非常满意"
+    assert parser.option(question, "1", CODING_SCORE).label == "非常不满意"
     with pytest.raises(ValueError, match="not one of the options"):
-        parser.option(question, "6")
+        parser.option(question, "6", CODING_FIRST)
 
 
 @pytest.mark.django_db(False)

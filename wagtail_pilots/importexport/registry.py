@@ -75,6 +75,9 @@ class Column:
     aliases: tuple = ()
     sample: object = ""
     readonly: bool = False
+    # Values offered in a drop-down list in XLSX templates (the cell still
+    # accepts other text, with a warning: the import decides).
+    choices: tuple = ()
 
     @property
     def header(self):
@@ -202,6 +205,14 @@ class ImportExportKind:
         rows = [[column.sample for column in self.template_columns()]]
         rows.extend(list(row) for row in self.sample_rows)
         return rows
+
+    def template_notes(self):
+        """Rows of a second sheet of the XLSX template explaining how to fill
+        it in (e.g. how answers are coded); empty for none."""
+        return []
+
+    def template_notes_title(self):
+        return _("Notes")
 
     # -- resources and querysets -------------------------------------------------
 

@@ -446,7 +446,15 @@ class TemplateDownloadView(View):
             kind, f"template-{kind.name}" + (f"-{page.slug}" if page else ""), layout
         )
         if fmt == "xlsx":
-            return spreadsheets.xlsx_response(filename, headers, rows)
+            return spreadsheets.xlsx_template_response(
+                filename,
+                headers,
+                rows,
+                choices=[c.choices for c in kind.template_columns()],
+                notes=kind.template_notes(),
+                notes_title=str(kind.template_notes_title()),
+                lists_title=_("lists"),
+            )
         if fmt == "csv":
             return spreadsheets.csv_response(filename, headers, rows)
         raise Http404

@@ -80,6 +80,50 @@ DATE_COLUMN = Column(
 )
 
 
+CODING_FIELD = "coding"
+CODING_TEXT = "text"
+CODING_FIRST = "first"
+CODING_LAST = "last"
+CODING_SCORE = "score"
+CODING_COLUMN = Column(
+    CODING_FIELD,
+    en="numeric coding",
+    zh="数字编码",
+    aliases=("coding", "编码"),
+    sample="",
+    choices=("文字", "正序", "倒序", "分值"),
+)
+# What a file may write in the coding column, in either language.
+CODING_VALUES = {
+    "": CODING_TEXT,
+    "text": CODING_TEXT,
+    "文字": CODING_TEXT,
+    "first": CODING_FIRST,
+    "1=first": CODING_FIRST,
+    "正序": CODING_FIRST,
+    "last": CODING_LAST,
+    "1=last": CODING_LAST,
+    "倒序": CODING_LAST,
+    "score": CODING_SCORE,
+    "分值": CODING_SCORE,
+}
+
+
+def parse_coding(value):
+    """How the numbers of a row are coded (see :data:`CODING_VALUES`)."""
+    text = _text(value).casefold().replace(" ", "")
+    if text in CODING_VALUES:
+        return CODING_VALUES[text]
+    raise ValueError(
+        _(
+            "Unknown coding “%(value)s”: write 文字 (answers as text), 正序 "
+            "(1 = the first option), 倒序 (1 = the last option) or 分值 (the "
+            "option's score)."
+        )
+        % {"value": _text(value)}
+    )
+
+
 def _text(value):
     # NFKC: full-width digits and letters typed in a Chinese IME count as
     # their plain forms when matched against options.
@@ -102,32 +146,41 @@ def question_field(question, row=None):
 
 
 def question_columns(questions):
-    """The columns of a survey: one per question, one per matrix row."""
+    """The columns of a survey: one per question, one per matrix row, headed
+    by the question's text (``总体评价``; a matrix row ``村委会评价 - 石桥村``).
+    The key (``q2``, ``q3__u7``) and the old ``text/key`` headers are
+    accepted too. A label that two questions share is written ``text/key``."""
     row_key_uses = {}
+    label_uses = {}
     for question in questions:
+        label_uses[question.label] = label_uses.get(question.label, 0) + 1
         for row in question.rows:
             row_key_uses[row.key] = row_key_uses.get(row.key, 0) + 1
     columns = []
     conditional = logic.conditional_keys(questions)
     for question in questions:
+        unique_label = label_uses[question.label] == 1
+        offered = tuple(o.label for o in question.options) or tuple(question.choices)
+        if question.field_type in MULTI_CHOICE_TYPES:
+            offered = ()  # several answers in one cell: no single-value list
         if question.field_type == MATRIX:
             for row in question.rows:
-                aliases = [
-                    f"{question.label} / {row.label}",
-                    f"{question.key}__{row.key}",
-                ]
+                text = f"{question.label} - {row.label}"
+                key = f"{question.key}__{row.key}"
+                aliases = [f"{question.label} / {row.label}", key]
                 if row_key_uses[row.key] == 1:
                     aliases.append(row.key)
                 columns.append(
                     Column(
                         question_field(question, row),
-                        en=f"{question.key}__{row.key}",
-                        zh=f"{question.label} - {row.label}",
+                        en=text if unique_label else key,
+                        zh=text,
                         required=question.required
                         and question.is_counted
                         and question.key not in conditional,
                         aliases=tuple(aliases),
                         sample=_sample(question),
+                        choices=offered,
                     )
                 )
             continue
@@ -137,7 +190,7 @@ def question_columns(questions):
         columns.append(
             Column(
                 question_field(question),
-                en=question.key,
+                en=question.label if unique_label else question.key,
                 zh=question.label,
                 # A question some respondents are not asked may be empty.
                 required=question.required
@@ -145,6 +198,7 @@ def question_columns(questions):
                 and question.key not in conditional,
                 aliases=tuple(aliases),
                 sample=_sample(question),
+                choices=offered,
             )
         )
         for suffix, zh in text_columns(question):
@@ -210,37 +264,54 @@ class RowParser:
     @staticmethod
     def _option_lookup(question):
         by_label = {_text(o.label).casefold(): o for o in question.options}
-        by_number = {Decimal(n): o for n, o in enumerate(question.options, start=1)}
-        by_score = {}
+        count = len(question.options)
+        by_code = {
+            CODING_FIRST: {
+                Decimal(n): o for n, o in enumerate(question.options, start=1)
+            },
+            CODING_LAST: {
+                Decimal(count + 1 - n): o
+                for n, o in enumerate(question.options, start=1)
+            },
+            CODING_SCORE: {},
+        }
         for option in question.options:
-            by_score.setdefault(Decimal(option.score), option)
-        return by_label, by_number, by_score
+            by_code[CODING_SCORE].setdefault(Decimal(option.score), option)
+        return by_label, by_code
 
-    def option(self, question, text):
-        """The option ``text`` names (label, number or score); raises ValueError."""
-        by_label, by_number, by_score = self._options.get(question.key, ({}, {}, {}))
+    @staticmethod
+    def _undeclared(question, text, labels):
+        return ValueError(
+            _(
+                "“%(value)s” is a number, but this row does not say how its numbers "
+                "are coded: write the answer's text (%(labels)s), or fill the "
+                "column “数字编码” with 正序 (1 = %(first)s), 倒序 (1 = %(last)s)"
+                "%(score)s."
+            )
+            % {
+                "value": text,
+                "labels": "、".join(labels),
+                "first": labels[0],
+                "last": labels[-1],
+                "score": _(" or 分值 (the option's score)") if question.options else "",
+            }
+        )
+
+    def option(self, question, text, coding=CODING_TEXT):
+        """The option ``text`` names: its label, or a number coded as
+        ``coding`` declares (never guessed); raises ValueError."""
+        by_label, by_code = self._options.get(question.key, ({}, {}))
         found = by_label.get(text.casefold())
         if found is not None:
             return found
         number = _number(text)
+        labels = [o.label for o in question.options]
         if number is not None:
-            by_position = by_number.get(number)
-            by_value = by_score.get(number)
-            if by_position and by_value and by_position is not by_value:
-                raise ValueError(
-                    _(
-                        "“%(value)s” is ambiguous: option number %(value)s is "
-                        "“%(first)s”, score %(value)s is “%(second)s”. Write the "
-                        "option's label."
-                    )
-                    % {
-                        "value": text,
-                        "first": by_position.label,
-                        "second": by_value.label,
-                    }
-                )
-            if by_position or by_value:
-                return by_position or by_value
+            if coding == CODING_TEXT:
+                raise self._undeclared(question, text, labels)
+            found = by_code.get(coding, {}).get(number)
+            if found is not None:
+                return found
         raise ValueError(
             _("“%(value)s” is not one of the options (%(options)s).")
             % {
@@ -252,16 +323,23 @@ class RowParser:
             }
         )
 
-    @staticmethod
-    def choice(question, text):
+    def choice(self, question, text, coding=CODING_TEXT):
         for choice in question.choices:
             if _text(choice).casefold() == text.casefold():
                 return choice
         number = _number(text)
-        if number is not None and number == number.to_integral_value():
-            index = int(number) - 1
-            if 0 <= index < len(question.choices):
-                return question.choices[index]
+        if number is not None and question.choices:
+            if coding == CODING_TEXT:
+                raise self._undeclared(question, text, question.choices)
+            if (
+                coding in (CODING_FIRST, CODING_LAST)
+                and number == number.to_integral_value()
+            ):
+                index = int(number) - 1
+                if coding == CODING_LAST:
+                    index = len(question.choices) - 1 - index
+                if 0 <= index < len(question.choices):
+                    return question.choices[index]
         if question.field_type == GROUP:
             message = _("Unknown respondent group “%(value)s” (%(choices)s).")
         else:
@@ -274,6 +352,11 @@ class RowParser:
         data = {}
         errors = {}
         missing = {}  # column -> question key, for required answers left empty
+        try:
+            coding = parse_coding(row.get(CODING_FIELD))
+        except ValueError as error:
+            errors[CODING_FIELD] = str(error)
+            coding = CODING_TEXT
         for question in self.questions:
             if question.field_type == MATRIX:
                 values = {}
@@ -287,7 +370,7 @@ class RowParser:
                             missing[name] = question.key
                         continue
                     try:
-                        values[matrix_row.key] = self.option(question, text).pk
+                        values[matrix_row.key] = self.option(question, text, coding).pk
                     except ValueError as error:
                         errors[name] = str(error)
                 data[question.key] = values
@@ -308,14 +391,14 @@ class RowParser:
                 if is_other(question, text):
                     data[question.key] = logic.OTHER
                 elif question.field_type == SCALE:
-                    data[question.key] = self.option(question, text).pk
+                    data[question.key] = self.option(question, text, coding).pk
                 elif question.field_type in (GROUP, *CHOICE_TYPES):
-                    data[question.key] = self.choice(question, text)
+                    data[question.key] = self.choice(question, text, coding)
                 elif question.field_type in MULTI_CHOICE_TYPES:
                     data[question.key] = [
                         logic.OTHER
                         if is_other(question, item)
-                        else self.choice(question, item)
+                        else self.choice(question, item, coding)
                         for item in MULTI_SEPARATORS.split(text)
                         if item
                     ]
@@ -677,8 +760,57 @@ class ResponsesKind(ImportExportKind):
             return self
         bound = type(self)()
         questions = survey_questions(page.specific)
-        bound.columns = (*question_columns(questions), CHANNEL_COLUMN, DATE_COLUMN)
+        bound.columns = (
+            *question_columns(questions),
+            CHANNEL_COLUMN,
+            DATE_COLUMN,
+            CODING_COLUMN,
+        )
+        bound.questions = questions
         return bound
+
+    def template_notes_title(self):
+        return _("Coding of answers")
+
+    def template_notes(self):
+        """The coding scheme: how each answer may be written."""
+        questions = [
+            q for q in getattr(self, "questions", ()) if q.options or q.choices
+        ]
+        notes = [
+            [_("How to write the answers")],
+            [
+                _(
+                    "Write each answer as its text, as offered in the cell's "
+                    "drop-down list. Numbers are read only as the row's column "
+                    "“数字编码” declares: 正序 (1 = the first option below), 倒序 "
+                    "(1 = the last option) or 分值 (the option's score); left "
+                    "empty or 文字, a number is refused with its row and column."
+                )
+            ],
+            [],
+            [
+                _("Question"),
+                _("Answer"),
+                _("Code if 正序"),
+                _("Code if 倒序"),
+                _("Score (分值)"),
+            ],
+        ]
+        for question in questions:
+            values = [o.label for o in question.options] or question.choices
+            scores = [o.score for o in question.options] or [""] * len(values)
+            for n, (value, score) in enumerate(zip(values, scores, strict=True)):
+                notes.append(
+                    [
+                        question.label if n == 0 else "",
+                        value,
+                        n + 1,
+                        len(values) - n,
+                        score,
+                    ]
+                )
+        return notes
 
     def get_export_queryset(self, *, page=None):
         return self.get_resource(page=page).get_queryset()
