@@ -133,7 +133,13 @@ def test_valid_scorecard_is_saved(admin_client, home_page):
             {"gates": inline_formset([gate("group", "不存在", 50)])},
             "gates",
             "target_name",
-            "no evaluator group called",
+            "“不存在” is not a group or criterion of this scorecard.",
+        ),
+        (
+            {"gates": inline_formset([gate("group", "经济", 50)])},
+            "gates",
+            "target_name",
+            "no evaluator group called “经济”",
         ),
         (
             {"gates": inline_formset([gate("criterion", "考核组", 50)])},

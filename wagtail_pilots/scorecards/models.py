@@ -432,7 +432,7 @@ class AbstractScorecardCriterion(Orderable):
         _("survey figure"), max_length=10, choices=METRIC_CHOICES, default=METRIC_RATE
     )
     question_key = models.CharField(
-        _("question key"),
+        _("survey question"),
         max_length=100,
         blank=True,
         help_text=_("optional: use only this question of the survey"),
@@ -529,8 +529,8 @@ class AbstractEvaluatorGroup(Orderable):
         max_length=1000,
         blank=True,
         help_text=_(
-            "criterion names separated by commas; leave empty for every criterion "
-            "taken from ballots"
+            "the criteria this group scores (stored by name); none for every "
+            "criterion taken from ballots"
         ),
     )
     min_ballots = models.PositiveIntegerField(_("minimum ballots"), default=0)
@@ -595,7 +595,7 @@ class AbstractScorecardGate(Orderable):
         choices=GATE_TARGET_CHOICES,
         default=scoring.GATE_GROUP,
     )
-    target_name = models.CharField(_("group or criterion name"), max_length=200)
+    target_name = models.CharField(_("group or criterion"), max_length=200)
     threshold = models.DecimalField(
         _("threshold (0–100)"),
         max_digits=6,

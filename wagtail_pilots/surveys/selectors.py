@@ -537,6 +537,21 @@ def satisfaction_results_by_unit(
     }
 
 
+def unit_questions(*, survey) -> list[tuple[str, str]]:
+    """``[(question key, label)]`` of the questions that rate units (matrix
+    questions with a row tied to a unit), in order: the questions a scorecard's
+    survey criterion can take its figure from (one query plus prefetches).
+    A page that is not a survey has none."""
+    survey = getattr(survey, "specific", survey)
+    if not hasattr(survey, "get_form_fields"):
+        return []
+    return [
+        (q.key, q.label)
+        for q in survey_questions(survey)
+        if q.field_type == MATRIX and any(r.unit_id for r in q.rows)
+    ]
+
+
 def satisfaction_result(*, survey, question_key=None) -> stats.SatisfactionResult:
     """Every rated answer of ``survey`` (or of one question) pooled into one result.
 
