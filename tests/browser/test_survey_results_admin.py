@@ -11,6 +11,7 @@ from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.services import response_submit
 
 from .test_import_buttons import DESKTOP, assert_readable_button
+from .test_paper_entry import shoot
 
 NAMES = {
     "zh-hans": {
@@ -23,6 +24,9 @@ NAMES = {
         "empty": "尚无答卷",
         "paper": "录入纸质问卷",
         "import": "从表格文件导入问卷",
+        "filter": "应用过滤器",
+        "channel": "渠道",
+        "no_match": "没有符合这些筛选条件的答卷。",
     },
     "en": {
         "locale": "en-US",
@@ -34,6 +38,9 @@ NAMES = {
         "empty": "No responses yet",
         "paper": "enter paper questionnaires",
         "import": "import questionnaires from a spreadsheet",
+        "filter": "Apply filters",
+        "channel": "Channel",
+        "no_match": "No responses match these filters.",
     },
 }
 
@@ -92,6 +99,12 @@ def test_results_screen_actions_and_empty_state(
             assert_readable_button(page.get_by_role("link", name=name, exact=True))
         assert_readable_button(page.get_by_role("button", name=names["print"]))
         expect(page.locator(".wp-results table.listing").first).to_be_visible()
+        # The filters: a normal-size button, narrowing the figures.
+        assert_readable_button(page.get_by_role("button", name=names["filter"]))
+        page.get_by_label(names["channel"], exact=True).select_option("web")
+        page.get_by_role("button", name=names["filter"]).click()
+        expect(page.get_by_text(names["no_match"])).to_be_visible()
+        shoot(page, f"results-filtered-{language}")
 
         page.goto(f"/admin/pilots/surveys/{empty.pk}/results/")
         expect(page.get_by_role("heading", name=names["empty"])).to_be_visible()

@@ -13,6 +13,16 @@ from .conftest import post_data
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Assert on the English source messages, whatever ran before."""
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def paper_url(survey):
     return f"/admin/pilots/surveys/{survey.pk}/paper/"
 

@@ -246,7 +246,50 @@ class _Tally:
         return (self.satisfied, self.valid, self.score_sum, self.answered)
 
 
-def survey_results(*, survey, questions=None) -> SurveyResults:
+@dataclass(frozen=True)
+class ResultFilters:
+    """Which responses a results screen (and its exports) counts: a respondent
+    group, a channel, an evaluated unit, a date range (inclusive). Empty values
+    do not filter."""
+
+    group: str = ""
+    channel: str = ""
+    unit_id: int | None = None
+    date_from: object = None
+    date_to: object = None
+
+    def __bool__(self):
+        return bool(
+            self.group or self.channel or self.unit_id or self.date_from or self.date_to
+        )
+
+    def apply(self, *, survey, answers, responses):
+        """``(answers, responses)`` narrowed in SQL. The unit keeps the
+        responses that rate it, and of a matrix only that unit's row."""
+        if self.group:
+            answers = answers.filter(group=self.group)
+            responses = responses.filter(group=self.group)
+        if self.channel:
+            answers = answers.filter(channel=self.channel)
+            responses = responses.filter(channel=self.channel)
+        if self.date_from:
+            answers = answers.filter(response__submitted_on__gte=self.date_from)
+            responses = responses.filter(submitted_on__gte=self.date_from)
+        if self.date_to:
+            answers = answers.filter(response__submitted_on__lte=self.date_to)
+            responses = responses.filter(submitted_on__lte=self.date_to)
+        if self.unit_id:
+            rating = SurveyAnswer.objects.filter(
+                survey_id=survey.pk, unit_id=self.unit_id
+            ).values("response_id")
+            answers = answers.filter(response_id__in=rating).exclude(
+                Q(unit_id__isnull=False) & ~Q(unit_id=self.unit_id)
+            )
+            responses = responses.filter(pk__in=rating)
+        return answers, responses
+
+
+def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
     """The whole result of ``survey`` in four queries whatever its size.
 
     One ``GROUP BY`` counts the answers per (question, matrix row, respondent
@@ -263,6 +306,10 @@ def survey_results(*, survey, questions=None) -> SurveyResults:
     questions = questions if questions is not None else survey_questions(survey)
     answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
     responses = SurveyResponse.objects.filter(survey_id=survey.pk)
+    if filters:
+        answers, responses = filters.apply(
+            survey=survey, answers=answers, responses=responses
+        )
 
     response_cells = list(
         responses.values_list("channel", "group")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.defaults import permission_denied
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
@@ -33,7 +33,9 @@ from ..forms import CONFIRM, SERIAL, UNANSWERED
 from ..importexport import ResponsesKind
 from ..models import AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
 from ..question_sets import QUESTION_SETS
+from ..questions import survey_questions
 from ..selectors import (
+    ResultFilters,
     raw_response_rows,
     results_table_rows,
     survey_comparison,
@@ -76,9 +78,67 @@ def _filename(page, suffix):
     return f"{slugify(page.slug) or 'survey'}-{page.pk}-{suffix}"
 
 
+class ResultsFilterForm(forms.Form):
+    """The results screen's filters (GET), also applied to its exports."""
+
+    group = forms.ChoiceField(label=gettext_lazy("respondent group"), required=False)
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("evaluated unit"),
+        queryset=Unit.objects.none(),
+        required=False,
+    )
+    channel = forms.ChoiceField(label=gettext_lazy("channel"), required=False)
+    date_from = forms.DateField(
+        label=pgettext_lazy("date range", "from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=pgettext_lazy("date range", "to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", pgettext_lazy("filter choice", "All"))]
+        groups = [c for q in questions if q.field_type == "group" for c in q.choices]
+        self.fields["group"].choices = everything + [(g, g) for g in groups]
+        self.fields["channel"].choices = everything + list(Channel.choices)
+        unit_ids = {r.unit_id for q in questions for r in q.rows if r.unit_id}
+        self.fields["unit"].queryset = Unit.objects.filter(pk__in=unit_ids)
+        self.fields["unit"].empty_label = pgettext_lazy("filter choice", "All")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+    def filters(self):
+        if not self.is_valid():
+            return ResultFilters()
+        data = self.cleaned_data
+        return ResultFilters(
+            group=data.get("group") or "",
+            channel=data.get("channel") or "",
+            unit_id=data["unit"].pk if data.get("unit") else None,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+
+def _results_filters(request, page):
+    questions = survey_questions(page)
+    form = ResultsFilterForm(request.GET or None, questions=questions)
+    return form, form.filters() if form.is_bound else ResultFilters(), questions
+
+
 @survey_view
 def results(request, page_id):
     page = get_survey_for_user(request, page_id)
+    filter_form, filters, questions = _results_filters(request, page)
     editable = PagePermissionPolicy().instances_user_has_permission_for(
         request.user, "change"
     )
@@ -95,9 +155,9 @@ def results(request, page_id):
         if other is not None:
             other = other.specific
             comparison = survey_comparison(before=other, after=page)
-    results = survey_results(survey=page)
+    results = survey_results(survey=page, questions=questions, filters=filters)
     empty_state = {}
-    if not results.responses:
+    if not results.responses and not filters:
         # What an editor can do about an empty survey: share it, enter paper
         # questionnaires, import them.
         kind = ResponsesKind()
@@ -121,6 +181,9 @@ def results(request, page_id):
             "other_surveys": others.only("pk", "title"),
             "compared_with": other,
             "comparison": comparison,
+            "filter_form": filter_form,
+            "filtered": bool(filters),
+            "filter_query": request.GET.urlencode() if filters else "",
         },
     )
 
@@ -128,7 +191,10 @@ def results(request, page_id):
 @survey_view
 def export_results(request, page_id, fmt):
     page = get_survey_for_user(request, page_id)
-    header, rows = results_table_rows(survey_results(survey=page))
+    _form, filters, questions = _results_filters(request, page)
+    header, rows = results_table_rows(
+        survey_results(survey=page, questions=questions, filters=filters)
+    )
     return _download(page, "results", fmt, header, rows)
 
 
