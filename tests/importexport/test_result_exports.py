@@ -210,6 +210,7 @@ RESULTS_HEADER = [
     "index",
     "insufficient_sample",
     "below_threshold",
+    "asked",
 ]
 # Rate 2/3 = 66.67 %; index (100 + 80 + 0) / 3 = 60.00; Wilson 95 % for 2 of 3
 # (z = 1.96): centre (2/3 + z²/6) / (1 + z²/3) = 0.5731, half-width
@@ -226,6 +227,7 @@ ALL_ROW = [
     "60.00",
     "False",
     "False",
+    "3",  # asked: every respondent (no conditions)
 ]
 
 
