@@ -211,6 +211,9 @@ RESULTS_HEADER = [
     "insufficient_sample",
     "below_threshold",
     "asked",
+    "issued",
+    "returned",
+    "response_rate_percent",
 ]
 # Rate 2/3 = 66.67 %; index (100 + 80 + 0) / 3 = 60.00; Wilson 95 % for 2 of 3
 # (z = 1.96): centre (2/3 + z²/6) / (1 + z²/3) = 0.5731, half-width
@@ -228,6 +231,9 @@ ALL_ROW = [
     "False",
     "False",
     "3",  # asked: every respondent (no conditions)
+    "",
+    "",
+    "",
 ]
 
 

@@ -685,3 +685,43 @@ def test_channel_and_date_cells():
     assert parse_day("2025.06.30") == datetime.date(2025, 6, 30)
     with pytest.raises(ValueError, match="not a date"):
         parse_day("2025-02-30")
+
+
+def test_a_row_past_a_group_quota_is_named_by_row_and_column(survey):
+    from wagtail_pilots.surveys.models import SurveyQuota, SurveyQuotaCount
+
+    SurveyQuota.objects.create(page=survey, group="党员", limit=2)
+    batch = run_import(survey, csv_bytes(rows(3)))
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (4, "您的身份")
+    assert "“党员” is full" in error["message"]
+    assert "2 responses" in error["message"]
+    assert not SurveyResponse.objects.exists()  # all or nothing
+    assert not SurveyQuotaCount.objects.filter(count__gt=0).exists()
+
+
+def test_a_row_past_a_unit_quota_is_named_by_its_matrix_column(survey, villages):  # noqa: F811
+    from wagtail_pilots.surveys.models import SurveyQuota
+
+    SurveyQuota.objects.create(page=survey, unit=villages[1], limit=1)
+    batch = run_import(survey, csv_bytes(rows(2)))
+    [error] = batch.errors
+    assert (error["row"], error["column"]) == (3, "村委会评价 - 红山村")
+    assert "“红山村” is full" in error["message"]
+    assert not SurveyResponse.objects.exists()
+
+
+def test_rollback_gives_the_quota_places_back(survey):
+    from wagtail_pilots.surveys.models import SurveyQuota, SurveyQuotaCount
+
+    SurveyQuota.objects.create(page=survey, group="党员", limit=3)
+    first = run_import(survey, csv_bytes(rows(2)), name="first.csv")
+    assert first.status == ImportBatch.Status.DONE, first.errors
+    assert SurveyQuotaCount.objects.get(group="党员").count == 2
+    refused = run_import(survey, csv_bytes(rows(2)), name="second.csv")
+    assert refused.errors and refused.errors[0]["row"] == 3
+    batch_rollback(batch=first)
+    assert SurveyQuotaCount.objects.get(group="党员").count == 0
+    again = run_import(survey, csv_bytes(rows(3)), name="third.csv")
+    assert again.status == ImportBatch.Status.DONE, again.errors
+    assert SurveyQuotaCount.objects.get(group="党员").count == 3

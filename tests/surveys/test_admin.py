@@ -162,6 +162,7 @@ def survey_form_data(scale, **overrides):
             ]
         ),
         "group_populations": inline_formset([]),
+        "quotas": inline_formset([]),
         "minimum_sample": "30",
         "threshold": "60",
         "access": "anyone",

@@ -68,3 +68,49 @@ def test_code_race_on_sqlite_file(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     created, rejected, stored, tokens = result.stdout.strip().split(" ", 3)
     assert (int(created), int(rejected), int(stored)) == (1, THREADS - 1, 1)
+
+
+QUOTA = 3
+
+
+def test_group_quota_race_in_process(real_transactions):
+    """More respondents of one group than its quota post at once: exactly the
+    quota is stored, the others are told the quota is full."""
+    if connection.vendor == "sqlite":
+        pytest.skip("in-memory SQLite: covered by test_group_quota_race_on_sqlite_file")
+    from wagtail_pilots.surveys.models import SurveyQuotaCount
+
+    from .quota_race import make_quota_survey, quota_race
+
+    survey = make_quota_survey(QUOTA)
+    outcomes = quota_race(survey_pk=survey.pk, threads=THREADS)
+    assert outcomes.count("created") == QUOTA
+    assert outcomes.count("quota") == THREADS - QUOTA
+    assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == QUOTA
+    assert SurveyQuotaCount.objects.get(survey_id=survey.pk).count == QUOTA
+
+
+def test_group_quota_race_on_sqlite_file(tmp_path):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "example_site.settings.test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'quota.sqlite3'}",
+        "PYTHONPATH": str(REPO),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.surveys.quota_race", str(THREADS), str(QUOTA)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    created, refused, stored, counter = map(int, result.stdout.split())
+    assert (created, refused, stored, counter) == (
+        QUOTA,
+        THREADS - QUOTA,
+        QUOTA,
+        QUOTA,
+    )

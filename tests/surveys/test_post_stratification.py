@@ -126,6 +126,7 @@ def survey_post_data(scale, populations):
             "group_populations": inline_formset(
                 [{"group": g, "population": str(n)} for g, n in populations]
             ),
+            "quotas": inline_formset([]),
             "minimum_sample": "2",
             "threshold": "60",
             "access": "anyone",

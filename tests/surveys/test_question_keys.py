@@ -68,6 +68,7 @@ def edit(admin_client, survey, rows, *, initial, action="action-publish"):
             "thank_you_text": rich_text(""),
             "form_fields": inline_formset(rows, initial=initial),
             "group_populations": inline_formset([]),
+            "quotas": inline_formset([]),
             "minimum_sample": "2",
             "threshold": "60",
             "access": "anyone",

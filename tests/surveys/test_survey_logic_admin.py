@@ -48,6 +48,7 @@ def form_data(rows, **overrides):
         "thank_you_text": rich_text(""),
         "form_fields": inline_formset(rows),
         "group_populations": inline_formset([]),
+        "quotas": inline_formset([]),
         "minimum_sample": "30",
         "threshold": "60",
         "access": "anyone",

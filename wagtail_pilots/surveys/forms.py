@@ -686,6 +686,7 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
                     "choices", _("List the respondent groups, one per line.")
                 )
         self._check_group_populations(formset)
+        self._check_quotas(formset)
         self._check_logic(formset)
         return cleaned
 
@@ -815,6 +816,66 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
             elif name in seen:
                 form.add_error("group", _("This group already has a population above."))
             seen.add(name)
+
+    def _check_quotas(self, fields_formset):
+        """Each quota names one respondent group or one unit of the survey,
+        once, and says something (a limit or the paper questionnaires)."""
+        formset = self.formsets.get("quotas")
+        if formset is None:
+            return
+        groups, unit_ids = set(), set()
+        for form in fields_formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE"):
+                continue
+            if data.get("field_type") == GROUP:
+                groups.update(split_choices(data.get("choices") or ""))
+            if data.get("field_type") == MATRIX:
+                unit_ids.update(unit.pk for unit in data.get("row_units") or ())
+        seen = set()
+        for form in formset.forms:
+            form.is_valid()
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("DELETE") or not data:
+                continue
+            name = (data.get("group") or "").strip()
+            unit = data.get("unit")
+            if name and unit is not None:
+                form.add_error(
+                    "unit",
+                    _("Give either a respondent group or a unit, not both."),
+                )
+                continue
+            if not name and unit is None:
+                form.add_error("group", _("Give a respondent group or a unit."))
+                continue
+            if data.get("limit") is None and data.get("paper_issued") is None:
+                form.add_error(
+                    "limit",
+                    _("Give a quota, the paper questionnaires issued, or both."),
+                )
+            if name and name not in groups:
+                form.add_error(
+                    "group",
+                    _(
+                        "“%(group)s” is not a respondent group of this survey "
+                        "(its group question lists: %(groups)s)."
+                    )
+                    % {"group": name, "groups": "、".join(sorted(groups)) or "–"},
+                )
+            if unit is not None and unit.pk not in unit_ids:
+                form.add_error(
+                    "unit",
+                    _("“%(unit)s” is not a unit this survey asks about.")
+                    % {"unit": unit.name},
+                )
+            key = ("unit", unit.pk) if unit is not None else ("group", name)
+            if key in seen:
+                form.add_error(
+                    "unit" if unit is not None else "group",
+                    _("This group or unit already has a quota above."),
+                )
+            seen.add(key)
 
 
 CONDITION_LINE = re.compile(r"^(?P<question>.+?)\s*(?P<op>!=|=)\s*(?P<values>.*)$")

@@ -57,8 +57,23 @@ from .questions import (
     SCALE,
     survey_questions,
 )
-from .selectors import export_value, results_table_rows, survey_results
-from .services import SubmitError, build_response
+from .selectors import (
+    export_value,
+    results_table_rows,
+    survey_response_rates,
+    survey_results,
+)
+from .services import (
+    QuotaFull,
+    SubmitError,
+    build_response,
+    quota_fields,
+    quota_full_message,
+    quotas_recount,
+    quotas_take,
+    response_unit_ids,
+    survey_quota_limits,
+)
 
 CHANNEL_FIELD = "channel"
 DATE_FIELD = "submitted_on"
@@ -598,6 +613,40 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
         )[:100]
         instance.entered_by = self.user if getattr(self.user, "pk", None) else None
         instance._pilots_answers = answer_rows
+        instance._pilots_units = response_unit_ids(answer_rows)
+        self._check_quotas(instance, data, answer_rows)
+
+    def _check_quotas(self, instance, data, answer_rows):
+        """Refuse the row that would go past a group's or a unit's quota,
+        named by its column (the rows before it fill the quota first)."""
+        if not hasattr(self, "_quota_limits"):
+            from .services import _counted_responses
+
+            self._quota_limits = survey_quota_limits(self.survey)
+            self._quota_used = {
+                key: _counted_responses(self.survey, key) for key in self._quota_limits
+            }
+        if not self._quota_limits:
+            return
+        keys = [("group", instance.group)] if instance.group else []
+        keys += [("unit", unit_id) for unit_id in instance._pilots_units]
+        fields = quota_fields(self.questions, data, answer_rows)
+        errors = {}
+        for key in keys:
+            limit = self._quota_limits.get(key)
+            if limit is not None and self._quota_used[key] + 1 > limit:
+                field = fields.get("group" if key[0] == "group" else key[1])
+                column = self.parser.column_of(field or "")
+                if column is None:
+                    raise ValidationError(quota_full_message(key, limit))
+                errors[column] = quota_full_message(key, limit)
+        if errors:
+            raise ValidationError(
+                {name: ValidationError(message) for name, message in errors.items()}
+            )
+        for key in keys:
+            if key in self._quota_used:
+                self._quota_used[key] += 1
 
     def bulk_create(
         self, using_transactions, dry_run, raise_errors, batch_size=None, result=None
@@ -609,6 +658,30 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
             self.create_instances.clear()
             return
         instances = list(self.create_instances)
+        # Take the chunk's places in the quotas in the import's transaction:
+        # a web response that took the last place meanwhile fails the import.
+        taken = {}
+        for instance in instances:
+            if instance.group:
+                taken[(instance.group, None)] = taken.get((instance.group, None), 0) + 1
+            for unit_id in getattr(instance, "_pilots_units", ()):
+                taken[("", unit_id)] = taken.get(("", unit_id), 0) + 1
+        try:
+            limits = survey_quota_limits(self.survey) if taken else {}
+            for (group, unit_id), count in taken.items():
+                quotas_take(
+                    survey=self.survey,
+                    group=group,
+                    unit_ids=[unit_id] if unit_id is not None else [],
+                    count=count,
+                    limits=limits,
+                )
+        except QuotaFull as error:
+            self.handle_import_error(
+                result, ValidationError(error.message), raise_errors
+            )
+            self.create_instances.clear()
+            return
         super().bulk_create(
             using_transactions,
             dry_run,
@@ -833,6 +906,8 @@ class ResponsesKind(ImportExportKind):
 
     def after_rollback(self, *, batch, user=None):
         recount_responses(batch.page)
+        # The rolled-back responses give their places in the quotas back.
+        quotas_recount(survey=batch.page.specific)
 
 
 class SurveyResultsKind(ImportExportKind):
@@ -849,4 +924,7 @@ class SurveyResultsKind(ImportExportKind):
     importable = False
 
     def get_export_table(self, *, page=None):
-        return results_table_rows(survey_results(survey=page.specific))
+        survey = page.specific
+        return results_table_rows(
+            survey_results(survey=survey), survey_response_rates(survey=survey)
+        )

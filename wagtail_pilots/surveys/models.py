@@ -452,6 +452,15 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     response_count = models.PositiveIntegerField(
         _("responses"), default=0, editable=False
     )
+    paper_issued = models.PositiveIntegerField(
+        _("paper questionnaires issued"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "how many paper questionnaires were handed out, for the response "
+            "rate; leave empty if none or unknown"
+        ),
+    )
     paper_double_entry = models.BooleanField(
         _("double entry of paper questionnaires"),
         default=False,
@@ -477,7 +486,7 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         ),
         FieldRowPanel([FieldPanel("access"), FieldPanel("anonymous")]),
         FieldPanel("results_visibility"),
-        FieldPanel("paper_double_entry"),
+        FieldRowPanel([FieldPanel("paper_issued"), FieldPanel("paper_double_entry")]),
         FieldPanel("notify_to"),
     ]
 
@@ -535,6 +544,17 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
 
         try:
             return inline_model(cls, "group_populations")
+        except FieldDoesNotExist:
+            return None
+
+    @classmethod
+    def get_quota_model(cls):
+        """The model of the quotas per respondent group or unit (``quotas``),
+        or ``None`` for a page type without them."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        try:
+            return inline_model(cls, "quotas")
         except FieldDoesNotExist:
             return None
 
@@ -644,6 +664,121 @@ class SurveyGroupPopulation(AbstractSurveyGroupPopulation):
         verbose_name_plural = _("group populations")
 
 
+class AbstractSurveyQuota(Orderable):
+    """A quota (at most so many responses) and/or the paper questionnaires
+    handed out, for one respondent group or one evaluated unit of a survey.
+
+    The limit is enforced by :func:`.services.response_submit` (and the
+    import) with a conditional UPDATE on a :class:`SurveyQuotaCount` row, the
+    way the survey's overall maximum is; the number of paper questionnaires
+    issued gives the response rate of the results screen.
+
+    Abstract, without the key to its page, and optional: a survey page type of
+    your own that wants it adds a model with ``page = ParentalKey("MySurveyPage",
+    on_delete=models.CASCADE, related_name="quotas")``.
+    """
+
+    group = models.CharField(
+        _("respondent group"),
+        max_length=100,
+        blank=True,
+        help_text=_("a group of the survey's group question, or leave empty"),
+    )
+    unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("or a unit the survey asks about (a matrix row)"),
+    )
+    limit = models.PositiveIntegerField(
+        _("quota (at most)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("at most this many responses; leave empty for no limit"),
+    )
+    paper_issued = models.PositiveIntegerField(
+        _("paper questionnaires issued"),
+        null=True,
+        blank=True,
+        help_text=_("handed out to this group or unit, for the response rate"),
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("group"), FieldPanel("unit")]),
+        FieldRowPanel([FieldPanel("limit"), FieldPanel("paper_issued")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+
+    def __str__(self):
+        name = self.group or (self.unit.name if self.unit_id else "")  # pyright: ignore[reportOptionalMemberAccess]
+        return f"{name}: {self.limit or '–'}"
+
+
+class SurveyQuota(AbstractSurveyQuota):
+    """The quotas per group or unit of the default :class:`SurveyPage`."""
+
+    page = ParentalKey("SurveyPage", on_delete=models.CASCADE, related_name="quotas")
+
+    class Meta(AbstractSurveyQuota.Meta):
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+
+
+class SurveyQuotaCount(models.Model):
+    """How many stored responses count towards one group's or one unit's
+    quota: the counter a conditional UPDATE raises with each response (so
+    two concurrent responses cannot both take the last place).
+
+    Kept apart from the quota rows the editor edits (those are rewritten
+    from the revision on each publish); one row per (survey, group) or
+    (survey, unit), created when a quota first applies and counted again from
+    the responses when a quota is published or responses are rolled back.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    survey = models.ForeignKey(
+        get_page_model_string(), on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        "wagtail_pilots.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    count = models.PositiveIntegerField(_("responses"), default=0)
+
+    class Meta:
+        verbose_name = _("quota counter")
+        verbose_name_plural = _("quota counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "group"],
+                condition=models.Q(unit__isnull=True),
+                name="wp_surveys_quota_count_group",
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "unit"],
+                condition=models.Q(unit__isnull=False),
+                name="wp_surveys_quota_count_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.group or self.unit_id}: {self.count}"
+
+
 class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
     """The default concrete survey page."""
 
@@ -670,6 +805,16 @@ class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
             help_text=_(
                 "give every respondent group its population to also show the "
                 "satisfaction rate weighted by group population"
+            ),
+        ),
+        InlinePanel(
+            "quotas",
+            label=_("quota"),
+            heading=_("quotas and paper questionnaires per group or unit (optional)"),
+            help_text=_(
+                "at most so many responses from a respondent group or about a "
+                "unit (e.g. 50 per village), and the paper questionnaires handed "
+                "out to it for the response rate"
             ),
         ),
         FieldPanel("thank_you_text"),

@@ -686,9 +686,206 @@ def raw_response_rows(*, survey, questions=None):
     return header, rows()
 
 
-def results_table_rows(results: SurveyResults):
+# Quotas and response rates --------------------------------------------------
+
+
+@dataclass
+class QuotaFill:
+    """One quota of a survey with how full it is: ``count`` of ``limit``."""
+
+    kind: str  # "group" or "unit"
+    name: str
+    count: int
+    limit: int
+
+    @property
+    def full(self) -> bool:
+        return self.count >= self.limit
+
+    @property
+    def fraction(self) -> Decimal | None:
+        return stats.response_rate(self.count, self.limit)
+
+
+def survey_quota_rows(survey):
+    model = (
+        type(survey).get_quota_model() if hasattr(survey, "get_quota_model") else None
+    )
+    if model is None:
+        return []
+    return list(
+        model.objects.filter(page_id=survey.pk)
+        .values_list("group", "unit_id", "unit__name", "limit", "paper_issued")
+        .order_by("sort_order", "pk")
+    )
+
+
+def survey_quotas(*, survey, rows=None) -> list[QuotaFill]:
+    """The survey's quotas per group and unit with their fill level, from
+    the counters the response service keeps (two queries)."""
+    from .models import SurveyQuotaCount
+    from .services import _counted_responses
+
+    rows = survey_quota_rows(survey) if rows is None else rows
+    limited = [r for r in rows if r[3] is not None]
+    if not limited:
+        return []
+    counters = {}
+    for group, unit_id, count in SurveyQuotaCount.objects.filter(
+        survey_id=survey.pk
+    ).values_list("group", "unit_id", "count"):
+        key = ("unit", unit_id) if unit_id is not None else ("group", group)
+        counters[key] = count
+    fills = []
+    for group, unit_id, unit_name, limit, _paper in limited:
+        key = ("unit", unit_id) if unit_id is not None else ("group", group)
+        if key not in counters:  # no response counted since the quota came
+            counters[key] = _counted_responses(survey, key)
+        fills.append(
+            QuotaFill(
+                kind=key[0],
+                name=unit_name if unit_id is not None else group,
+                count=counters[key],
+                limit=limit,
+            )
+        )
+    return fills
+
+
+@dataclass
+class RateLine:
+    """``returned`` of ``issued`` for one slice (a batch, group or unit)."""
+
+    label: str
+    issued: int
+    returned: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        return stats.response_rate(self.returned, self.issued)
+
+
+@dataclass
+class ResponseRates:
+    """Codes issued and used (per batch, group, unit) and paper
+    questionnaires issued and returned (overall, per group, per unit)."""
+
+    codes: RateLine | None = None
+    code_batches: list[RateLine] = field(default_factory=list)
+    code_groups: list[RateLine] = field(default_factory=list)
+    code_units: list[RateLine] = field(default_factory=list)
+    paper: RateLine | None = None
+    paper_groups: list[RateLine] = field(default_factory=list)
+    paper_units: list[RateLine] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(
+            self.codes is not None
+            or self.paper is not None
+            or self.paper_groups
+            or self.paper_units
+        )
+
+    def table(self):
+        """``(kind, slice, line)`` for every figure, in display order."""
+        out = []
+        if self.codes is not None:
+            out.append(("codes", "all", self.codes))
+            out += [("codes", "batch", line) for line in self.code_batches]
+            out += [("codes", "group", line) for line in self.code_groups]
+            out += [("codes", "unit", line) for line in self.code_units]
+        if self.paper is not None:
+            out.append(("paper", "all", self.paper))
+        out += [("paper", "group", line) for line in self.paper_groups]
+        out += [("paper", "unit", line) for line in self.paper_units]
+        return out
+
+
+PAPER_CHANNELS = (Channel.PAPER, Channel.IMPORT)
+
+
+def survey_response_rates(*, survey, quota_rows=None) -> ResponseRates:
+    """Response rates, counted by the database: one GROUP BY over the access
+    codes (issued = rows, used = rows with a day of use: no code is joined
+    to a response, so anonymous surveys count the same way), and, when the
+    editor entered paper questionnaires issued, the responses typed in or
+    imported per group and per unit. At most four queries."""
+    rates = ResponseRates()
+    code_rows = list(
+        AccessCode.objects.filter(survey_id=survey.pk)
+        .values_list("batch", "group", "unit_id", "unit__name")
+        .annotate(issued=Count("pk"), used=Count("used_on"))
+        .order_by()
+    )
+    if code_rows:
+        total = RateLine(pgettext("response rate", "all codes"), 0, 0)
+        slices = ({}, {}, {})
+        for batch, group, unit_id, unit_name, issued, used in code_rows:
+            total.issued += issued
+            total.returned += used
+            for index, (key, label) in enumerate(
+                ((batch, batch), (group, group), (unit_id, unit_name))
+            ):
+                if not key:
+                    continue
+                line = slices[index].setdefault(key, RateLine(label, 0, 0))
+                line.issued += issued
+                line.returned += used
+        rates.codes = total
+        rates.code_batches, rates.code_groups, rates.code_units = (
+            sorted(s.values(), key=lambda line: str(line.label)) for s in slices
+        )
+    quota_rows = survey_quota_rows(survey) if quota_rows is None else quota_rows
+    paper_groups = {
+        g: n for g, u, _name, _l, n in quota_rows if n is not None and u is None
+    }
+    paper_units = {
+        u: (name, n)
+        for _g, u, name, _l, n in quota_rows
+        if n is not None and u is not None
+    }
+    paper_issued = getattr(survey, "paper_issued", None)
+    if paper_issued is None and not paper_groups and not paper_units:
+        return rates
+    paper = SurveyResponse.objects.filter(
+        survey_id=survey.pk, channel__in=PAPER_CHANNELS
+    )
+    by_group = dict(paper.values_list("group").annotate(n=Count("pk")).order_by())
+    if paper_issued is not None:
+        rates.paper = RateLine(
+            pgettext("response rate", "all paper questionnaires"),
+            paper_issued,
+            sum(by_group.values()),
+        )
+    rates.paper_groups = [
+        RateLine(group, issued, by_group.get(group, 0))
+        for group, issued in paper_groups.items()
+    ]
+    if paper_units:
+        returned = dict(
+            SurveyAnswer.objects.filter(
+                survey_id=survey.pk,
+                channel__in=PAPER_CHANNELS,
+                unit_id__in=list(paper_units),
+            )
+            .values_list("unit_id")
+            .annotate(n=Count("response_id", distinct=True))
+            .order_by()
+        )
+        rates.paper_units = [
+            RateLine(name, issued, returned.get(unit_id, 0))
+            for unit_id, (name, issued) in paper_units.items()
+        ]
+    return rates
+
+
+def results_table_rows(results: SurveyResults, rates: ResponseRates | None = None):
     """Header and rows for the results export: one line per question, matrix row,
-    group and channel, with counts, rate, interval, index and flags (rounded)."""
+    group and channel, with counts, rate, interval, index and flags (rounded);
+    then, given ``rates`` (:func:`survey_response_rates`), one line per
+    response rate: ``codes`` or ``paper`` in the question column, the slice
+    and its name, issued, returned (codes used, questionnaires back) and the
+    rate."""
     header = [
         "question",
         "slice",
@@ -702,6 +899,9 @@ def results_table_rows(results: SurveyResults):
         "insufficient_sample",
         "below_threshold",
         "asked",
+        "issued",
+        "returned",
+        "response_rate_percent",
     ]
 
     def line(item, slice_name, value, result):
@@ -720,6 +920,9 @@ def results_table_rows(results: SurveyResults):
             result.insufficient_sample,
             result.below_threshold,
             asked(item),
+            None,
+            None,
+            None,
         ]
 
     def asked(item):
@@ -733,7 +936,7 @@ def results_table_rows(results: SurveyResults):
                 rows.append(
                     [item.question.label, "option", option.label, option.count]
                     + [None] * 7
-                    + [asked(item)]
+                    + [asked(item), None, None, None]
                 )
             continue
         rows.append(line(item, "all", "", item.result))
@@ -743,6 +946,16 @@ def results_table_rows(results: SurveyResults):
             rows.append(line(item, "group", b.label, b.result))
         for b in item.channels:
             rows.append(line(item, "channel", b.label, b.result))
+    for kind, slice_name, rate in rates.table() if rates else ():
+        rows.append(
+            [kind, slice_name, rate.label]
+            + [None] * 9
+            + [
+                rate.issued,
+                rate.returned,
+                stats.round_half_up(stats.as_percent(rate.rate)),
+            ]
+        )
     return header, rows
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +32,7 @@ from .models import (
     PaperEntryDraft,
     SurveyAnswer,
     SurveyNotAsked,
+    SurveyQuotaCount,
     SurveyResponse,
     SurveyState,
 )
@@ -72,6 +73,12 @@ class SurveyFull(SubmitError):
 
 class CodeRejected(SubmitError):
     code = "code"
+
+
+class QuotaFull(SubmitError):
+    """A respondent group's or a unit's quota is full; the message names it."""
+
+    code = "quota"
 
 
 def _client_digest(client):
@@ -297,6 +304,13 @@ def response_submit(
                         response=response
                     )
             _count_response(survey, limited=is_web)
+            quotas_take(
+                survey=survey,
+                group=group,
+                unit_ids=response_unit_ids(rows),
+                fields=quota_fields(questions, data, rows),
+                response_id=response.pk,
+            )
             SurveyAnswer.objects.bulk_create(
                 [
                     SurveyAnswer(
@@ -405,6 +419,187 @@ def _count_response(survey, *, limited):
         queryset = queryset.filter(response_count__lt=survey.max_responses)
     if queryset.update(response_count=F("response_count") + 1) != 1:
         raise SurveyFull(_("This survey has received all the responses it needs."))
+
+
+# Quotas per respondent group and per unit -------------------------------------
+
+
+def response_unit_ids(rows):
+    """The units a response counts towards: those of its answered matrix rows."""
+    return sorted({row["unit_id"] for row in rows if row.get("unit_id") is not None})
+
+
+def quota_fields(questions, data, rows):
+    """Where a full quota is reported: ``{"group": field}`` (the group
+    question answered) and ``{unit id: field}`` (the matrix row about it)."""
+    fields = {}
+    for question in questions:
+        if question.field_type == GROUP and data.get(question.key):
+            fields.setdefault("group", question.key)
+        if question.field_type == MATRIX:
+            for row in question.rows:
+                if row.unit_id is not None:
+                    fields.setdefault(row.unit_id, question.row_field_name(row))
+    return fields
+
+
+def survey_quota_limits(survey):
+    """``{("group", name) | ("unit", unit id): limit}`` of the survey's
+    quotas that have a limit (one query; none for a page type without
+    quotas)."""
+    model = (
+        type(survey).get_quota_model() if hasattr(survey, "get_quota_model") else None
+    )
+    if model is None:
+        return {}
+    limits = {}
+    for group, unit_id, limit in model.objects.filter(
+        page_id=survey.pk, limit__isnull=False
+    ).values_list("group", "unit_id", "limit"):
+        key = ("unit", unit_id) if unit_id is not None else ("group", group)
+        if key not in limits or limit < limits[key]:
+            limits[key] = limit
+    return limits
+
+
+def _quota_counter(survey, key):
+    kind, value = key
+    if kind == "unit":
+        return SurveyQuotaCount.objects.filter(survey_id=survey.pk, unit_id=value)
+    return SurveyQuotaCount.objects.filter(
+        survey_id=survey.pk, unit__isnull=True, group=value
+    )
+
+
+def _counted_responses(survey, key, *, exclude=None):
+    """How many stored responses count towards ``key``, counted by the
+    database (less the response ``exclude``, being stored)."""
+    kind, value = key
+    if kind == "unit":
+        answers = SurveyAnswer.objects.filter(survey_id=survey.pk, unit_id=value)
+        if exclude is not None:
+            answers = answers.exclude(response_id=exclude)
+        return answers.values("response_id").distinct().count()
+    responses = SurveyResponse.objects.filter(survey_id=survey.pk, group=value)
+    if exclude is not None:
+        responses = responses.exclude(pk=exclude)
+    return responses.count()
+
+
+def _ensure_counter(survey, key, *, exclude=None):
+    """Create the counter row of ``key`` when a quota first applies, starting
+    from the responses already stored (a quota added to a running survey)."""
+    if _quota_counter(survey, key).exists():
+        return
+    kind, value = key
+    SurveyQuotaCount.objects.bulk_create(
+        [
+            SurveyQuotaCount(
+                survey_id=survey.pk,
+                group="" if kind == "unit" else value,
+                unit_id=value if kind == "unit" else None,
+                count=_counted_responses(survey, key, exclude=exclude),
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def quota_full_message(key, limit, *, unit_names=None):
+    kind, value = key
+    if kind == "unit":
+        name = (unit_names or {}).get(value) or _unit_name(value)
+        return _(
+            "The quota for “%(name)s” is full: it has all the %(limit)s responses "
+            "it needs."
+        ) % {"name": name, "limit": limit}
+    return _(
+        "The quota for the respondent group “%(name)s” is full: it has all the "
+        "%(limit)s responses it needs."
+    ) % {"name": value, "limit": limit}
+
+
+def _unit_name(unit_id):
+    from wagtail_pilots.models import Unit
+
+    return Unit.objects.filter(pk=unit_id).values_list("name", flat=True).first() or ""
+
+
+def quotas_take(
+    *, survey, group, unit_ids, count=1, fields=None, limits=None, response_id=None
+):
+    """Count ``count`` responses of ``group`` about ``unit_ids`` towards the
+    survey's quotas, each with one conditional UPDATE (``count + n <= limit``)
+    on its counter row: of two concurrent responses for the last place exactly
+    one changes the row, the other gets :class:`QuotaFull` naming the group or
+    unit (``field``: where to show it). Call it inside the transaction that
+    stores the responses, so a refused response leaves nothing behind
+    (``response_id``: the response already inserted, not yet counted)."""
+    limits = survey_quota_limits(survey) if limits is None else limits
+    if not limits:
+        return
+    fields = fields or {}
+    keys = [("group", group)] if group else []
+    keys += [("unit", unit_id) for unit_id in unit_ids]
+    for key in keys:
+        limit = limits.get(key)
+        if limit is None:
+            continue
+        _ensure_counter(survey, key, exclude=response_id)
+        taken = (
+            _quota_counter(survey, key)
+            .filter(count__lte=limit - count)
+            .update(count=F("count") + count)
+        )
+        if taken != 1:
+            field_key = "group" if key[0] == "group" else key[1]
+            raise QuotaFull(quota_full_message(key, limit), field=fields.get(field_key))
+
+
+def quotas_recount(*, survey):
+    """Count every quota counter of ``survey`` again from the stored
+    responses (after a rollback, a deletion, or a quota published), in a
+    few GROUP BY queries. Returns ``{key: count}`` of the survey's limits."""
+    limits = survey_quota_limits(survey)
+    if not limits:
+        return {}
+    groups = [v for k, v in limits if k == "group"]
+    units = [v for k, v in limits if k == "unit"]
+    counts = {("group", g): 0 for g in groups} | {("unit", u): 0 for u in units}
+    if groups:
+        for name, n in (
+            SurveyResponse.objects.filter(survey_id=survey.pk, group__in=groups)
+            .values_list("group")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ):
+            counts[("group", name)] = n
+    if units:
+        for unit_id, n in (
+            SurveyAnswer.objects.filter(survey_id=survey.pk, unit_id__in=units)
+            .values_list("unit_id")
+            .annotate(n=Count("response_id", distinct=True))
+            .order_by()
+        ):
+            counts[("unit", unit_id)] = n
+    # Rows are updated in place (never deleted and made again), so that a
+    # response being stored meanwhile still finds its counter row.
+    with transaction.atomic():
+        for key, n in counts.items():
+            if not _quota_counter(survey, key).update(count=n):
+                kind, value = key
+                SurveyQuotaCount.objects.bulk_create(
+                    [
+                        SurveyQuotaCount(
+                            survey_id=survey.pk,
+                            group="" if kind == "unit" else value,
+                            unit_id=value if kind == "unit" else None,
+                            count=n,
+                        )
+                    ],
+                    ignore_conflicts=True,
+                )
+    return counts
 
 
 def _enqueue_notification(response_id):

@@ -70,6 +70,22 @@ def satisfaction_rate(satisfied: Number, valid: Number) -> Decimal | None:
         return s / v
 
 
+def response_rate(returned: Number, issued: Number) -> Decimal | None:
+    """``returned / issued`` as a fraction (codes used of codes issued, paper
+    questionnaires back of those handed out), or None when none was issued.
+
+    It may exceed 1 when more came back than the number entered as issued:
+    shown as it is, so the editor sees the number is wrong."""
+    r, i = _dec(returned), _dec(issued)
+    if i <= 0:
+        return None
+    if r < 0:
+        raise ValueError(f"returned={r} must not be negative")
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        return r / i
+
+
 def satisfaction_index(score_sum: Number, valid: Number) -> Decimal | None:
     """Mean option score over valid answers, or None when there is no valid answer."""
     total, v = _dec(score_sum), _dec(valid)

@@ -9,6 +9,7 @@ from . import urls
 from .importexport import ResponsesKind, SurveyResultsKind
 from .models import SurveyPageMixin
 from .panels import OpenSurveysPanel
+from .services import quotas_recount
 from .views.admin import survey_admin_buttons
 from .viewsets import ScaleViewSet
 
@@ -66,3 +67,10 @@ def register_survey_results_kind():
 @hooks.register("construct_homepage_panels")
 def add_open_surveys_panel(request, panels):
     panels.append(OpenSurveysPanel())
+
+
+@hooks.register("after_publish_page")
+def recount_survey_quotas(request, page):
+    # A quota published on a running survey starts from the responses stored.
+    if isinstance(page.specific_deferred, SurveyPageMixin):
+        quotas_recount(survey=page.specific)

@@ -40,6 +40,9 @@ from ..selectors import (
     results_table_rows,
     survey_comparison,
     survey_groups_and_units,
+    survey_quota_rows,
+    survey_quotas,
+    survey_response_rates,
     survey_results,
 )
 from ..services import (
@@ -156,6 +159,9 @@ def results(request, page_id):
             other = other.specific
             comparison = survey_comparison(before=other, after=page)
     results = survey_results(survey=page, questions=questions, filters=filters)
+    quota_rows = survey_quota_rows(page)
+    quotas = survey_quotas(survey=page, rows=quota_rows)
+    rates = survey_response_rates(survey=page, quota_rows=quota_rows)
     empty_state = {}
     if not results.responses and not filters:
         # What an editor can do about an empty survey: share it, enter paper
@@ -176,6 +182,8 @@ def results(request, page_id):
         {
             "page": page,
             "results": results,
+            "quotas": quotas,
+            "rates": rates,
             "empty_state": empty_state,
             "header_title": page.title,
             "other_surveys": others.only("pk", "title"),
@@ -193,7 +201,8 @@ def export_results(request, page_id, fmt):
     page = get_survey_for_user(request, page_id)
     _form, filters, questions = _results_filters(request, page)
     header, rows = results_table_rows(
-        survey_results(survey=page, questions=questions, filters=filters)
+        survey_results(survey=page, questions=questions, filters=filters),
+        survey_response_rates(survey=page),
     )
     return _download(page, "results", fmt, header, rows)
 
