@@ -132,3 +132,19 @@ def test_index_difference():
     before = stats.summarise(satisfied=1, valid=2, score_sum=D(100))  # 50
     after = stats.summarise(satisfied=2, valid=2, score_sum=D(180))  # 90
     assert stats.compare(before, after).index_difference == D(40)
+
+
+def test_response_rate():
+    # 412 of 500 codes used: 412 / 500 = 0.824 → 82.40 %.
+    rate = stats.response_rate(412, 500)
+    assert rate == D("0.824")
+    assert stats.round_half_up(stats.as_percent(rate)) == D("82.40")
+    # 1 of 3: 33.333… → 33.33 %; nothing issued: no rate, never a division by 0.
+    assert stats.round_half_up(stats.as_percent(stats.response_rate(1, 3))) == D(
+        "33.33"
+    )
+    assert stats.response_rate(0, 0) is None
+    # More back than the number entered as issued is shown as it is (110 %).
+    assert stats.response_rate(11, 10) == D("1.1")
+    with pytest.raises(ValueError):
+        stats.response_rate(-1, 10)
