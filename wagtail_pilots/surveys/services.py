@@ -510,12 +510,10 @@ def quota_full_message(key, limit, *, unit_names=None):
     if kind == "unit":
         name = (unit_names or {}).get(value) or _unit_name(value)
         return _(
-            "The quota for “%(name)s” is full: it has all the %(limit)s responses "
-            "it needs."
+            "The quota of %(limit)s responses about “%(name)s” is full."
         ) % {"name": name, "limit": limit}
     return _(
-        "The quota for the respondent group “%(name)s” is full: it has all the "
-        "%(limit)s responses it needs."
+        "The quota of %(limit)s responses for the respondent group “%(name)s” is full."
     ) % {"name": value, "limit": limit}
 
 
