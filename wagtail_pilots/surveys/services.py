@@ -509,9 +509,10 @@ def quota_full_message(key, limit, *, unit_names=None):
     kind, value = key
     if kind == "unit":
         name = (unit_names or {}).get(value) or _unit_name(value)
-        return _(
-            "The quota of %(limit)s responses about “%(name)s” is full."
-        ) % {"name": name, "limit": limit}
+        return _("The quota of %(limit)s responses about “%(name)s” is full.") % {
+            "name": name,
+            "limit": limit,
+        }
     return _(
         "The quota of %(limit)s responses for the respondent group “%(name)s” is full."
     ) % {"name": value, "limit": limit}
