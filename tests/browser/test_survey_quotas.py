@@ -52,7 +52,7 @@ TEXT = {
         "paper": "paper, group 村民代表",
         "full": "full",
         "submit": "Submit",
-        "error": "responses for the respondent group “村民代表” is full",
+        "error": "The quota of 1 response for the respondent group “村民代表” is full.",
     },
 }
 

@@ -124,7 +124,9 @@ def test_public_form_shows_the_full_quota_on_the_group_field(client, survey):
     response = client.post(survey.url, post_data(survey, token="b"))
     assert response.status_code == 200
     errors = response.context["form"].errors[keys(survey)["group"].key]
-    assert "responses for the respondent group “党员” is full" in errors[0]
+    assert errors[0] == (
+        "The quota of 1 response for the respondent group “党员” is full."
+    )
     assert "the respondent group “党员” is full" in response.content.decode()
     assert SurveyResponse.objects.count() == 1
     # Another group is still welcome.
@@ -139,7 +141,7 @@ def test_public_form_shows_the_full_unit_on_its_matrix_row(client, survey, villa
     matrix = keys(survey)["matrix"]
     row = next(r for r in matrix.rows if r.unit_id == villages[1].pk)
     errors = response.context["form"].errors[matrix.row_field_name(row)]
-    assert "responses about “红山村” is full" in errors[0]
+    assert errors[0] == "The quota of 1 response about “红山村” is full."
     assert SurveyResponse.objects.count() == 1
 
 

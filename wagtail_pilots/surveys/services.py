@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from wagtail_pilots import codes as code_utils
 from wagtail_pilots.conf import pilots_settings
@@ -506,16 +507,26 @@ def _ensure_counter(survey, key, *, exclude=None):
 
 
 def quota_full_message(key, limit, *, unit_names=None):
+    """What the respondent (or the importing editor) is told: which group's
+    or unit's quota is full, and its size."""
     kind, value = key
     if kind == "unit":
         name = (unit_names or {}).get(value) or _unit_name(value)
-        return _("The quota of %(limit)s responses about “%(name)s” is full.") % {
-            "name": name,
-            "limit": limit,
-        }
-    return _(
-        "The quota of %(limit)s responses for the respondent group “%(name)s” is full."
-    ) % {"name": value, "limit": limit}
+        message = ngettext_lazy(
+            "The quota of %(limit)s response about “%(name)s” is full.",
+            "The quota of %(limit)s responses about “%(name)s” is full.",
+            limit,
+        )
+    else:
+        name = value
+        message = ngettext_lazy(
+            "The quota of %(limit)s response for the respondent group "
+            "“%(name)s” is full.",
+            "The quota of %(limit)s responses for the respondent group "
+            "“%(name)s” is full.",
+            limit,
+        )
+    return str(message) % {"name": name, "limit": limit}
 
 
 def _unit_name(unit_id):
