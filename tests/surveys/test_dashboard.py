@@ -102,3 +102,47 @@ def test_scorecards_panel(admin_client, home_page):
     panel = panel_rows(html, "scorecards")
     assert "年度考核" in panel and "未公示" in panel
     assert ScorecardSnapshot.objects.filter(scorecard=card).count() == 0
+
+
+def answer_as(survey, group, n):
+    """``n`` paper responses of ``group``, rating everything 满意."""
+    data = {}
+    for q in survey_questions(survey):
+        if q.field_type == "group":
+            data[q.key] = group
+        elif q.field_type == "scale":
+            data[q.key] = q.options[0].pk
+        elif q.field_type == "matrix":
+            data[q.key] = {row.key: q.options[0].pk for row in q.rows}
+    for _ in range(n):
+        response_submit(survey=survey, data=data, channel=Channel.PAPER)
+
+
+def test_open_surveys_panel_shows_quota_fill_levels(
+    admin_client, make_survey, villages, django_assert_max_num_queries
+):
+    from wagtail_pilots.surveys.models import SurveyQuota
+
+    def quota_survey(i):
+        survey = make_survey(title=f"配额测评{i}", slug=f"q{i}")
+        SurveyQuota.objects.create(page=survey, group="党员", limit=2)
+        SurveyQuota.objects.create(page=survey, unit=villages[0], limit=5)
+        answer_as(survey, "党员", 2)
+        return survey
+
+    quota_survey(0)
+    make_survey(title="无配额测评", slug="none")
+    admin_client.get("/admin/")
+    with django_assert_max_num_queries(60) as few:
+        html = admin_client.get("/admin/").content.decode()
+    panel = panel_rows(html, "open-surveys")
+    row = panel.split("配额测评0", 1)[1].split("</tr>", 1)[0]
+    # 党员: 2 of 2, full; 石桥村: rated by both responses, 2 of 5.
+    assert "党员 2 / 2" in row and "已满" in row
+    assert "石桥村 2 / 5" in row
+    assert "—" in panel.split("无配额测评", 1)[1].split("</tr>", 1)[0]
+    for i in range(1, 4):
+        quota_survey(i)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = admin_client.get("/admin/").content.decode()
+    assert "配额测评3" in panel_rows(html, "open-surveys")

@@ -22,5 +22,8 @@ class OpenSurveysPanel(Component):
         editable = PagePermissionPolicy().instances_user_has_permission_for(
             user, "change"
         )
-        context["surveys"] = surveys_for_dashboard(pages=editable, limit=PANEL_LIMIT)
+        surveys = surveys_for_dashboard(pages=editable, limit=PANEL_LIMIT)
+        context["surveys"] = surveys
+        # The quotas column only when one of the surveys has quotas.
+        context["any_quotas"] = any(s.quotas for s in surveys)
         return context

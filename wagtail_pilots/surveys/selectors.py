@@ -720,9 +720,10 @@ def survey_quota_rows(survey):
     )
 
 
-def survey_quotas(*, survey, rows=None) -> list[QuotaFill]:
+def survey_quotas(*, survey, rows=None, counters=None) -> list[QuotaFill]:
     """The survey's quotas per group and unit with their fill level, from
-    the counters the response service keeps (two queries)."""
+    the counters the response service keeps (two queries; ``rows`` from
+    :func:`survey_quota_rows` and ``counters`` given: none)."""
     from .models import SurveyQuotaCount
     from .services import _counted_responses
 
@@ -730,12 +731,14 @@ def survey_quotas(*, survey, rows=None) -> list[QuotaFill]:
     limited = [r for r in rows if r[3] is not None]
     if not limited:
         return []
-    counters = {}
-    for group, unit_id, count in SurveyQuotaCount.objects.filter(
-        survey_id=survey.pk
-    ).values_list("group", "unit_id", "count"):
-        key = ("unit", unit_id) if unit_id is not None else ("group", group)
-        counters[key] = count
+    if counters is None:
+        counters = {}
+        for group, unit_id, count in SurveyQuotaCount.objects.filter(
+            survey_id=survey.pk
+        ).values_list("group", "unit_id", "count"):
+            key = ("unit", unit_id) if unit_id is not None else ("group", group)
+            counters[key] = count
+    counters = dict(counters)
     fills = []
     for group, unit_id, unit_name, limit, _paper in limited:
         key = ("unit", unit_id) if unit_id is not None else ("group", group)
@@ -1083,6 +1086,8 @@ class DashboardSurvey:
     #: Questions whose overall rate (from a sufficient sample) is below the
     #: survey's threshold.
     below_threshold: list[str]
+    #: The survey's quotas per group or unit with their fill level.
+    quotas: list[QuotaFill] = field(default_factory=list)
 
 
 def surveys_for_dashboard(*, pages, now=None, limit=20):
@@ -1149,6 +1154,7 @@ def surveys_for_dashboard(*, pages, now=None, limit=20):
             )
         for survey_id, key in sorted(flagged):
             below[survey_id].append(labels.get((survey_id, key), key))
+    quotas = _dashboard_quotas(surveys)
     return [
         DashboardSurvey(
             page=page,
@@ -1158,6 +1164,46 @@ def surveys_for_dashboard(*, pages, now=None, limit=20):
             if page.closes_at
             else None,
             below_threshold=below[page.pk],
+            quotas=quotas.get(page.pk, []),
         )
         for page in surveys
     ]
+
+
+def _dashboard_quotas(surveys):
+    """``{survey pk: [QuotaFill]}``: one query per page type for the quotas,
+    one for all their counters."""
+    from .models import SurveyQuotaCount
+
+    by_model = {}
+    for page in surveys:
+        model = (
+            type(page).get_quota_model() if hasattr(page, "get_quota_model") else None
+        )
+        if model is not None:
+            by_model.setdefault(model, []).append(page.pk)
+    rows = {}
+    for model, page_ids in by_model.items():
+        for page_id, *row in (
+            model.objects.filter(page_id__in=page_ids, limit__isnull=False)
+            .values_list(
+                "page_id", "group", "unit_id", "unit__name", "limit", "paper_issued"
+            )
+            .order_by("page_id", "sort_order", "pk")
+        ):
+            rows.setdefault(page_id, []).append(tuple(row))
+    if not rows:
+        return {}
+    counters = {}
+    for survey_id, group, unit_id, count in SurveyQuotaCount.objects.filter(
+        survey_id__in=list(rows)
+    ).values_list("survey_id", "group", "unit_id", "count"):
+        key = ("unit", unit_id) if unit_id is not None else ("group", group)
+        counters.setdefault(survey_id, {})[key] = count
+    by_pk = {page.pk: page for page in surveys}
+    return {
+        pk: survey_quotas(
+            survey=by_pk[pk], rows=page_rows, counters=counters.get(pk, {})
+        )
+        for pk, page_rows in rows.items()
+    }
