@@ -153,6 +153,12 @@ def test_editor_sets_a_quota_respondent_is_told_results_show_it(
         expect(section).to_contain_text("1 / 1")
         expect(section).to_contain_text(text["full"])
         shoot_at(page, section, f"quota-results-{language}")
+
+        # The dashboard's open surveys: the quota's fill level.
+        page.goto("/admin/")
+        panel = page.locator("#open-surveys-content, #open-surveys").first
+        expect(panel).to_contain_text("村民代表 1 / 1")
+        shoot_at(page, panel, f"quota-dashboard-{language}")
     finally:
         phone.close()
         context.close()
