@@ -219,3 +219,18 @@ def test_editor_is_told_about_a_quota_for_an_unknown_group(admin_client, survey)
         forms[1].errors
     )
     assert not SurveyQuota.objects.exists()
+
+
+def test_publishing_the_survey_counts_its_quotas_again(survey):
+    """A quota removed and added again later starts from the stored responses,
+    not from a counter left behind."""
+    from wagtail_pilots.surveys.wagtail_hooks import recount_survey_quotas
+
+    quota(survey, group="党员", limit=5)
+    for _ in range(2):
+        response_submit(survey=survey, data=answers(survey))
+    SurveyQuotaCount.objects.filter(group="党员").update(count=0)  # left behind
+    recount_survey_quotas(None, survey)
+    assert SurveyQuotaCount.objects.get(group="党员").count == 2
+    fills = selectors.survey_quotas(survey=survey)
+    assert [(f.name, f.count, f.limit) for f in fills] == [("党员", 2, 5)]

@@ -620,11 +620,12 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
         """Refuse the row that would go past a group's or a unit's quota,
         named by its column (the rows before it fill the quota first)."""
         if not hasattr(self, "_quota_limits"):
-            from .services import _counted_responses
+            from .selectors import quota_responses_counted
 
             self._quota_limits = survey_quota_limits(self.survey)
             self._quota_used = {
-                key: _counted_responses(self.survey, key) for key in self._quota_limits
+                key: quota_responses_counted(self.survey, key)
+                for key in self._quota_limits
             }
         if not self._quota_limits:
             return

@@ -707,6 +707,21 @@ class QuotaFill:
         return stats.response_rate(self.count, self.limit)
 
 
+def quota_responses_counted(survey, key, *, exclude=None):
+    """How many stored responses count towards ``key``, counted by the
+    database (less the response ``exclude``, being stored)."""
+    kind, value = key
+    if kind == "unit":
+        answers = SurveyAnswer.objects.filter(survey_id=survey.pk, unit_id=value)
+        if exclude is not None:
+            answers = answers.exclude(response_id=exclude)
+        return answers.values("response_id").distinct().count()
+    responses = SurveyResponse.objects.filter(survey_id=survey.pk, group=value)
+    if exclude is not None:
+        responses = responses.exclude(pk=exclude)
+    return responses.count()
+
+
 def survey_quota_rows(survey):
     model = (
         type(survey).get_quota_model() if hasattr(survey, "get_quota_model") else None
@@ -725,7 +740,6 @@ def survey_quotas(*, survey, rows=None, counters=None) -> list[QuotaFill]:
     the counters the response service keeps (two queries; ``rows`` from
     :func:`survey_quota_rows` and ``counters`` given: none)."""
     from .models import SurveyQuotaCount
-    from .services import _counted_responses
 
     rows = survey_quota_rows(survey) if rows is None else rows
     limited = [r for r in rows if r[3] is not None]
@@ -743,7 +757,7 @@ def survey_quotas(*, survey, rows=None, counters=None) -> list[QuotaFill]:
     for group, unit_id, unit_name, limit, _paper in limited:
         key = ("unit", unit_id) if unit_id is not None else ("group", group)
         if key not in counters:  # no response counted since the quota came
-            counters[key] = _counted_responses(survey, key)
+            counters[key] = quota_responses_counted(survey, key)
         fills.append(
             QuotaFill(
                 kind=key[0],

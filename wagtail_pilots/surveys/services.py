@@ -45,6 +45,7 @@ from .questions import (
     SCALE,
     survey_questions,
 )
+from .selectors import quota_responses_counted
 
 logger = logging.getLogger(__name__)
 
@@ -472,21 +473,6 @@ def _quota_counter(survey, key):
     )
 
 
-def _counted_responses(survey, key, *, exclude=None):
-    """How many stored responses count towards ``key``, counted by the
-    database (less the response ``exclude``, being stored)."""
-    kind, value = key
-    if kind == "unit":
-        answers = SurveyAnswer.objects.filter(survey_id=survey.pk, unit_id=value)
-        if exclude is not None:
-            answers = answers.exclude(response_id=exclude)
-        return answers.values("response_id").distinct().count()
-    responses = SurveyResponse.objects.filter(survey_id=survey.pk, group=value)
-    if exclude is not None:
-        responses = responses.exclude(pk=exclude)
-    return responses.count()
-
-
 def _ensure_counter(survey, key, *, exclude=None):
     """Create the counter row of ``key`` when a quota first applies, starting
     from the responses already stored (a quota added to a running survey)."""
@@ -499,7 +485,7 @@ def _ensure_counter(survey, key, *, exclude=None):
                 survey_id=survey.pk,
                 group="" if kind == "unit" else value,
                 unit_id=value if kind == "unit" else None,
-                count=_counted_responses(survey, key, exclude=exclude),
+                count=quota_responses_counted(survey, key, exclude=exclude),
             )
         ],
         ignore_conflicts=True,
