@@ -234,3 +234,21 @@ def test_publishing_the_survey_counts_its_quotas_again(survey):
     assert SurveyQuotaCount.objects.get(group="党员").count == 2
     fills = selectors.survey_quotas(survey=survey)
     assert [(f.name, f.count, f.limit) for f in fills] == [("党员", 2, 5)]
+
+
+def test_a_refused_response_does_not_use_up_its_access_code(make_survey):
+    from wagtail_pilots.surveys.models import AccessCode
+    from wagtail_pilots.surveys.services import access_codes_generate
+
+    survey = make_survey(access="code")
+    quota(survey, group="党员", limit=1)
+    first, second = access_codes_generate(survey=survey, count=2)
+    response_submit(survey=survey, data=answers(survey), code=first.code)
+    with pytest.raises(QuotaFull):
+        response_submit(survey=survey, data=answers(survey), code=second.code)
+    # The code can still be used, e.g. by a respondent of another group.
+    assert AccessCode.objects.get(pk=second.pk).used_on is None
+    response_submit(
+        survey=survey, data=answers(survey, group="其他群众"), code=second.code
+    )
+    assert AccessCode.objects.get(pk=second.pk).used_on is not None
