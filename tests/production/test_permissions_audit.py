@@ -335,6 +335,7 @@ AUDIT = {
     SURVEYS + "export_codes": (PAGE, _page_fmt("survey"), None),
     SURVEYS + "print_codes": (PAGE, _page("survey"), None),
     SURVEYS + "paper": (PAGE, _page("survey"), None),
+    SURVEYS + "question_sets": (PAGE, _page("survey"), None),
     SCORECARDS + "results": (PAGE, _page("scorecard"), None),
     SCORECARDS + "export": (PAGE, _page_fmt("scorecard"), None),
     SCORECARDS + "publish": (PAGE, _page("scorecard"), None),

@@ -73,7 +73,7 @@ def test_listing_shows_survey_and_scorecard_buttons_beside_the_title(
     assert (f"/admin/pilots/surveys/{survey.pk}/results/", "结果") in found
     assert (f"/admin/pilots/surveys/{survey.pk}/paper/", "纸质录入") in found
     assert (f"/admin/scorecards/{card.pk}/results/", "结果") in found
-    assert (f"/admin/scorecards/{card.pk}/ballots/add/", "录入选票") in found
+    assert (f"/admin/scorecards/{card.pk}/ballots/sheet/", "录入纸质选票") in found
 
 
 def test_listing_buttons_need_edit_rights(client, survey, home_page, make_editor):
