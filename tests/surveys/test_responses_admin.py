@@ -48,7 +48,7 @@ def submit(survey, *, group="党员", overall="满意", serial="", rows=None, **
 
 def numbers(html):
     """The response numbers listed, in order."""
-    return [int(n) for n in re.findall(r"<td[^>]*>#(\d+)</td>", html)]
+    return [int(n) for n in re.findall(r"<td[^>]*><a [^>]*>#(\d+)</a></td>", html)]
 
 
 @pytest.fixture
@@ -68,11 +68,11 @@ def test_list_shows_each_response_newest_first(admin_client, answered):
     html = response.content.decode()
     assert numbers(html) == [third.pk, second.pk, first.pk]
     # One row: number, time, channel, serial, group, units, a link to the answers.
-    row = html.split(f">#{first.pk}</td>", 1)[1].split("</tr>", 1)[0]
+    row = html.split(f">#{first.pk}</a></td>", 1)[1].split("</tr>", 1)[0]
     assert "纸质录入" in row and "A-001" in row and "党员" in row and "石桥村" in row
     assert detail_url(survey, first) in row and "查看答案" in row
     assert timezone.localtime(first.submitted_at).strftime("%Y-%m-%d %H:%M") in row
-    web_row = html.split(f">#{second.pk}</td>", 1)[1].split("</tr>", 1)[0]
+    web_row = html.split(f">#{second.pk}</a></td>", 1)[1].split("</tr>", 1)[0]
     assert "网上" in web_row or "web" in web_row
     assert 'class="listing wp-responses"' in html
     assert "3 份答卷" in html
@@ -223,7 +223,7 @@ def test_anonymous_survey_shows_the_day_only(admin_client, make_survey):
     response = submit(survey, channel=Channel.WEB)
     assert response.submitted_at is None
     html = admin_client.get(list_url(survey)).content.decode()
-    row = html.split(f">#{response.pk}</td>", 1)[1].split("</tr>", 1)[0]
+    row = html.split(f">#{response.pk}</a></td>", 1)[1].split("</tr>", 1)[0]
     assert re.search(r">\d{4}-\d\d-\d\d</td>", row)
     assert not re.search(r"\d\d:\d\d", row)
     detail = admin_client.get(detail_url(survey, response)).content.decode()
