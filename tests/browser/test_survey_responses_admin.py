@@ -26,9 +26,10 @@ NAMES = {
         "view": "查看答案",
         "next": "下一页",
         "back": "返回答卷列表",
-        "paper": "纸质录入",
         "no_match": "没有符合这些筛选条件的答卷。",
         "unanswered": "未答",
+        "empty": "尚无答卷",
+        "paper_link": "录入纸质问卷",
     },
     "en": {
         "locale": "en-US",
@@ -42,15 +43,16 @@ NAMES = {
         "view": "View answers",
         "next": "Next",
         "back": "Back to the responses",
-        "paper": "paper entry",
         "no_match": "No responses match these filters.",
         "unanswered": "Unanswered",
+        "empty": "No responses yet",
+        "paper_link": "enter paper questionnaires",
     },
 }
 
 
-def make_survey(home):
-    page = SurveyPage(title="窗口服务满意度测评", slug="responses", minimum_sample=1)
+def make_survey(home, slug="responses"):
+    page = SurveyPage(title="窗口服务满意度测评", slug=slug, minimum_sample=1)
     home.add_child(instance=page)
     scale = Scale.objects.get(name="满意度（三级）")
     for position, label in enumerate(["总体评价", "办事效率"]):
@@ -74,7 +76,9 @@ def test_responses_list_and_detail(browser, site_url, admin_login, language):
     from example_site.demo.core import ensure_home
 
     names = NAMES[language]
-    survey = make_survey(ensure_home())
+    home = ensure_home()
+    survey = make_survey(home)
+    empty = make_survey(home, "no-responses")
     overall, speed, remarks = survey_questions(survey)
     for number in range(1, 53):
         response_submit(
@@ -142,5 +146,12 @@ def test_responses_list_and_detail(browser, site_url, admin_login, language):
         assert_readable_button(back)
         back.click()
         expect(page.locator("table.wp-responses tbody tr")).to_have_count(50)
+
+        # A survey without responses: what to do, no table.
+        page.goto(f"/admin/pilots/surveys/{empty.pk}/responses/")
+        expect(page.get_by_role("heading", name=names["empty"])).to_be_visible()
+        expect(page.get_by_role("link", name=names["paper_link"])).to_be_visible()
+        expect(page.locator("main table")).to_have_count(0)
+        shoot(page, f"responses-empty-{language}")
     finally:
         context.close()
