@@ -303,3 +303,20 @@ def test_editor_with_page_rights_sees_list_and_detail(
     _editor(make_editor, client, home_page)
     assert client.get(list_url(survey)).status_code == 200
     assert client.get(detail_url(survey, first)).status_code == 200
+
+
+def test_back_to_the_list_keeps_its_filters_and_stays_on_the_site(
+    admin_client, answered, django_assert_max_num_queries
+):
+    survey, (first, *_rest) = answered
+    html = admin_client.get(list_url(survey), {"group": "党员", "p": "1"}).content
+    link = f"{detail_url(survey, first)}?back=group%3D%25E5%2585%259A%25E5%2591%2598%26p%3D1"
+    assert link.encode() in html
+    with django_assert_max_num_queries(20):
+        detail = admin_client.get(link).content.decode()
+    assert f'href="{list_url(survey)}?group=%E5%85%9A%E5%91%98&amp;p=1"' in detail
+    evil = admin_client.get(
+        detail_url(survey, first), {"back": "//evil.example/x"}
+    ).content.decode()
+    assert 'href="//evil.example' not in evil
+    assert f'href="{list_url(survey)}?' in evil
