@@ -1,4 +1,4 @@
-"""Admin screens of a survey: results, exports, access codes, paper entry.
+"""Admin screens of a survey: results, responses, exports, access codes, paper entry.
 
 Every view loads the page and checks the user's page permissions (edit rights on
 the survey page); the admin URLs themselves require an admin login.
