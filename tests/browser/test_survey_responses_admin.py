@@ -6,6 +6,7 @@ and visible name, of a normal button size; a filter matching nothing says so."""
 import pytest
 from playwright.sync_api import expect
 
+from wagtail_pilots.models import Unit
 from wagtail_pilots.surveys.models import Channel, Scale, SurveyField, SurveyPage
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.services import response_submit
@@ -52,16 +53,35 @@ NAMES = {
 
 
 def make_survey(home, slug="responses"):
-    page = SurveyPage(title="窗口服务满意度测评", slug=slug, minimum_sample=1)
+    """Named (not anonymous), so the list shows times: who answers, overall,
+    speed, two towns rated in a matrix, remarks."""
+    page = SurveyPage(
+        title="窗口服务满意度测评", slug=slug, minimum_sample=1, anonymous=False
+    )
     home.add_child(instance=page)
     scale = Scale.objects.get(name="满意度（三级）")
-    for position, label in enumerate(["总体评价", "办事效率"]):
+    SurveyField.objects.create(
+        page=page,
+        sort_order=0,
+        label="您的身份",
+        field_type="group",
+        choices="企业\n群众",
+    )
+    for position, label in enumerate(["总体评价", "办事效率"], start=1):
         SurveyField.objects.create(
             page=page, sort_order=position, label=label, field_type="scale", scale=scale
         )
+    towns = SurveyField.objects.create(
+        page=page, sort_order=3, label="各镇窗口评价", field_type="matrix", scale=scale
+    )
+    towns.row_units.set(
+        Unit.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in (("CG", "城关镇"), ("QS", "青石镇"))
+    )
+    towns.save()
     SurveyField.objects.create(
         page=page,
-        sort_order=2,
+        sort_order=4,
         label="意见建议",
         field_type="multiline",
         required=False,
@@ -79,11 +99,16 @@ def test_responses_list_and_detail(browser, site_url, admin_login, language):
     home = ensure_home()
     survey = make_survey(home)
     empty = make_survey(home, "no-responses")
-    overall, speed, remarks = survey_questions(survey)
+    who, overall, speed, towns, remarks = survey_questions(survey)
     for number in range(1, 53):
         response_submit(
             survey=survey,
             data={
+                who.key: who.choices[number % 2],
+                towns.key: {
+                    row.key: overall.options[0].pk
+                    for row in towns.rows[: 1 + number % 2]
+                },
                 overall.key: overall.options[number % 3].pk,
                 speed.key: "" if number == 52 else speed.options[0].pk,
                 remarks.key: "<b>窗口少</b>，排队久" if number == 52 else "",
@@ -138,9 +163,11 @@ def test_responses_list_and_detail(browser, site_url, admin_login, language):
         # One response: every question, the blank one as unanswered, text escaped.
         page.get_by_role("link", name=names["view"]).first.click()
         answers = page.locator("table.wp-answers")
-        expect(answers.get_by_role("row")).to_have_count(4)
+        # Header, 您的身份, 总体评价, 办事效率, the matrix and its 2 towns, 意见建议.
+        expect(answers.get_by_role("row")).to_have_count(8)
         expect(answers.get_by_text("<b>窗口少</b>，排队久")).to_be_visible()
-        expect(answers.get_by_text(names["unanswered"], exact=True)).to_be_visible()
+        # 办事效率 left blank, and the second town not rated on this one.
+        expect(answers.get_by_text(names["unanswered"], exact=True)).to_have_count(2)
         shoot(page, f"response-detail-{language}")
         back = page.get_by_role("link", name=names["back"])
         assert_readable_button(back)
