@@ -51,6 +51,10 @@ below the baseline, so a fall towards it is progress. Edge cases:
 that overlaps the pilot's start–end range and has *ended* before ``today``
 (plus ``grace_days``). A period is **covered** when a published report of the
 cadence's kind starts within it; expected periods not covered are **missing**.
+
+The phase rules (complete, effective progress, overdue, upcoming) are also needed
+inside queries: their SQL form lives beside them in :mod:`.progress_sql`, one
+expression per rule, and a property test checks that both forms agree.
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ def weighted_progress(phases: Iterable[Phase]) -> Decimal | None:
 
 
 def is_overdue(phase: Phase, today: datetime.date) -> bool:
+    """Due before ``today`` and not complete; SQL: ``progress_sql.overdue_q``."""
     return phase.due is not None and phase.due < today and not phase.is_complete
 
 
