@@ -26,6 +26,10 @@ Definitions (docs/design.md, "Satisfaction rate"):
   is hidden too, so the hidden slice cannot be worked out as the total minus the
   others (:func:`cells_to_suppress`).
 
+Which answers count is decided by :func:`is_valid_answer` and
+:func:`is_satisfied_answer`; their SQL form, used by every count the database
+makes, lives beside them in :mod:`.stats_sql` (a property test checks both agree).
+
 Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
 or export, with :func:`round_half_up` (四舍五入); a threshold is compared with the
 rate as shown (two decimals of a percentage), never with digits nobody sees.
@@ -36,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import TypeAlias
+from typing import Protocol, TypeAlias
 
 #: What the functions accept as a number: counts from SQL come as int or Decimal.
 Number: TypeAlias = Decimal | int | float | str
@@ -47,6 +51,28 @@ HUNDRED = Decimal(100)
 #: The normal quantile for a two-sided 95% interval.
 Z95 = Decimal("1.959963984540054")
 _PRECISION = 28
+
+
+class AnswerOption(Protocol):
+    """What the answer rules read of a scale option."""
+
+    @property
+    def satisfied(self) -> bool: ...
+
+    @property
+    def excluded(self) -> bool: ...
+
+
+def is_valid_answer(option: AnswerOption | None) -> bool:
+    """A valid answer: one option chosen (not blank) that is not excluded
+    ("don't know"). SQL: ``stats_sql.valid_q``."""
+    return option is not None and not option.excluded
+
+
+def is_satisfied_answer(option: AnswerOption | None) -> bool:
+    """A satisfied answer: valid, and its option counts as satisfied (an option
+    flagged both satisfied and excluded is not). SQL: ``stats_sql.satisfied_q``."""
+    return is_valid_answer(option) and bool(option and option.satisfied)
 
 
 def _dec(value: Number) -> Decimal:
