@@ -21,12 +21,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from .. import numbers
+from .. import decimals
 from . import scoring
 from .models import VOTE_CHOICES
 
 #: A score has at most this many decimal places (the ``Ballot.value`` column's).
-SCORE_PLACES = numbers.STORED_PLACES
+SCORE_PLACES = decimals.STORED_PLACES
 
 VOTES = frozenset(v for v, _label in VOTE_CHOICES)
 
@@ -42,7 +42,7 @@ def is_blank(value) -> bool:
 def _given(value) -> str:
     """The value as the user gave it, for a message."""
     if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
-        return numbers.plain(Decimal(str(value)))
+        return decimals.plain(Decimal(str(value)))
     return str(value).strip()
 
 
@@ -50,8 +50,8 @@ def clean_score(value, criterion) -> Decimal:
     """``value`` as a stored score for ``criterion``, or :class:`BallotError`
     keyed ``value`` naming the value and the criterion's limits."""
     limits = {
-        "min": numbers.plain(criterion.minimum),
-        "max": numbers.plain(criterion.maximum),
+        "min": decimals.plain(criterion.minimum),
+        "max": decimals.plain(criterion.maximum),
     }
     if is_blank(value):
         raise BallotError(
@@ -77,7 +77,7 @@ def clean_score(value, criterion) -> Decimal:
                 % {**limits, "value": _given(value)}
             }
         )
-    if not numbers.has_places(number, SCORE_PLACES):
+    if not decimals.has_places(number, SCORE_PLACES):
         raise BallotError(
             {
                 "value": _(

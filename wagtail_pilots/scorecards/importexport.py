@@ -49,6 +49,7 @@ from wagtail_pilots.importexport.resources import (
 from wagtail_pilots.importexport.widgets import cell_text, render_number
 from wagtail_pilots.pages import specific_page_using
 
+from .. import decimals
 from . import presentation, scoring
 from .ballot_rules import BallotError, ballot_cell_clean, is_blank
 from .models import (
@@ -596,7 +597,9 @@ def wide_columns(names) -> list:
 def _sample_value(criterion):
     # A plausible value: nine tenths of the way up the criterion's range.
     span = criterion.maximum - criterion.minimum
-    value = (criterion.minimum + span * Decimal("0.9")).quantize(Decimal("0.0001"))
+    value = (criterion.minimum + span * Decimal("0.9")).quantize(
+        decimals.quantum(decimals.STORED_PLACES)
+    )
     return _NumberWidget().render(value)
 
 

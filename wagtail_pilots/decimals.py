@@ -1,12 +1,13 @@
-"""Numbers: the one home of the suite's Decimal context, rounding rule and
+"""Decimals: the one home of the suite's Decimal context, rounding rule and
 precisions (docs/design.md, "The arithmetic").
 
 Pure Python, no Django: the pure rule modules (``pilots/progress.py``,
 ``surveys/stats.py``, ``scorecards/scoring.py``) and the standalone verifier
 import it.
 
-- Every figure is a :class:`decimal.Decimal` computed at full precision, in
-  :data:`CONTEXT` (34 significant digits, the IEEE decimal128 precision).
+- Every figure is a :class:`decimal.Decimal` computed at full precision:
+  scorecard figures in :data:`CONTEXT` (34 significant digits, the IEEE
+  decimal128 precision), survey rates in :data:`RATE_CONTEXT` (28).
 - Nothing is rounded on the way; a figure is rounded half up (四舍五入) only to be
   shown or exported, to :data:`DISPLAY_PLACES` decimals (:func:`display`), and
   comparisons a reader can check (gates, thresholds, ties) use the figure as
@@ -26,6 +27,10 @@ Number: TypeAlias = Decimal | int | float | str
 #: The context every computation runs in. Division results are correctly
 #: rounded to 34 significant digits; the display rounding is separate.
 CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
+#: Survey rates, indexes and intervals keep Python's default 28 digits, so that
+#: every published rate is what it was before this module (and what the
+#: hand-computed tests pin).
+RATE_CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
 #: Published figures are shown and exported with this many decimals.
 DISPLAY_PLACES = 2
 #: Ballot values (and their SQL sums) are stored with this many decimals.
