@@ -382,7 +382,7 @@ def timeline(phases, *, today, pilot_start=None, pilot_end=None):
         width = max(Decimal((end - start).days) / total * 100, Decimal(1))
         facts = phase.as_rule_phase()
         width = min(width, 100 - left)
-        done = Decimal(100) if facts.is_complete else Decimal(phase.progress or 0)
+        done = facts.effective_progress
         rows.append(
             TimelineRow(
                 phase=phase,
