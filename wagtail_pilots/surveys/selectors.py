@@ -33,8 +33,8 @@ from .models import (
 )
 from .questions import GROUP, MATRIX, Question, survey_questions
 
-VALID = Q(option__isnull=False, option__excluded=False)
-SATISFIED = Q(option__satisfied=True, option__excluded=False)
+# The answer rules in SQL, re-exported (their pure form is in :mod:`.stats`).
+from .stats_sql import SATISFIED, VALID
 
 
 def _rated_aggregates(queryset, dims):
@@ -235,11 +235,11 @@ class _Tally:
 
     def add(self, option, n):
         self.answered += n
-        if option.excluded:
+        if not stats.is_valid_answer(option):
             return
         self.valid += n
         self.score_sum += option.score * n
-        if option.satisfied:
+        if stats.is_satisfied_answer(option):
             self.satisfied += n
 
     def as_tuple(self):
