@@ -60,3 +60,14 @@ def make_editor(db, django_user_model):
         return user
 
     return factory
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Each test starts with empty caches: the rate limits count in Django's
+    cache, and the browser tests' live server answers every test from the
+    same address, so one test's ballots must not use up the next one's."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()

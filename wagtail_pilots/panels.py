@@ -1,7 +1,8 @@
-"""An edit-form panel with buttons to a page's own admin screens."""
+"""Edit-form panels: buttons to a page's own admin screens, and a group of
+optional fields folded away until one of them is used."""
 
 from django.utils.module_loading import import_string
-from wagtail.admin.panels import Panel
+from wagtail.admin.panels import MultiFieldPanel, Panel
 
 
 class ScreenLinksPanel(Panel):
@@ -32,3 +33,44 @@ class ScreenLinksPanel(Panel):
             context = super().get_context_data(parent_context)
             context["links"] = import_string(self.panel.links)(self.instance)
             return context
+
+
+class FoldedMultiFieldPanel(MultiFieldPanel):
+    """A :class:`MultiFieldPanel` of optional settings folded under its heading
+    (a native ``<details>``: no script, works everywhere an inline form does)
+    until one of them is used, so a long list of questions stays short. It is
+    open when a setting is used on the object or a field has an error.
+
+    ``is_set`` is a callable ``is_set(instance)``.
+    """
+
+    def __init__(self, *args, is_set, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_set = is_set
+
+    def clone_kwargs(self):
+        return {**super().clone_kwargs(), "is_set": self.is_set}
+
+    class BoundPanel(MultiFieldPanel.BoundPanel):
+        template_name = "wagtail_pilots/admin/folded_panel.html"
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            # The heading is the fold's summary; the parent panel must not
+            # print it a second time above it.
+            self.summary = self.heading
+            self.heading = ""
+
+        def is_open(self):
+            if self.instance is not None and self.panel.is_set(self.instance):
+                return True
+            form = self.form
+            return bool(
+                form is not None
+                and form.is_bound
+                and any(
+                    form.errors.get(name)
+                    for name in self.panel.get_form_options().get("fields", [])
+                    if isinstance(name, str)
+                )
+            )

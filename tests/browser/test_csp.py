@@ -38,7 +38,21 @@ def test_public_pages_have_no_csp_violations(page, csp_violations):
 def test_admin_works_under_its_policy(page, admin_login, csp_violations):
     call_command("load_demo", stdout=StringIO())
     admin_login(page)
-    for path in ("/admin/", "/admin/snippets/wagtail_pilots/unit/", "/admin/pages/"):
-        page.goto(path)
+    from wagtail_pilots.surveys.models import SurveyPage, SurveyResponse
+
+    survey = SurveyPage.objects.filter(survey_responses__isnull=False).first()
+    assert survey is not None
+    response = SurveyResponse.objects.filter(survey_id=survey.pk).first()
+    assert response is not None
+    base = f"/admin/pilots/surveys/{survey.pk}"
+    for path in (
+        "/admin/",
+        "/admin/snippets/wagtail_pilots/unit/",
+        "/admin/pages/",
+        f"{base}/responses/",
+        f"{base}/responses/{response.pk}/",
+    ):
+        loaded = page.goto(path)
+        assert loaded is not None and loaded.status == 200, path
         page.wait_for_load_state("networkidle")
     assert csp_violations == []

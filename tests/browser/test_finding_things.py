@@ -17,12 +17,12 @@ NAMES = {
     "zh-hans": {
         "locale": "zh-CN",
         "panel": "进行中的调查",
-        "screens": ["结果", "纸质录入", "参与码"],
+        "screens": ["结果", "答卷", "纸质录入", "参与码"],
     },
     "en": {
         "locale": "en-US",
         "panel": "Open surveys",
-        "screens": ["Results", "Paper entry", "Access codes"],
+        "screens": ["Results", "Responses", "Paper entry", "Access codes"],
     },
 }
 

@@ -94,6 +94,8 @@ def test_scorecard_of_the_sites_own_type(page, admin_login, browser, site_url):
             for criterion in criteria:
                 page.fill(f"input[name=score-{subject.pk}-{criterion.pk}]", value)
         page.click(".scorecard-ballot button[type=submit]")
+        # The confirmation step, then the once-only submit.
+        page.get_by_role("button", name="提交选票").click()
         expect(page.locator(".scorecard-thanks")).to_be_visible()
     assert DepartmentBallot.objects.filter(channel="web").count() == 8
     shoot(browser, site_url, scorecard.url + "score/", "scorecard-ballot")

@@ -139,10 +139,9 @@ def test_chosen_scorecard_links_to_its_ballot_entry(
     response = client.post(entry_a, form_data(a, value="-500"))
     assert response.status_code == 200
     with translation.override("zh-hans"):  # the admin's language
-        message = gettext("Enter a value from %(min)s to %(max)s.") % {
-            "min": "0",
-            "max": "100",
-        }
+        message = gettext(
+            "Enter a value from %(min)s to %(max)s. You entered %(value)s."
+        ) % {"min": "0", "max": "100", "value": "-500"}
     assert message in response.content.decode()
     assert client.post(entry_b, form_data(b, value="95")).status_code == 403
     assert Ballot.objects.count() == 4

@@ -213,9 +213,15 @@ def test_bad_rows_are_named_and_nothing_is_written(home_page):
         "Unknown criterion “纪律”; criteria: 实绩、作风.",
     )
     assert by_row[5][0][0] == "评价组/group"
-    assert by_row[6] == [("分值/value", "Enter a finite number.")]
-    assert by_row[7] == [("分值/value", "Enter a finite number.")]
-    assert by_row[8] == [("分值/value", "Enter a value from 0 to 100.")]
+    assert by_row[6] == [
+        ("分值/value", "Enter a number from 0 to 100. You entered “NaN”.")
+    ]
+    assert by_row[7] == [
+        ("分值/value", "Enter a number from 0 to 100. You entered “Infinity”.")
+    ]
+    assert by_row[8] == [
+        ("分值/value", "Enter a value from 0 to 100. You entered 101.")
+    ]
     assert by_row[9] == [
         (
             "评价对象/subject",
@@ -225,8 +231,12 @@ def test_bad_rows_are_named_and_nothing_is_written(home_page):
     assert by_row[10] == [
         ("评价对象/subject", "This evaluator has already scored this subject here.")
     ]
-    assert by_row[11] == [("分值/value", "Enter a value from 0 to 100.")]
-    assert by_row[12] == [("分值/value", "Enter a value from 0 to 100.")]
+    assert by_row[11] == [
+        ("分值/value", "Enter a value from 0 to 100. You entered 1e999.")
+    ]
+    assert by_row[12] == [
+        ("分值/value", "Enter a value from 0 to 100. You entered -1.")
+    ]
     assert Ballot.objects.count() == 1
 
 

@@ -335,6 +335,16 @@ AUDIT = {
     SURVEYS + "export_codes": (PAGE, _page_fmt("survey"), None),
     SURVEYS + "print_codes": (PAGE, _page("survey"), None),
     SURVEYS + "paper": (PAGE, _page("survey"), None),
+    SURVEYS + "question_sets": (PAGE, _page("survey"), None),
+    SURVEYS + "responses": (PAGE, _page("survey"), None),
+    SURVEYS + "response_detail": (
+        PAGE,
+        lambda w, i, kind: {
+            "page_id": w["survey"][i].pk,
+            "response_id": w["response"][i].pk,
+        },
+        None,
+    ),
     SCORECARDS + "results": (PAGE, _page("scorecard"), None),
     SCORECARDS + "export": (PAGE, _page_fmt("scorecard"), None),
     SCORECARDS + "publish": (PAGE, _page("scorecard"), None),

@@ -14,12 +14,13 @@ from .helpers import make_scorecard, structured
 
 pytestmark = pytest.mark.django_db
 
+# Each error has one message, naming the value given and the limits.
 BAD_SCORES = [
-    ("-500", "Enter a value from 0 to 100."),
-    ("100.5", "Enter a value from 0 to 100."),
-    ("90.12345", "Use at most 4 decimal places."),
-    ("abc", "Enter a finite number."),
-    ("NaN", "Enter a finite number."),
+    ("-500", "Enter a value from 0 to 100. You entered -500."),
+    ("100.5", "Enter a value from 0 to 100. You entered 100.5."),
+    ("90.12345", "Use at most 4 decimal places. You entered 90.12345."),
+    ("abc", "Enter a number from 0 to 100. You entered “abc”."),
+    ("NaN", "Enter a number from 0 to 100. You entered “NaN”."),
 ]
 
 
@@ -60,6 +61,15 @@ def admin_errors(admin_client, page, **data):
     return response.context["form"].errors
 
 
+def sheet_errors(admin_client, page, **cells):
+    """Post the admin's whole-ballot grid; ``[(cell, message)]`` shown."""
+    url = reverse("wagtail_pilots_scorecards:ballot_sheet", args=[page.pk])
+    response = admin_client.post(url, {"group": page.groups.first().pk, **cells})
+    if response.status_code == 302:
+        return []
+    return [(e["where"], e["message"]) for e in response.context["cell_errors"]]
+
+
 def import_errors(page, rows):
     batch = upload_check_import("ballots", csv_bytes(rows), page=page)
     return [(e["column"], e["message"]) for e in batch.errors]
@@ -78,6 +88,9 @@ def test_a_bad_score_is_refused_alike_everywhere(
         admin_client, page, subject=subject.pk, criterion=criterion.pk, value=raw
     )
     assert errors.get("value") == [message]
+    assert sheet_errors(
+        admin_client, page, **{f"score-{subject.pk}-{criterion.pk}": raw}
+    ) == [("张三 · 实绩", message)]
     header = ["group", "evaluator", "subject", "criterion", "value"]
     assert import_errors(page, [header, ["考核组", "E1", "张三", "实绩", raw]]) == [
         ("value", message)
@@ -88,14 +101,17 @@ def test_a_bad_score_is_refused_alike_everywhere(
 def test_a_bad_vote_is_refused_alike_everywhere(client, admin_client, home_page):
     page = structured(home_page)
     subjects = list(page.subjects.all())
-    message = "Choose yes, no or abstain."
+    message = "Choose yes, no or abstain. You entered “maybe”."
     status, html = public_message(
         client, page, {f"vote-{s.pk}": "maybe" for s in subjects}
     )
     assert status == 400 and message in html
-    # The admin form offers the three votes only; the service says the same.
+    assert sheet_errors(
+        admin_client, page, **{f"vote-{s.pk}": "maybe" for s in subjects}
+    ) == [(s.display_name, message) for s in subjects]
+    # The admin form offers the three votes only; the service asks for one.
     errors = admin_errors(admin_client, page, subject=subjects[0].pk, vote="")
-    assert errors.get("vote") == [message]
+    assert errors.get("vote") == ["Choose yes, no or abstain."]
     header = ["group", "evaluator", "subject", "vote"]
     group = page.groups.first().name
     assert import_errors(page, [header, [group, "E1", subjects[0].name, "maybe"]]) == [

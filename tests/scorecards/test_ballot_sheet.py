@@ -94,7 +94,7 @@ def test_bad_cells_are_marked_by_subject_and_criterion_and_nothing_is_saved(
     assert Ballot.objects.count() == 0
     assert "Nothing was saved." in html
     assert [(e["where"], e["message"]) for e in response.context["cell_errors"]] == [
-        ("青石镇 · 民生", "Enter a value from 0 to 10."),
+        ("青石镇 · 民生", "Enter a value from 0 to 10. You entered 11."),
         ("河东乡 · 经济发展", "Score 河东乡 on 经济发展."),
     ]
     # The bad cell keeps its value, is marked and gets the focus.

@@ -37,7 +37,9 @@ def test_admin_entry_out_of_range_names_the_range_in_plain_numbers(page):
             criterion=page.criteria.get(),
             value=D("-500"),
         )
-    assert error.value.message_dict["value"] == ["Enter a value from 0 to 100."]
+    assert error.value.message_dict["value"] == [
+        "Enter a value from 0 to 100. You entered -500."
+    ]
 
 
 def test_online_ballot_out_of_range_names_the_range_in_plain_numbers(page):
@@ -50,4 +52,4 @@ def test_online_ballot_out_of_range_names_the_range_in_plain_numbers(page):
             entries={(subject.pk, criterion.pk): "101"},
         )
     (message,) = error.value.message_dict[f"score-{subject.pk}-{criterion.pk}"]
-    assert message == "Enter a value from 0 to 100."
+    assert message == "Enter a value from 0 to 100. You entered 101."

@@ -64,11 +64,9 @@ def make_survey(home_page, scale, villages):
                     "required": False,
                 },
             ]
-        # Conditions name earlier questions by label here; stored by key.
-        keys = {
-            spec["label"]: SurveyField(label=spec["label"]).get_field_clean_name()
-            for spec in fields
-        }
+        # Conditions name earlier questions by label here; stored by key (the
+        # key a question gets on save: q1, q2… for Chinese labels).
+        keys = {}
         for position, spec in enumerate(fields):
             spec = dict(spec)
             if spec.get("conditions"):
@@ -81,6 +79,7 @@ def make_survey(home_page, scale, villages):
             if units:
                 field.row_units = units
             field.save()
+            keys[field.label] = field.clean_name
         page.save_revision().publish()
         page.refresh_from_db()
         return page

@@ -206,3 +206,19 @@ def test_the_system_check_accepts_it_and_names_a_missing_question_model():
         and "has no 'questions' inline built on AbstractSurveyField" in e.msg
         for e in errors
     )
+
+
+def test_the_admin_lists_and_shows_its_responses(admin_client, department_survey):
+    """The responses list and detail read the custom page's own questions."""
+    assert answer(admin_client, department_survey, "基本满意").status_code == 200
+    stored = SurveyResponse.objects.get(survey_id=department_survey.pk)
+    url = reverse("wagtail_pilots_surveys:responses", args=[department_survey.pk])
+    listing = admin_client.get(url).content.decode()
+    detail_url = reverse(
+        "wagtail_pilots_surveys:response_detail",
+        args=[department_survey.pk, stored.pk],
+    )
+    assert detail_url in listing
+    detail = admin_client.get(detail_url).content.decode()
+    row = detail.split('<th scope="row">总体评价</th>', 1)[1].split("</tr>", 1)[0]
+    assert "基本满意" in row

@@ -51,6 +51,7 @@ def test_survey_edit_form_has_screen_buttons(admin_client, survey):
     base = f"/admin/pilots/surveys/{survey.pk}"
     found = dict(buttons(html))
     assert found[f"{base}/results/"] == "结果"
+    assert found[f"{base}/responses/"] == "答卷"
     assert found[f"{base}/paper/"] == "纸质录入"
     assert found[f"{base}/codes/"] == "参与码"
     # Not repeated in the header's "⋯" menu of the edit view.
@@ -71,9 +72,10 @@ def test_listing_shows_survey_and_scorecard_buttons_beside_the_title(
     html = admin_client.get(f"/admin/pages/{home_page.pk}/").content.decode()
     found = buttons(html)
     assert (f"/admin/pilots/surveys/{survey.pk}/results/", "结果") in found
+    assert (f"/admin/pilots/surveys/{survey.pk}/responses/", "答卷") in found
     assert (f"/admin/pilots/surveys/{survey.pk}/paper/", "纸质录入") in found
     assert (f"/admin/scorecards/{card.pk}/results/", "结果") in found
-    assert (f"/admin/scorecards/{card.pk}/ballots/add/", "录入选票") in found
+    assert (f"/admin/scorecards/{card.pk}/ballots/sheet/", "录入纸质选票") in found
 
 
 def test_listing_buttons_need_edit_rights(client, survey, home_page, make_editor):

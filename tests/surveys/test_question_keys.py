@@ -42,6 +42,11 @@ def question_row(field=None, **values):
         "choices": "",
         "default_value": "",
         "help_text": "",
+        "conditions": "",
+        "conditions_match": "all",
+        "page_title": "",
+        "follow_up_options": "",
+        "follow_up_label": "",
     }
     if field is not None:
         data.update(

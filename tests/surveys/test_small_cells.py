@@ -66,9 +66,11 @@ def test_public_page_hides_small_groups_and_their_complement(client, published):
     assert "少于 5 份" in rows["村民代表"] and "%" not in rows["村民代表"]
     assert "少于 5 份" in rows["其他群众"] and "%" not in rows["其他群众"]
     assert "100.00%" in rows["党员"] and "少于" not in rows["党员"]
-    # The only paper response is hidden in the summary, web with it.
-    summary = html.split('class="wp-results__summary"')[1].split("</p>")[0]
-    assert "13" in summary and "少于 5 份" in summary and "12" not in summary
+    # The public summary gives the total only: no channel counts that would
+    # give away the only paper response (web 12 + paper 1).
+    summary = html.split('class="wp-summary"')[1].split("</section>")[0]
+    summary = re.sub(r"\d{4}-\d{2}-\d{2}", "", summary)  # the dates
+    assert "13" in summary and "12" not in summary and "纸质" not in summary
     # The note explains it.
     assert "不足 5 份" in html
     # The group question's own counts are the groups' sizes: hidden alike.
@@ -93,9 +95,10 @@ def test_k_comes_from_the_setting(client, published):
     ).content.decode()
     rows = _group_rows(html)
     assert "少于" not in rows["村民代表"] and "0.00%" in rows["村民代表"]
-    # Paper (1) is below 2; web is its complement.
-    summary = html.split('class="wp-results__summary"')[1].split("</p>")[0]
-    assert "少于 2 份" in summary
+    # Paper (1) is below 2 and web its complement: neither is in the summary.
+    summary = html.split('class="wp-summary"')[1].split("</section>")[0]
+    summary = re.sub(r"\d{4}-\d{2}-\d{2}", "", summary)  # the dates
+    assert "纸质" not in summary and "12" not in summary
 
 
 def test_english_says_fewer_than_k(client, published):

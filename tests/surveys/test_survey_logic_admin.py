@@ -169,3 +169,27 @@ def test_deleting_a_question_others_depend_on_is_refused(admin_client, logic_sur
         errors
     )
     assert logic_survey.form_fields.count() == len(fields)
+
+
+def folds(html):
+    """The question editor's folded settings, in order: True where open."""
+    import re
+
+    return [
+        " open" in tag
+        for tag in re.findall(r'<details class="wp-folded-panel"[^>]*>', html)
+    ]
+
+
+def test_the_logic_settings_are_folded_unless_used(admin_client, logic_survey):
+    """Five questions; 总体评价 (follow-up), 主要原因 (page, condition, other),
+    村里的变化 (page) and 党建工作评价 (condition) use them, 您的身份 not."""
+    html = admin_client.get(f"/admin/pages/{logic_survey.pk}/edit/").content.decode()
+    assert folds(html)[:5] == [False, True, True, True, True]
+    assert "<summary" in html and "pages, conditions and follow-ups" in html
+
+
+def test_a_folded_setting_with_an_error_opens(admin_client, home_page, scale):
+    rows = [question("第一题", scale), question("第二题", scale, conditions="第一题")]
+    response = admin_client.post(add_url(home_page), form_data(rows))
+    assert folds(response.content.decode())[:2] == [False, True]

@@ -41,6 +41,7 @@ from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
 from . import progress as rules
 from .forms import PilotProgramPageForm, PilotReportPageForm
+from .progress_sql import PilotPhaseQuerySet
 
 STATUS_PLANNING = "planning"
 STATUS_RUNNING = "running"
@@ -502,6 +503,8 @@ class AbstractPilotPhase(Orderable):
         help_text=_("the unit responsible; its contacts get the reminders"),
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = PilotPhaseQuerySet.as_manager()
 
     panels = [
         FieldPanel("name"),

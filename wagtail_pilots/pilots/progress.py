@@ -51,6 +51,10 @@ below the baseline, so a fall towards it is progress. Edge cases:
 that overlaps the pilot's start–end range and has *ended* before ``today``
 (plus ``grace_days``). A period is **covered** when a published report of the
 cadence's kind starts within it; expected periods not covered are **missing**.
+
+The phase rules (complete, effective progress, overdue, upcoming) are also needed
+inside queries: their SQL form lives beside them in :mod:`.progress_sql`, one
+expression per rule, and a property test checks that both forms agree.
 """
 
 from __future__ import annotations
@@ -58,11 +62,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from .. import decimals
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-TWO_PLACES = Decimal("0.01")
+TWO_PLACES = decimals.quantum(decimals.DISPLAY_PLACES)
 
 HEALTH_ON_TRACK = "on_track"
 HEALTH_AT_RISK = "at_risk"
@@ -81,19 +87,13 @@ CADENCE_MONTHS = {CADENCE_MONTHLY: 1, CADENCE_QUARTERLY: 3}
 DEFAULT_TOLERANCE = Decimal(15)
 
 
-def _dec(value: Decimal | int | float | str) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(str(value))
-    return Decimal(value)
+_dec = decimals.to_decimal
 
 
 def display(value: Decimal | None) -> Decimal | None:
-    """Round half up (四舍五入) to 2 places, for display and export only."""
-    if value is None:
-        return None
-    return _dec(value).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
+    """Round half up (四舍五入) to 2 places, for display and export only
+    (:func:`wagtail_pilots.decimals.display`)."""
+    return decimals.display(value)
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ def weighted_progress(phases: Iterable[Phase]) -> Decimal | None:
 
 
 def is_overdue(phase: Phase, today: datetime.date) -> bool:
+    """Due before ``today`` and not complete; SQL: ``progress_sql.overdue_q``."""
     return phase.due is not None and phase.due < today and not phase.is_complete
 
 

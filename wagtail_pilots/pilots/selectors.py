@@ -15,12 +15,10 @@ from decimal import Decimal
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import (
-    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -28,8 +26,6 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +36,7 @@ from ..conf import pilots_settings
 from ..models import Unit
 from ..pages import root_page_models_using
 from . import progress as rules
+from . import progress_sql as sql
 from .models import (
     CADENCE_REPORT_KINDS,
     CLOSED_STATUSES,
@@ -89,25 +86,17 @@ def with_phase_totals(queryset, *, today: datetime.date):
     ``phase_next_due``. Only the phases are joined, so the sums are not
     multiplied by other inlines.
     """
-    effective = Case(
-        When(phases__completed_on__isnull=False, then=Value(100)),
-        default=F("phases__progress"),
-        output_field=IntegerField(),
-    )
-    incomplete = Q(phases__completed_on__isnull=True, phases__progress__lt=100)
     return queryset.annotate(
         phase_total_weight=Sum("phases__weight"),
         phase_weighted_sum=Sum(
             ExpressionWrapper(
-                F("phases__weight") * effective,
+                F("phases__weight") * sql.effective_progress("phases__"),
                 output_field=DecimalField(max_digits=20, decimal_places=4),
             )
         ),
-        phase_overdue_count=Count(
-            "phases", filter=incomplete & Q(phases__due_date__lt=today)
-        ),
+        phase_overdue_count=Count("phases", filter=sql.overdue_q(today, "phases__")),
         phase_next_due=Min(
-            "phases__due_date", filter=incomplete & Q(phases__due_date__gte=today)
+            "phases__due_date", filter=sql.upcoming_q(today, "phases__")
         ),
     )
 
@@ -393,7 +382,7 @@ def timeline(phases, *, today, pilot_start=None, pilot_end=None):
         width = max(Decimal((end - start).days) / total * 100, Decimal(1))
         facts = phase.as_rule_phase()
         width = min(width, 100 - left)
-        done = Decimal(100) if facts.is_complete else Decimal(phase.progress or 0)
+        done = facts.effective_progress
         rows.append(
             TimelineRow(
                 phase=phase,
@@ -482,12 +471,8 @@ def overdue_phases(*, pilots, today):
     their pilot, one query."""
     return (
         pilots.model.get_phase_model()
-        .objects.filter(
-            pilot__in=pilots,
-            due_date__lt=today,
-            completed_on__isnull=True,
-            progress__lt=100,
-        )
+        .objects.filter(pilot__in=pilots)
+        .overdue(today)
         .select_related("pilot", "owner_unit")
         .order_by("due_date", "pk")
     )
@@ -496,13 +481,8 @@ def overdue_phases(*, pilots, today):
 def phases_due_soon(*, pilots, today, days):
     return (
         pilots.model.get_phase_model()
-        .objects.filter(
-            pilot__in=pilots,
-            due_date__gte=today,
-            due_date__lte=today + datetime.timedelta(days=days),
-            completed_on__isnull=True,
-            progress__lt=100,
-        )
+        .objects.filter(pilot__in=pilots)
+        .due_within(today, days)
         .select_related("pilot", "owner_unit")
         .order_by("due_date", "pk")
     )

@@ -36,11 +36,12 @@ import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .. import decimals
 from . import scoring
 
 FORMAT = "wagtail-pilots/scorecard-bundle/1"
 #: Ballot values are stored with 4 decimal places; SQL sums keep that scale.
-VALUE_QUANTUM = Decimal("0.0001")
+VALUE_QUANTUM = decimals.quantum(decimals.STORED_PLACES)
 VOTES = ("yes", "no", "abstain")
 JSON_FILES = (
     "configuration.json",

@@ -5,7 +5,7 @@
   one row per evaluator with the group and one column per subject × criterion
   (``张三×工作实绩``; a vote group's column is the subject alone). The format is
   detected from the headers. Every ballot gets the value rules of
-  :func:`.services.ballot_cell_clean`, as on the ballot page and in the
+  :func:`.ballot_rules.ballot_cell_clean`, as on the ballot page and in the
   admin's ballot entry, and the checks of :func:`.services.ballot_enter`
   (plus the file's own duplicates), errors are
   named by row and column (a clash inside the file also names the row, and
@@ -49,7 +49,9 @@ from wagtail_pilots.importexport.resources import (
 from wagtail_pilots.importexport.widgets import cell_text, render_number
 from wagtail_pilots.pages import specific_page_using
 
+from .. import decimals
 from . import presentation, scoring
+from .ballot_rules import BallotError, ballot_cell_clean, is_blank
 from .models import (
     CHANNEL_IMPORT,
     VOTE_ABSTAIN,
@@ -60,8 +62,6 @@ from .models import (
     ScorecardPageMixin,
 )
 from .services import (
-    BallotError,
-    ballot_cell_clean,
     ballot_subject_clean,
     evaluator_links,
     voting_closed_message,
@@ -82,10 +82,7 @@ def _key(text) -> str:
     return re.sub(r"[×|｜/·:：]+", "", normalise_header(text))
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
+_blank = is_blank
 _text = cell_text
 
 
@@ -600,7 +597,9 @@ def wide_columns(names) -> list:
 def _sample_value(criterion):
     # A plausible value: nine tenths of the way up the criterion's range.
     span = criterion.maximum - criterion.minimum
-    value = (criterion.minimum + span * Decimal("0.9")).quantize(Decimal("0.0001"))
+    value = (criterion.minimum + span * Decimal("0.9")).quantize(
+        decimals.quantum(decimals.STORED_PLACES)
+    )
     return _NumberWidget().render(value)
 
 

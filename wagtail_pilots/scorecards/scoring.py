@@ -63,12 +63,14 @@ from functools import reduce
 from math import gcd
 from typing import TypeAlias, overload
 
+from .. import decimals
+
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
-DISPLAY_PLACES = 2
+DISPLAY_PLACES = decimals.DISPLAY_PLACES
 #: Comparisons (gates, ties) are made at the displayed precision.
-TIE_PLACES = Decimal(1).scaleb(-DISPLAY_PLACES)
-CONTEXT = decimal.Context(prec=34, rounding=decimal.ROUND_HALF_EVEN)
+TIE_PLACES = decimals.quantum(DISPLAY_PLACES)
+CONTEXT = decimals.CONTEXT
 
 KIND_SCORES = "scores"
 KIND_VOTES = "votes"
@@ -112,7 +114,7 @@ X_NO_DATA = "no_data"
 
 
 #: What the arithmetic accepts as a number (SQL gives int or Decimal).
-Number: TypeAlias = Decimal | int | float | str
+Number: TypeAlias = decimals.Number
 #: A score group's cell: raw values in the criterion's range, or their aggregates.
 CellData: TypeAlias = "Sequence[object] | ScoreSummary"
 ScoreKey: TypeAlias = tuple[Hashable, Hashable, Hashable]  # (group, subject, criterion)
@@ -1265,7 +1267,7 @@ def apportion(
     ``total`` — the points each group contributes to a subject's total — every
     rounded part differs from its exact value by less than one unit.
     """
-    quantum = Decimal(1).scaleb(-places)
+    quantum = decimals.quantum(places)
     target = display(total, places)
     known = [(i, Decimal(p)) for i, p in enumerate(parts) if p is not None]
     result: list[Decimal | None] = [None] * len(parts)
@@ -1298,12 +1300,10 @@ def shown(value: Number | None, places: int = DISPLAY_PLACES) -> Decimal | None:
     return display(value, places)
 
 
-def display(value: Number | None, places: int = 2) -> Decimal | None:
-    """Round half up (四舍五入) for display or export; ``None`` stays ``None``."""
-    if value is None:
-        return None
-    quantum = Decimal(1).scaleb(-places)
-    return Decimal(value).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+def display(value: Number | None, places: int = DISPLAY_PLACES) -> Decimal | None:
+    """Round half up (四舍五入) for display or export; ``None`` stays ``None``
+    (:func:`wagtail_pilots.decimals.display`)."""
+    return decimals.display(value, places)
 
 
 # --------------------------------------------------------------------------

@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
-from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -22,18 +20,21 @@ from wagtail_pilots.codes import (
 )
 
 from . import bundle, scoring
+
+# The ballot value rules live in ballot_rules; re-exported for callers of services.
+from .ballot_rules import (  # noqa: F401
+    BallotError,
+    ballot_cell_clean,
+    clean_score,
+    clean_vote,
+)
 from .models import (
     CHANNEL_ADMIN,
     CHANNEL_PAPER,
     CHANNEL_WEB,
-    VOTE_CHOICES,
 )
 
 CODE_PURPOSE = "wagtail_pilots.scorecards.access_code"
-
-
-class BallotError(ValidationError):
-    """A ballot that cannot be accepted; ``message_dict`` names the fields."""
 
 
 class CodeAlreadyUsed(BallotError):
@@ -118,68 +119,8 @@ def access_code_lookup(*, scorecard, code):
 # --------------------------------------------------------------------------
 
 
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _plain(number) -> str:
-    """``100`` rather than ``1E+2``."""
-    return f"{number.normalize():f}"
-
-
 def _first_message(error):
     return next(iter(error.message_dict.values()))[0]
-
-
-def ballot_cell_clean(*, kind, criterion, scored, value=None, vote=""):
-    """What one ballot may hold: the one place these rules are written.
-
-    Every path that stores ballots calls it — the public ballot page
-    (:func:`ballot_submit`), an editor's entry (:func:`ballot_enter`), the
-    admin's whole-ballot grid (:func:`ballot_sheet_enter`) and
-    imports (``importexport.BallotResource``); the optional wagtail-modeladmin
-    app writes none. ``kind`` is the evaluator group's kind, ``scored`` the
-    pks of the criteria the group scores.
-
-    - A vote group votes ``yes``, ``no`` or ``abstain`` on a subject, with no
-      criterion and no value.
-    - A score group gives a finite number on a criterion it scores, within
-      the criterion's range, with at most 4 decimal places, and no vote.
-
-    Returns ``(value, vote)`` as they are stored (a ``Decimal`` and ``""``, or
-    ``None`` and the vote); raises :class:`BallotError` keyed ``criterion``,
-    ``value`` or ``vote``.
-    """
-    if kind == scoring.KIND_VOTES:
-        if criterion is not None or not _blank(value):
-            raise BallotError(
-                {"criterion": _("A vote group votes on subjects, not criteria.")}
-            )
-        if vote not in {v for v, _label in VOTE_CHOICES}:
-            raise BallotError({"vote": _("Choose yes, no or abstain.")})
-        return None, vote
-    if not _blank(vote):
-        raise BallotError({"vote": _("This group gives scores, not votes.")})
-    if criterion is None:
-        raise BallotError({"criterion": _("Choose a criterion of this scorecard.")})
-    if criterion.pk not in scored:
-        raise BallotError({"criterion": _("This group does not score this criterion.")})
-    try:
-        if _blank(value):
-            raise scoring.ScoringInputError("blank")
-        number = scoring.to_decimal(value)
-    except scoring.ScoringInputError:
-        raise BallotError({"value": _("Enter a finite number.")}) from None
-    if number < criterion.minimum or number > criterion.maximum:
-        raise BallotError(
-            {
-                "value": _("Enter a value from %(min)s to %(max)s.")
-                % {"min": _plain(criterion.minimum), "max": _plain(criterion.maximum)}
-            }
-        )
-    if number != number.quantize(Decimal("0.0001")):
-        raise BallotError({"value": _("Use at most 4 decimal places.")})
-    return number, ""
 
 
 def _refusal_message(code, subject):

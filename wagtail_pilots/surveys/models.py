@@ -41,7 +41,7 @@ from wagtail.url_routing import RouteResult
 
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
-from ..panels import ScreenLinksPanel
+from ..panels import FoldedMultiFieldPanel, ScreenLinksPanel
 from .forms import (
     ConditionsFormField,
     ScaleAdminForm,
@@ -290,7 +290,7 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
                 "for checkboxes"
             ),
         ),
-        MultiFieldPanel(
+        FoldedMultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("page_break"), FieldPanel("page_title")]),
                 FieldPanel("conditions"),
@@ -301,8 +301,21 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
                 ),
             ],
             heading=_("pages, conditions and follow-ups"),
+            is_set=lambda question: question.uses_logic(),
         ),
     ]
+
+    def uses_logic(self):
+        """Whether any of the page, condition or follow-up settings is used
+        (the editor folds them away otherwise)."""
+        return bool(
+            self.page_break
+            or self.page_title
+            or self.conditions
+            or self.other_option
+            or self.follow_up_options
+            or self.follow_up_label
+        )
 
     class Meta(AbstractFormField.Meta):
         abstract = True

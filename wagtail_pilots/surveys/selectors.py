@@ -33,8 +33,8 @@ from .models import (
 )
 from .questions import GROUP, MATRIX, Question, survey_questions
 
-VALID = Q(option__isnull=False, option__excluded=False)
-SATISFIED = Q(option__satisfied=True, option__excluded=False)
+# The answer rules in SQL, re-exported (their pure form is in :mod:`.stats`).
+from .stats_sql import SATISFIED, VALID
 
 
 def _rated_aggregates(queryset, dims):
@@ -235,11 +235,11 @@ class _Tally:
 
     def add(self, option, n):
         self.answered += n
-        if option.excluded:
+        if not stats.is_valid_answer(option):
             return
         self.valid += n
         self.score_sum += option.score * n
-        if option.satisfied:
+        if stats.is_satisfied_answer(option):
             self.satisfied += n
 
     def as_tuple(self):
@@ -268,25 +268,37 @@ class ResultFilters:
         responses that rate it, and of a matrix only that unit's row."""
         if self.group:
             answers = answers.filter(group=self.group)
-            responses = responses.filter(group=self.group)
         if self.channel:
             answers = answers.filter(channel=self.channel)
-            responses = responses.filter(channel=self.channel)
         if self.date_from:
             answers = answers.filter(response__submitted_on__gte=self.date_from)
-            responses = responses.filter(submitted_on__gte=self.date_from)
         if self.date_to:
             answers = answers.filter(response__submitted_on__lte=self.date_to)
+        if self.unit_id:
+            answers = answers.filter(
+                response_id__in=self._rating(survey).values("response_id")
+            ).exclude(Q(unit_id__isnull=False) & ~Q(unit_id=self.unit_id))
+        return answers, self.apply_to_responses(survey=survey, responses=responses)
+
+    def apply_to_responses(self, *, survey, responses):
+        """``responses`` narrowed in SQL: the results' respondents, and the
+        rows of the responses list."""
+        if self.group:
+            responses = responses.filter(group=self.group)
+        if self.channel:
+            responses = responses.filter(channel=self.channel)
+        if self.date_from:
+            responses = responses.filter(submitted_on__gte=self.date_from)
+        if self.date_to:
             responses = responses.filter(submitted_on__lte=self.date_to)
         if self.unit_id:
-            rating = SurveyAnswer.objects.filter(
-                survey_id=survey.pk, unit_id=self.unit_id
-            ).values("response_id")
-            answers = answers.filter(response_id__in=rating).exclude(
-                Q(unit_id__isnull=False) & ~Q(unit_id=self.unit_id)
+            responses = responses.filter(
+                pk__in=self._rating(survey).values("response_id")
             )
-            responses = responses.filter(pk__in=rating)
-        return answers, responses
+        return responses
+
+    def _rating(self, survey):
+        return SurveyAnswer.objects.filter(survey_id=survey.pk, unit_id=self.unit_id)
 
 
 def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
@@ -894,6 +906,92 @@ def survey_response_rates(*, survey, quota_rows=None) -> ResponseRates:
             for unit_id, (name, issued) in paper_units.items()
         ]
     return rates
+
+
+def survey_responses_list(*, survey, filters=None, search=""):
+    """The responses of ``survey`` for the admin's list, newest first, narrowed
+    by ``filters`` and by ``search`` (part of a questionnaire serial number, or
+    a response number such as ``#12``), all in SQL."""
+    responses = survey.get_submission_class().objects.filter(survey_id=survey.pk)
+    if filters:
+        responses = filters.apply_to_responses(survey=survey, responses=responses)
+    search = (search or "").strip()
+    if search:
+        condition = Q(serial__icontains=search)
+        number = search.removeprefix("#").strip()
+        if number.isdigit():
+            condition |= Q(pk=int(number))
+        responses = responses.filter(condition)
+    return responses.order_by("-pk").only(
+        "pk", "survey_id", "channel", "group", "serial", "submitted_on", "submitted_at"
+    )
+
+
+def units_of_responses(*, survey, response_ids) -> dict[int, list[str]]:
+    """The evaluated units' names of each response (the units its matrix
+    answers rate), one query for a whole page of the list."""
+    units: dict[int, list[str]] = {}
+    rows = (
+        SurveyAnswer.objects.filter(
+            survey_id=survey.pk, response_id__in=response_ids, unit__isnull=False
+        )
+        .values_list("response_id", "unit__name")
+        .order_by("response_id", "unit__code", "unit_id")
+        .distinct()
+    )
+    for response_id, name in rows:
+        names = units.setdefault(response_id, [])
+        if name not in names:
+            names.append(name)
+    return units
+
+
+@dataclass
+class AnswerLine:
+    """One line of a response's detail: a question (or a matrix row, or the
+    text of a follow-up / "other") and what was answered. ``state`` is
+    ``answered``, ``unanswered`` or ``not_asked``."""
+
+    label: str
+    answer: str = ""
+    state: str = "answered"
+    level: int = 0
+
+
+def response_answer_lines(*, questions, data) -> list[AnswerLine]:
+    """Every question of the survey with the answer stored in ``data``: matrix
+    rows one by one, the "other" text and the follow-up under their question,
+    a question hidden by its conditions as not asked (``None`` stored) and an
+    empty answer (blank on paper, skipped online) as unanswered."""
+    data = data or {}
+    lines: list[AnswerLine] = []
+
+    def line(label, value, level=0):
+        if value is None:
+            lines.append(AnswerLine(label, state="not_asked", level=level))
+        elif value in ("", [], {}):
+            lines.append(AnswerLine(label, state="unanswered", level=level))
+        else:
+            lines.append(AnswerLine(label, str(export_value(value)), level=level))
+
+    for question in questions:
+        value = data.get(question.key, "")
+        if question.field_type == MATRIX and value is not None:
+            lines.append(AnswerLine(question.label, state="heading"))
+            for row in question.rows:
+                line(row.label, export_value(value, row.key), level=1)
+            continue
+        line(question.label, value)
+        if value is None:
+            continue
+        other = data.get(question.key + logic.OTHER_SUFFIX)
+        if other:
+            line(str(OTHER_LABEL), other, level=1)
+        follow_up = data.get(question.key + logic.FOLLOW_UP_SUFFIX)
+        if follow_up:
+            label = question.follow_up_label or pgettext("survey", "follow-up")
+            line(label, follow_up, level=1)
+    return lines
 
 
 def results_table_rows(results: SurveyResults, rates: ResponseRates | None = None):

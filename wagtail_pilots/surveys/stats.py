@@ -26,6 +26,10 @@ Definitions (docs/design.md, "Satisfaction rate"):
   is hidden too, so the hidden slice cannot be worked out as the total minus the
   others (:func:`cells_to_suppress`).
 
+Which answers count is decided by :func:`is_valid_answer` and
+:func:`is_satisfied_answer`; their SQL form, used by every count the database
+makes, lives beside them in :mod:`.stats_sql` (a property test checks both agree).
+
 Every figure is a :class:`decimal.Decimal` at full precision. Round only to show
 or export, with :func:`round_half_up` (四舍五入); a threshold is compared with the
 rate as shown (two decimals of a percentage), never with digits nobody sees.
@@ -35,27 +39,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import TypeAlias
+from decimal import Decimal, localcontext
+from typing import Protocol
 
-#: What the functions accept as a number: counts from SQL come as int or Decimal.
-Number: TypeAlias = Decimal | int | float | str
+from .. import decimals
+from ..decimals import Number
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 #: The normal quantile for a two-sided 95% interval.
 Z95 = Decimal("1.959963984540054")
-_PRECISION = 28
 
 
-def _dec(value: Number) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        # Floats come from careless callers; go through str so 0.1 stays 0.1.
-        return Decimal(str(value))
-    return Decimal(value)
+class AnswerOption(Protocol):
+    """What the answer rules read of a scale option."""
+
+    @property
+    def satisfied(self) -> bool: ...
+
+    @property
+    def excluded(self) -> bool: ...
+
+
+def is_valid_answer(option: AnswerOption | None) -> bool:
+    """A valid answer: one option chosen (not blank) that is not excluded
+    ("don't know"). SQL: ``stats_sql.valid_q``."""
+    return option is not None and not option.excluded
+
+
+def is_satisfied_answer(option: AnswerOption | None) -> bool:
+    """A satisfied answer: valid, and its option counts as satisfied (an option
+    flagged both satisfied and excluded is not). SQL: ``stats_sql.satisfied_q``."""
+    return is_valid_answer(option) and bool(option and option.satisfied)
+
+
+_dec = decimals.to_decimal
 
 
 def satisfaction_rate(satisfied: Number, valid: Number) -> Decimal | None:
@@ -65,8 +84,7 @@ def satisfaction_rate(satisfied: Number, valid: Number) -> Decimal | None:
         return None
     if s < 0 or s > v:
         raise ValueError(f"satisfied={s} must lie between 0 and valid={v}")
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
+    with localcontext(decimals.RATE_CONTEXT):
         return s / v
 
 
@@ -91,8 +109,7 @@ def satisfaction_index(score_sum: Number, valid: Number) -> Decimal | None:
     total, v = _dec(score_sum), _dec(valid)
     if v <= 0:
         return None
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
+    with localcontext(decimals.RATE_CONTEXT):
         return total / v
 
 
@@ -118,8 +135,7 @@ def wilson_interval(
 
 def _wilson(p: Decimal, n: Decimal, *, z: Number = Z95) -> tuple[Decimal, Decimal]:
     zd = _dec(z)
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
+    with localcontext(decimals.RATE_CONTEXT):
         z2 = zd * zd
         denominator = ONE + z2 / n
         centre = (p + z2 / (2 * n)) / denominator
@@ -176,19 +192,19 @@ def design_effect(
     if p in (ZERO, ONE):
         return ONE
     k, m = _dec(sums.respondents), _dec(valid)
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
+    with localcontext(decimals.RATE_CONTEXT):
         residual = _dec(sums.yy) - 2 * p * _dec(sums.ym) + p * p * _dec(sums.mm)
         clustered = k / (k - ONE) * residual / (m * m)
         independent = p * (ONE - p) / m
         return max(ONE, clustered / independent)
 
 
-def round_half_up(value: Number | None, places: int = 2) -> Decimal | None:
-    """Round for display or export (四舍五入); None stays None."""
-    if value is None:
-        return None
-    return _dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def round_half_up(
+    value: Number | None, places: int = decimals.DISPLAY_PLACES
+) -> Decimal | None:
+    """Round for display or export (四舍五入); None stays None
+    (:func:`wagtail_pilots.decimals.display`)."""
+    return decimals.display(value, places)
 
 
 def as_percent(fraction: Number | None) -> Decimal | None:
@@ -204,7 +220,7 @@ def is_insufficient(valid: int | Decimal, minimum_sample: int | None) -> bool:
 
 
 #: Rates are shown as percentages with this many decimals, and compared so.
-DISPLAY_PLACES = 2
+DISPLAY_PLACES = decimals.DISPLAY_PLACES
 
 
 def is_below_threshold(
@@ -220,9 +236,8 @@ def is_below_threshold(
     """
     if rate is None or threshold_percent is None:
         return None
-    quantum = Decimal(1).scaleb(-DISPLAY_PLACES)
-    shown = (_dec(rate) * HUNDRED).quantize(quantum, rounding=ROUND_HALF_UP)
-    limit = _dec(threshold_percent).quantize(quantum, rounding=ROUND_HALF_UP)
+    shown = decimals.display(_dec(rate) * HUNDRED, DISPLAY_PLACES)
+    limit = decimals.display(threshold_percent, DISPLAY_PLACES)
     return shown < limit
 
 
@@ -263,8 +278,7 @@ class SatisfactionResult:
         deff = self.design_effect
         if deff is None:
             return None
-        with localcontext() as ctx:
-            ctx.prec = _PRECISION
+        with localcontext(decimals.RATE_CONTEXT):
             return _dec(self.valid) / deff
 
     @property
@@ -354,8 +368,7 @@ def compare(before: SatisfactionResult, after: SatisfactionResult) -> Comparison
     interval: tuple[Decimal, Decimal] | None = None
     # A rate always has its interval; both are None together (no valid answer).
     if p1 is not None and p2 is not None and i1 is not None and i2 is not None:
-        with localcontext() as ctx:
-            ctx.prec = _PRECISION
+        with localcontext(decimals.RATE_CONTEXT):
             difference = p2 - p1
             (l1, u1), (l2, u2) = i1, i2
             lower = difference - ((p2 - l2) ** 2 + (u1 - p1) ** 2).sqrt()
@@ -435,8 +448,7 @@ def post_stratify(
             missing.append(g)
         else:
             rates[g] = rate_h
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
+    with localcontext(decimals.RATE_CONTEXT):
         weights = {g: _dec(n) / total for g, (n, _r) in strata.items()}
         if missing or unweighted:
             return PostStratified(

@@ -6,6 +6,12 @@ app_name = "wagtail_pilots_surveys"
 
 urlpatterns = [
     path("<int:page_id>/results/", admin.results, name="results"),
+    path("<int:page_id>/responses/", admin.responses, name="responses"),
+    path(
+        "<int:page_id>/responses/<int:response_id>/",
+        admin.response_detail,
+        name="response_detail",
+    ),
     path(
         "<int:page_id>/results/export/<str:fmt>/",
         admin.export_results,

@@ -1,4 +1,4 @@
-"""Admin screens of a survey: results, exports, access codes, paper entry.
+"""Admin screens of a survey: results, responses, exports, access codes, paper entry.
 
 Every view loads the page and checks the user's page permissions (edit rights on
 the survey page); the admin URLs themselves require an admin login.
@@ -11,7 +11,7 @@ import functools
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.defaults import permission_denied
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
@@ -37,13 +38,16 @@ from ..questions import survey_questions
 from ..selectors import (
     ResultFilters,
     raw_response_rows,
+    response_answer_lines,
     results_table_rows,
     survey_comparison,
     survey_groups_and_units,
     survey_quota_rows,
     survey_quotas,
     survey_response_rates,
+    survey_responses_list,
     survey_results,
+    units_of_responses,
 )
 from ..services import (
     SubmitError,
@@ -132,10 +136,42 @@ class ResultsFilterForm(forms.Form):
         )
 
 
-def _results_filters(request, page):
+def _results_filters(request, page, form_class=ResultsFilterForm):
     questions = survey_questions(page)
-    form = ResultsFilterForm(request.GET or None, questions=questions)
+    data = request.GET.copy()
+    data.pop("p", None)  # the page number of a list is no filter
+    form = form_class(data or None, questions=questions)
     return form, form.filters() if form.is_bound else ResultFilters(), questions
+
+
+class ResponsesFilterForm(ResultsFilterForm):
+    """The results filters, plus a search on the questionnaire serial number or
+    the response number."""
+
+    q = forms.CharField(
+        label=gettext_lazy("serial or response number"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+
+    def search(self):
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+
+def _empty_state(request, page):
+    """What an editor can do about a survey without responses: share it, enter
+    paper questionnaires, import them."""
+    kind = ResponsesKind()
+    return {
+        "public_url": request.build_absolute_uri(page.get_url(request))
+        if page.live
+        else None,
+        "paper_url": reverse("wagtail_pilots_surveys:paper", args=[page.pk]),
+        "import_url": import_url(kind, page)
+        if kind.has_import_permission(request.user, page=page)
+        else None,
+    }
 
 
 @survey_view
@@ -164,18 +200,7 @@ def results(request, page_id):
     rates = survey_response_rates(survey=page, quota_rows=quota_rows)
     empty_state = {}
     if not results.responses and not filters:
-        # What an editor can do about an empty survey: share it, enter paper
-        # questionnaires, import them.
-        kind = ResponsesKind()
-        empty_state = {
-            "public_url": request.build_absolute_uri(page.get_url(request))
-            if page.live
-            else None,
-            "paper_url": reverse("wagtail_pilots_surveys:paper", args=[page.pk]),
-            "import_url": import_url(kind, page)
-            if kind.has_import_permission(request.user, page=page)
-            else None,
-        }
+        empty_state = _empty_state(request, page)
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/results.html",
@@ -192,6 +217,96 @@ def results(request, page_id):
             "filter_form": filter_form,
             "filtered": bool(filters),
             "filter_query": request.GET.urlencode() if filters else "",
+        },
+    )
+
+
+RESPONSES_PER_PAGE = 50
+
+
+@survey_view
+def responses(request, page_id):
+    """The individual responses of a survey, newest first, 50 a page, with the
+    results' filters and a search on the serial number."""
+    page = get_survey_for_user(request, page_id)
+    filter_form, filters, _questions = _results_filters(
+        request, page, ResponsesFilterForm
+    )
+    search = filter_form.search() if filter_form.is_bound else ""
+    queryset = survey_responses_list(survey=page, filters=filters, search=search)
+    paginator = WagtailPaginator(queryset, RESPONSES_PER_PAGE)
+    items = paginator.get_page(request.GET.get("p"))
+    rows = list(items.object_list)
+    units = units_of_responses(survey=page, response_ids=[r.pk for r in rows])
+    filtered = bool(filters or search)
+    return TemplateResponse(
+        request,
+        "wagtail_pilots/surveys/admin/responses.html",
+        {
+            "page": page,
+            "items": items,
+            "elided_page_range": paginator.get_elided_page_range(items.number),
+            "rows": [
+                {
+                    "response": r,
+                    "channel": Channel(r.channel).label
+                    if r.channel in Channel.values
+                    else r.channel,
+                    "units": units.get(r.pk, []),
+                }
+                for r in rows
+            ],
+            "anonymous": page.anonymous,
+            "empty_state": {}
+            if filtered or paginator.count
+            else _empty_state(request, page),
+            "filter_form": filter_form,
+            "filtered": filtered,
+            "clear_url": reverse("wagtail_pilots_surveys:responses", args=[page.pk]),
+            # The detail's "back" link returns to this page of this list.
+            "back_query": request.GET.urlencode(),
+            "header_title": page.title,
+        },
+    )
+
+
+@survey_view
+def response_detail(request, page_id, response_id):
+    """One response: every question of the survey with its answer."""
+    page = get_survey_for_user(request, page_id)
+    response = (
+        page.get_submission_class()
+        .objects.filter(pk=response_id)
+        .select_related("entered_by")
+        .first()
+    )
+    if response is None:
+        raise Http404
+    if response.survey_id != page.pk:
+        # Rights on one survey give no view of another survey's responses.
+        raise PermissionDenied
+    back = reverse("wagtail_pilots_surveys:responses", args=[page.pk])
+    came_from = QueryDict(request.GET.get("back", "")).urlencode()
+    if came_from:
+        back += f"?{came_from}"
+    return TemplateResponse(
+        request,
+        "wagtail_pilots/surveys/admin/response_detail.html",
+        {
+            "page": page,
+            "response": response,
+            "channel": Channel(response.channel).label
+            if response.channel in Channel.values
+            else response.channel,
+            "lines": response_answer_lines(
+                questions=survey_questions(page), data=response.data
+            ),
+            "units": units_of_responses(survey=page, response_ids=[response.pk]).get(
+                response.pk, []
+            ),
+            "anonymous": page.anonymous,
+            "back_url": back,
+            "header_title": page.title,
         },
     )
 
@@ -557,6 +672,10 @@ def survey_admin_links(page):
     """(label, url) of a survey's admin screens, for buttons and templates."""
     return [
         (_("Results"), reverse("wagtail_pilots_surveys:results", args=[page.pk])),
+        (
+            pgettext("survey admin screen", "Responses"),
+            reverse("wagtail_pilots_surveys:responses", args=[page.pk]),
+        ),
         (_("Paper entry"), reverse("wagtail_pilots_surveys:paper", args=[page.pk])),
         (_("Access codes"), reverse("wagtail_pilots_surveys:codes", args=[page.pk])),
     ]
@@ -564,7 +683,7 @@ def survey_admin_links(page):
 
 def survey_admin_buttons(page):
     """(label, url, icon) of a survey's admin screens, for buttons."""
-    icons = ["table", "edit", "key"]
+    icons = ["table", "list-ul", "edit", "key"]
     return [
         (label, url, icon)
         for (label, url), icon in zip(survey_admin_links(page), icons, strict=True)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('custom_site', '0008_public2_fields'),
+        ('custom_site', '0009_scoreedit_gate_target'),
     ]
 
     operations = [
