@@ -99,8 +99,7 @@ def response_rate(returned: Number, issued: Number) -> Decimal | None:
         return None
     if r < 0:
         raise ValueError(f"returned={r} must not be negative")
-    with localcontext() as ctx:
-        ctx.prec = _PRECISION
+    with localcontext(decimals.RATE_CONTEXT):
         return r / i
 
 
