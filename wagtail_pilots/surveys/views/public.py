@@ -75,7 +75,8 @@ _RECEIPT_SALT = "wagtail_pilots.surveys.receipt"
 def receipt_number(response):
     """The number a respondent is shown after answering: derived from the stored
     response with the site's secret, so it reveals neither the response's id
-    nor how many answers came before (eight characters, ``XXXX-XXXX``)."""
+    nor how many answers came before: two groups of four hexadecimal digits,
+    e.g. ``3F9A-07C2``."""
     digest = salted_hmac(_RECEIPT_SALT, str(response.pk)).hexdigest()[:8].upper()
     return f"{digest[:4]}-{digest[4:]}"
 
