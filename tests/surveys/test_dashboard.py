@@ -32,7 +32,13 @@ def panel_rows(html, panel_id):
 
 
 def test_open_surveys_panel(admin_client, make_survey, django_assert_max_num_queries):
-    closes = timezone.now() + datetime.timedelta(days=10, hours=1)
+    # Noon, ten calendar days ahead in the site's time zone: "days left" counts
+    # calendar days, so a time near midnight must not tip it to 11.
+    closes = timezone.make_aware(
+        datetime.datetime.combine(
+            timezone.localdate() + datetime.timedelta(days=10), datetime.time(12)
+        )
+    )
     low = make_survey(title="窗口服务测评", slug="low", closes_at=closes)
     answer(low, "不满意", 2)
     answer(low, "满意", 1)
