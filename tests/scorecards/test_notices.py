@@ -61,9 +61,14 @@ def test_latest_version_newest_first_with_notice_period(
     snapshot_publish(scorecard=older)
     first = snapshot_publish(scorecard=newer)
     second = snapshot_publish(scorecard=older)  # version 2, now the newest
+    # An hour older than the newest version; near midnight in the site's time
+    # zone that is the day before, so the notice period starts that day too.
+    earlier = second.created_at - datetime.timedelta(hours=1)
     ScorecardSnapshot.objects.filter(pk=first.pk).update(
-        created_at=second.created_at - datetime.timedelta(hours=1)
+        created_at=earlier,
+        notice_until=timezone.localtime(earlier).date() + datetime.timedelta(days=7),
     )
+    first.refresh_from_db()
     html = _listed(client, notices_page)
     assert html.index("甲考核") < html.index("乙考核")
     assert html.count("甲考核") == 1  # only the latest version
