@@ -1,7 +1,8 @@
 """django-import-export widgets that accept what Chinese offices type in Excel."""
 
+import datetime
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -123,6 +124,76 @@ class YesNoWidget(widgets.Widget):
         if value is None:
             return ""
         return "是" if value else "否"
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+class DateWidget(widgets.Widget):
+    """A date as Chinese offices write it; blank is None unless required."""
+
+    def __init__(self, *, required=False, **kwargs):
+        self.required = required
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = "" if value is None else force_str(value).strip()
+        if not text:
+            if self.required:
+                raise ValueError(_("Enter a date."))
+            return None
+        match = _DATE.match(text)
+        if match is None and re.fullmatch(r"\d{8}", text):
+            match = re.match(r"(\d{4})(\d{2})(\d{2})", text)
+        if match is not None:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                pass
+        raise ValueError(
+            _("“%(value)s” is not a date (write it as 2026-06-05).") % {"value": text}
+        )
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class NumberWidget(widgets.Widget):
+    """A finite number (NaN and infinities refused); blank is ``default``."""
+
+    def __init__(self, *, default=None, integer=False, **kwargs):
+        self.default = default
+        self.integer = integer
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            raise ValueError(_("Enter a number."))
+        text = "" if value is None else force_str(value).strip().rstrip("%")
+        if not text:
+            if self.default is None:
+                raise ValueError(_("Enter a number."))
+            return self.default
+        try:
+            number = Decimal(repr(value) if isinstance(value, float) else text)
+        except InvalidOperation:
+            raise ValueError(
+                _("“%(value)s” is not a number.") % {"value": text}
+            ) from None
+        if not number.is_finite():
+            raise ValueError(_("Enter a finite number."))
+        if self.integer:
+            if number != number.to_integral_value():
+                raise ValueError(_("Enter a whole number."))
+            return int(number)
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        return render_number(value)
 
 
 class CodeForeignKeyWidget(widgets.ForeignKeyWidget):
