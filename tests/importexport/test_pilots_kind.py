@@ -108,16 +108,16 @@ def test_the_preview_saves_no_version_of_the_page(pilot, monkeypatch):
         batch_import,
         batch_upload,
     )
-    from wagtail_pilots.pilots import importexport as pilots_io
+    from wagtail_pilots.pilots.importexport import phases
 
     calls = []
-    original = pilots_io._revision_before
+    original = phases.revision_before
 
     def spy(page_id, user):
         calls.append(page_id)
         return original(page_id, user)
 
-    monkeypatch.setattr(pilots_io, "_revision_before", spy)
+    monkeypatch.setattr(phases, "revision_before", spy)
     batch = batch_upload(
         kind=get_kind("pilot-phases"),
         file_name="p.csv",

@@ -14,7 +14,6 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 from wagtail.search.backends import get_search_backend
 
-from wagtail_pilots.importexport import services
 from wagtail_pilots.importexport.models import ImportBatch, ImportedObject
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -25,6 +24,7 @@ from wagtail_pilots.importexport.services import (
     batch_rollback,
     batch_rollback_plan,
     batch_upload,
+    rollback,
 )
 from wagtail_pilots.models import Unit
 from wagtail_pilots.pilots.models import (
@@ -115,7 +115,7 @@ def test_rollback_removes_created_and_restores_updated_field_by_field(tree):
 
 
 def test_restore_reads_and_restores_in_chunks(tree, monkeypatch):
-    monkeypatch.setattr(services, "RESTORE_CHUNK", 2)
+    monkeypatch.setattr(rollback, "RESTORE_CHUNK", 2)
     before = state("A", "B", "D")
     batch_rollback(batch=run(FILE))
     assert state("A", "B", "D") == before

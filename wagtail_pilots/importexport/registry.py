@@ -314,7 +314,7 @@ class ImportExportKind:
         deleted.
 
         ``user`` rolls the batch back (``None`` from code). Raise
-        :class:`~.services.RollbackError` with a message to refuse the rollback;
+        :class:`~.services.rollback.RollbackError` with a message to refuse the rollback;
         nothing is changed then. A kind that removes or restores rows itself
         (pages) returns ``{"deleted": n, "restored": m}`` so that the message
         and the audit log count them; ``None`` counts nothing.

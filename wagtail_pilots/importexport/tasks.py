@@ -63,7 +63,7 @@ def start_check(batch) -> ImportBatch:
 def start_import(batch, *, user=None) -> ImportBatch:
     """Import the batch now, or queue it when the file is large.
 
-    Raises :class:`~.services.BatchStateError` when the batch is no longer
+    Raises :class:`~.services.states.BatchStateError` when the batch is no longer
     checked (the import was confirmed already): exactly one of several
     simultaneous confirmations imports it.
     """

@@ -1,7 +1,14 @@
-"""django-import-export widgets that accept what Chinese offices type in Excel."""
+"""django-import-export widgets that accept what Chinese offices type in Excel.
 
+The one home of the cell rules every import kind shares: text and codes,
+choices by value, label (Chinese or English) or alias, yes/no, dates
+(:func:`parse_date_cell`, the formats listed in docs/importexport.md) and
+numbers.
+"""
+
+import datetime
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.encoding import force_str
@@ -123,6 +130,94 @@ class YesNoWidget(widgets.Widget):
         if value is None:
             return ""
         return "是" if value else "否"
+
+
+# The accepted dates (docs/importexport.md, "Dates"): year first, then month and
+# day separated by - / . or 年 月 (日 optional), with or without spaces; or eight
+# digits. A time after the date (a survey platform's "2025/6/30 10:21:33") is
+# ignored. Excel dates arrive as date or datetime objects.
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_DIGITS_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+
+
+def parse_date_cell(value) -> datetime.date | None:
+    """A date cell as a date, or None when blank: the one date parser of every
+    import (pilots, phases, readings, survey responses).
+
+    Raises ``ValueError`` with a message for the editor when the text is not one
+    of the accepted forms or not a real day (2026-02-30).
+    """
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value)
+    if not text:
+        return None
+    match = _DATE.match(text) or _DIGITS_DATE.match(text)
+    if match is not None:
+        try:
+            return datetime.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ValueError(
+        _("“%(value)s” is not a date (write it as 2026-06-05).") % {"value": text}
+    )
+
+
+class DateWidget(widgets.Widget):
+    """A date as Chinese offices write it (:func:`parse_date_cell`); blank is
+    None unless required."""
+
+    def __init__(self, *, required=False, **kwargs):
+        self.required = required
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        day = parse_date_cell(value)
+        if day is None and self.required:
+            raise ValueError(_("Enter a date."))
+        return day
+
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class NumberWidget(widgets.Widget):
+    """A finite number (NaN and infinities refused); blank is ``default``."""
+
+    def __init__(self, *, default=None, integer=False, **kwargs):
+        self.default = default
+        self.integer = integer
+        super().__init__(**kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, bool):
+            raise ValueError(_("Enter a number."))
+        text = "" if value is None else force_str(value).strip().rstrip("%")
+        if not text:
+            if self.default is None:
+                raise ValueError(_("Enter a number."))
+            return self.default
+        try:
+            number = Decimal(repr(value) if isinstance(value, float) else text)
+        except InvalidOperation:
+            raise ValueError(
+                _("“%(value)s” is not a number.") % {"value": text}
+            ) from None
+        if not number.is_finite():
+            raise ValueError(_("Enter a finite number."))
+        if self.integer:
+            if number != number.to_integral_value():
+                raise ValueError(_("Enter a whole number."))
+            return int(number)
+        return number
+
+    def render(self, value, obj=None, **kwargs):
+        return render_number(value)
 
 
 class CodeForeignKeyWidget(widgets.ForeignKeyWidget):

@@ -24,7 +24,6 @@ with a few queries and recounts the survey's ``response_count``.
 
 from __future__ import annotations
 
-import datetime
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
@@ -32,14 +31,13 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, connections, router, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 
 from ..importexport.registry import Column, ImportExportKind
 from ..importexport.resources import BatchResourceMixin, ExportOnlyResource
-from ..importexport.widgets import cell_text
+from ..importexport.widgets import cell_text, parse_date_cell
 from . import logic
 from .forms import NOT_ASKED_LABEL, OTHER_LABEL
 from .models import (
@@ -470,32 +468,8 @@ def parse_channel(value):
 
 
 def parse_day(value):
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value)
-    if not text:
-        return timezone.localdate()
-    text = text.replace("/", "-").replace(".", "-")
-    text = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", text)
-    match = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})", text)
-    day = None
-    if match:
-        try:
-            day = datetime.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            day = None
-    if day is None and not match:
-        try:
-            day = parse_date(text[:10])
-        except ValueError:
-            day = None
-    if day is None:
-        raise ValueError(
-            _("“%(value)s” is not a date (e.g. 2025-06-30).") % {"value": text}
-        )
-    return day
+    """The response's date: the imports' one date parser; blank is today."""
+    return parse_date_cell(value) or timezone.localdate()
 
 
 class AnswerExportField(fields.Field):
