@@ -222,3 +222,80 @@ def test_the_admin_lists_and_shows_its_responses(admin_client, department_survey
     detail = admin_client.get(detail_url).content.decode()
     row = detail.split('<th scope="row">总体评价</th>', 1)[1].split("</tr>", 1)[0]
     assert "基本满意" in row
+
+
+def test_built_and_published_in_the_admin_then_answered_and_exported(
+    admin_client, home_page, scale
+):
+    """The editor's path on the custom page type: created with a question of
+    the site's own question model and published in one go, answered on the
+    site, then both exports of its data (results, responses) read its rows."""
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    data = nested_form_data(
+        {
+            "title": "窗口服务评价",
+            "slug": "window-service",
+            "office": "县行政审批局",
+            "intro": rich_text(""),
+            "thank_you_text": rich_text(""),
+            "form_fields": inline_formset(
+                [
+                    {
+                        "label": "总体评价",
+                        "field_type": "scale",
+                        "scale": scale.pk,
+                        "required": "on",
+                        "rows": "",
+                        "choices": "",
+                        "default_value": "",
+                        "help_text": "",
+                        "conditions_match": "all",
+                    }
+                ]
+            ),
+            "minimum_sample": "1",
+            "threshold": "60",
+            "access": "anyone",
+            "results_visibility": "live",
+            "anonymous": "on",
+            "notify_to": "",
+            "action-publish": "action-publish",
+        }
+    )
+    url = reverse(
+        "wagtailadmin_pages:add",
+        args=["custom_site", "departmentsurveypage", home_page.pk],
+    )
+    created = admin_client.post(url, data)
+    if created.status_code != 302:
+        form = created.context["form"]
+        pytest.fail(str((form.errors, {n: f.errors for n, f in form.formsets.items()})))
+    page = DepartmentSurveyPage.objects.get(slug="window-service")
+    assert page.live and page.office == "县行政审批局"
+    (question,) = DepartmentQuestion.objects.filter(page=page)
+    assert question.label == "总体评价"
+
+    for label in ("满意", "满意", "不满意"):
+        assert answer(admin_client, page, label).status_code == 200
+    assert survey_results(survey=page).responses == 3
+
+    export = reverse(
+        "wagtail_pilots_importexport:export", args=["survey-results", "csv"]
+    )
+    results = admin_client.get(f"{export}?page={page.pk}")
+    assert results.status_code == 200
+    text = b"".join(results.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert any("总体评价" in row for row in rows), rows
+
+    export = reverse("wagtail_pilots_importexport:export", args=["responses", "csv"])
+    responses = admin_client.get(f"{export}?page={page.pk}")
+    assert responses.status_code == 200
+    rows = list(
+        csv.reader(
+            io.StringIO(b"".join(responses.streaming_content).decode("utf-8-sig"))
+        )
+    )
+    column = rows[0].index("总体评价")
+    assert sorted(row[column] for row in rows[1:]) == ["不满意", "满意", "满意"]
