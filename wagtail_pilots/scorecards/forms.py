@@ -205,14 +205,25 @@ class ScorecardPageForm(WagtailAdminPageForm):
             choices.append(
                 (current, _("%(key)s (not in this survey)") % {"key": current})
             )
+        from django.urls import reverse
+
         form.fields["question_key"] = forms.ChoiceField(
             label=_("survey question"),
             required=False,
             choices=choices,
+            # criterion_questions.js fills the list again when the survey is
+            # changed (the survey's questions as JSON); without scripts it
+            # follows the survey on the next save.
+            widget=forms.Select(
+                attrs={
+                    "data-pilots-questions-url": reverse(
+                        "wagtail_pilots_scorecards:survey_questions", args=[0]
+                    )
+                }
+            ),
             help_text=_(
-                "for a survey criterion: use only this question; the list shows "
-                "the questions of the survey as last saved — after choosing "
-                "another survey, save to see its questions"
+                "for a survey criterion: use only this question of the chosen "
+                "survey, or every question that rates units"
             ),
             error_messages={
                 "invalid_choice": _(
