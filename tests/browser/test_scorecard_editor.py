@@ -19,7 +19,7 @@ from .test_import_buttons import DESKTOP, assert_readable_button, shoot
 
 NAMES = {
     "zh-hans": {"locale": "zh-CN", "save": "保存草稿", "gate": "评价主体或指标"},
-    "en": {"locale": "en-US", "save": "Save draft", "gate": "group or criterion"},
+    "en": {"locale": "en-US", "save": "Save draft", "gate": "Group or criterion"},
 }
 
 

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
@@ -170,7 +171,7 @@ class ScorecardPageForm(WagtailAdminPageForm):
         if not form.is_bound and current and current not in {*groups, *criteria}:
             choices.append((current, current))
         form.fields["target_name"] = forms.ChoiceField(
-            label=_("group or criterion"),
+            label=capfirst(_("group or criterion")),
             choices=choices,
             help_text=_(
                 "the evaluator group or criterion whose figure is held against "
@@ -208,7 +209,7 @@ class ScorecardPageForm(WagtailAdminPageForm):
         from django.urls import reverse
 
         form.fields["question_key"] = forms.ChoiceField(
-            label=_("survey question"),
+            label=capfirst(_("survey question")),
             required=False,
             choices=choices,
             # criterion_questions.js fills the list again when the survey is

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -171,7 +172,7 @@ def snapshot(request, page_id, version):
     snap = get_object_or_404(page.get_snapshot_model(), scorecard=page, version=version)
     context = {
         "page": page,
-        **_titles(page, _("version %(version)s") % {"version": version}),
+        **_titles(page, capfirst(_("version %(version)s") % {"version": version})),
         "header_icon": "history",
         **presentation.snapshot_context(snap),
     }
