@@ -179,6 +179,9 @@ def test_publish_closes_voting_and_results_flag_changes(
         close.uncheck()
         publish.click()
         expect(page.locator("a[href*='/versions/1/']")).to_be_visible()
+        # Voting still open: the public notice invites evaluators to vote.
+        page.goto(scorecard.url)
+        expect(page.locator(f"a[href$='{scorecard.url}score/']")).to_have_count(1)
         # A late ballot swaps 青石镇 (60 → 30) and 石门乡 (33.10 → 51.55).
         paper(
             "P-002", [PAPER[0], ("0", "0", "0"), PAPER[2], PAPER[3], ("70", "70", "70")]
@@ -201,7 +204,12 @@ def test_publish_closes_voting_and_results_flag_changes(
         expect(page.locator(".scorecard-stale")).to_have_count(0)
         expect(page.get_by_role("checkbox", name=names["close"])).to_have_count(0)
         assert ScorecardPage.objects.get(pk=scorecard.pk).ballots_open is False
-        # The public ballot page says so.
+        # The public notice no longer invites evaluators to vote, and the
+        # ballot page says voting is closed.
+        page.goto(scorecard.url)
+        expect(page.locator(".scorecard-closed")).to_have_text(names["closed"])
+        expect(page.locator(f"a[href$='{scorecard.url}score/']")).to_have_count(0)
+        shoot(page, f"{language}-notice-closed")
         page.goto(scorecard.url + "score/")
         expect(page.locator(".scorecard-closed")).to_have_text(names["closed"])
         expect(page.locator("#id_code")).to_have_count(0)

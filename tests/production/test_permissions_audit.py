@@ -356,6 +356,11 @@ AUDIT = {
     SCORECARDS + "codes": (PAGE, _page("scorecard"), None),
     SCORECARDS + "ballot_add": (PAGE, _page("scorecard"), None),
     SCORECARDS + "ballot_sheet": (PAGE, _page("scorecard"), None),
+    SCORECARDS + "survey_questions": (
+        PAGE,
+        lambda w, i, kind: {"survey_id": w["survey"][i].pk},
+        None,
+    ),
     "wagtail_pilots_pilots:report": (REPORT, _none, None),
     "wagtail_pilots_pilots:report_results": (REPORT, _none, None),
     IMPORTS + "batches": (GLOBAL, _none, None),

@@ -195,3 +195,32 @@ def test_gate_naming_a_deleted_group_is_shown_and_refused(admin_client, scorecar
     )
     errors = errors_of(response)["gates"][0]["target_name"]
     assert errors == ["“旧名称” is not a group or criterion of this scorecard."]
+
+
+def test_the_editor_reads_a_chosen_surveys_questions(
+    admin_client,
+    client,
+    django_user_model,
+    home_page,
+    survey,  # noqa: F811 (the surveys' fixture)
+):
+    """The drop-down's list when a survey is chosen: the questions that rate
+    units, by their text; a page that is not a survey has none; a user who
+    may not edit the survey is refused."""
+    matrix = next(q for q in survey_questions(survey) if q.field_type == "matrix")
+    url = reverse("wagtail_pilots_scorecards:survey_questions", args=[survey.pk])
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert response.json() == {
+        "questions": [{"key": matrix.key, "label": "村委会评价"}]
+    }
+    other = reverse("wagtail_pilots_scorecards:survey_questions", args=[home_page.pk])
+    assert admin_client.get(other).json() == {"questions": []}
+    missing = reverse("wagtail_pilots_scorecards:survey_questions", args=[999999])
+    assert admin_client.get(missing).status_code == 404
+    from django.contrib.auth.models import Permission
+
+    clerk = django_user_model.objects.create_user("clerk", password="x")
+    clerk.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(clerk)
+    assert client.get(url).status_code == 403

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
@@ -170,7 +171,7 @@ class ScorecardPageForm(WagtailAdminPageForm):
         if not form.is_bound and current and current not in {*groups, *criteria}:
             choices.append((current, current))
         form.fields["target_name"] = forms.ChoiceField(
-            label=_("group or criterion"),
+            label=capfirst(_("group or criterion")),
             choices=choices,
             help_text=_(
                 "the evaluator group or criterion whose figure is held against "
@@ -205,14 +206,25 @@ class ScorecardPageForm(WagtailAdminPageForm):
             choices.append(
                 (current, _("%(key)s (not in this survey)") % {"key": current})
             )
+        from django.urls import reverse
+
         form.fields["question_key"] = forms.ChoiceField(
-            label=_("survey question"),
+            label=capfirst(_("survey question")),
             required=False,
             choices=choices,
+            # criterion_questions.js fills the list again when the survey is
+            # changed (the survey's questions as JSON); without scripts it
+            # follows the survey on the next save.
+            widget=forms.Select(
+                attrs={
+                    "data-pilots-questions-url": reverse(
+                        "wagtail_pilots_scorecards:survey_questions", args=[0]
+                    )
+                }
+            ),
             help_text=_(
-                "for a survey criterion: use only this question; the list shows "
-                "the questions of the survey as last saved — after choosing "
-                "another survey, save to see its questions"
+                "for a survey criterion: use only this question of the chosen "
+                "survey, or every question that rates units"
             ),
             error_messages={
                 "invalid_choice": _(

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:page_id>/codes/", admin.codes, name="codes"),
     path("<int:page_id>/ballots/add/", admin.ballot_add, name="ballot_add"),
     path("<int:page_id>/ballots/sheet/", admin.ballot_sheet, name="ballot_sheet"),
+    path(
+        "survey-questions/<int:survey_id>/",
+        admin.survey_questions,
+        name="survey_questions",
+    ),
 ]

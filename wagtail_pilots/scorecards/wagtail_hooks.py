@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.html import format_html
 from wagtail import hooks
 from wagtail.admin.widgets import Button, ListingButton
 
@@ -54,3 +56,12 @@ def register_scorecard_codes_kind():
 @hooks.register("construct_homepage_panels")
 def add_scorecards_panel(request, panels):
     panels.append(ScorecardsPanel())
+
+
+@hooks.register("insert_editor_js")
+def criterion_questions_js():
+    # A survey criterion's question list follows the survey chosen (no save).
+    return format_html(
+        '<script src="{}" defer></script>',
+        static("wagtail_pilots/scorecards/criterion_questions.js"),
+    )

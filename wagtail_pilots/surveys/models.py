@@ -805,11 +805,11 @@ class SurveyPage(SurveyPageMixin, Page):  # noqa: DJ008 - Page.__str__
     subpage_types = []
 
     content_panels = Page.content_panels + [
-        FieldPanel("intro"),
         ScreenLinksPanel(
             "wagtail_pilots.surveys.views.admin.survey_admin_buttons",
             heading=_("Survey screens"),
         ),
+        FieldPanel("intro"),
         InlinePanel("form_fields", label=_("questions")),
         InlinePanel(
             "group_populations",

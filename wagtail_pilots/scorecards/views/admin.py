@@ -9,9 +9,10 @@ import functools
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -80,6 +81,17 @@ def _live(page):
     return configuration_data(loaded), outputs_data(result), None, loaded
 
 
+def _titles(page, label):
+    """The screen's name over the scorecard's title, as the survey screens do
+    (a title that already ends in 结果 must not read "…结果的结果"), and both in
+    the browser tab."""
+    return {
+        "page_title": label,
+        "page_subtitle": page.title,
+        "header_title": f"{label}: {page.title}",
+    }
+
+
 @page_permission
 def results(request, page_id):
     page = _page(request, page_id)
@@ -88,11 +100,7 @@ def results(request, page_id):
     latest = snapshots[0] if snapshots else None
     context = {
         "page": page,
-        # "Results" over the scorecard's title: a title that already ends in
-        # 结果 must not read "…结果的结果".
-        "page_title": _("Results"),
-        "page_subtitle": page.title,
-        "header_title": f"{_('Results')}: {page.title}",
+        **_titles(page, _("Results")),
         "header_icon": "list-ol",
         "error": error,
         "snapshots": snapshots,
@@ -164,8 +172,7 @@ def snapshot(request, page_id, version):
     snap = get_object_or_404(page.get_snapshot_model(), scorecard=page, version=version)
     context = {
         "page": page,
-        "page_title": _("Version %(version)s of %(title)s")
-        % {"version": version, "title": page.title},
+        **_titles(page, capfirst(_("version %(version)s") % {"version": version})),
         "header_icon": "history",
         **presentation.snapshot_context(snap),
     }
@@ -270,7 +277,7 @@ def codes(request, page_id):
     }
     context = {
         "page": page,
-        "page_title": _("Access codes of %(title)s") % {"title": page.title},
+        **_titles(page, _("Access codes")),
         "header_icon": "key",
         "form": form,
         "groups": [(g, counts.get(g.pk, {"total": 0, "used": 0})) for g in groups],
@@ -333,7 +340,7 @@ def ballot_add(request, page_id):
             )
     context = {
         "page": page,
-        "page_title": _("Enter a ballot for %(title)s") % {"title": page.title},
+        **_titles(page, _("Enter single scores")),
         "header_icon": "form",
         "form": form,
     }
@@ -438,7 +445,7 @@ def ballot_sheet(request, page_id):
 
     context = {
         "page": page,
-        "page_title": _("Enter a paper ballot for %(title)s") % {"title": page.title},
+        **_titles(page, _("Enter a paper ballot")),
         "header_icon": "form",
         "groups": groups,
         "group": group,
@@ -459,6 +466,29 @@ def ballot_sheet(request, page_id):
         .count(),
     }
     return render(request, "wagtail_pilots/scorecards/admin/ballot_sheet.html", context)
+
+
+def survey_questions(request, survey_id):
+    """The questions a survey criterion can use, as JSON
+    (``{"questions": [{"key": …, "label": …}]}``), for the scorecard editor's
+    drop-down when a survey is chosen. Needs edit permission on the survey
+    (403 otherwise: the editor's list then follows the survey on the next
+    save); a page that is not a survey has no questions."""
+    from wagtail.models import Page
+
+    from ...surveys.selectors import unit_questions
+
+    survey = Page.objects.filter(pk=survey_id).first()
+    if survey is None:
+        raise Http404
+    if not survey.permissions_for_user(request.user).can_edit():
+        return HttpResponseForbidden(
+            _("You do not have permission to edit this survey.")
+        )
+    questions = unit_questions(survey=survey.specific)
+    return JsonResponse(
+        {"questions": [{"key": key, "label": label} for key, label in questions]}
+    )
 
 
 def scorecard_admin_buttons(page):
