@@ -44,7 +44,6 @@ NAV_NEXT = "next"
 NAV_SAVE = "save"
 #: The draft a form was resumed from (signed, bound to the form's token).
 DRAFT = "wp_draft"
-STEP_RESUME = "resume"
 RESUME_CODE = "wp_resume_code"
 #: The query parameter of a resume link.
 RESUME_PARAM = "resume"

@@ -27,7 +27,6 @@ from ..forms import (
     STARTED,
     STEP,
     STEP_CODE,
-    STEP_RESUME,
     TOKEN,
     AccessCodeForm,
     ResumeCodeForm,
@@ -438,7 +437,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
 
     if code_first and request.POST.get(STEP) == STEP_CODE:
         return _check_code_step(page, request, client, code_scope)
-    if not require_code and not preview and request.POST.get(STEP) == STEP_RESUME:
+    if not require_code and not preview and RESUME_CODE in request.POST:
         resume_form = ResumeCodeForm(request.POST)
         if not resume_form.is_valid():
             form = page.get_form(page=page, user=request.user, require_code=False)
