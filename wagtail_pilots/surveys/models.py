@@ -1081,7 +1081,9 @@ class SurveyDraft(models.Model):
     )
     code_digest = models.CharField(_("resume code digest"), max_length=64)
     data = models.JSONField(_("answers"), default=dict)
-    page_index = models.PositiveSmallIntegerField(_("page"), default=0)
+    page_index = models.PositiveSmallIntegerField(
+        pgettext_lazy("saved questionnaire", "page"), default=0
+    )
     expires_on = models.DateField(_("kept until"), db_index=True)
 
     class Meta:

@@ -62,8 +62,8 @@ RESUME_NOT_FOUND = _(
     "answers are kept for %(days)s days only."
 )
 DRAFT_EXPIRED = _(
-    "The answers saved with this code were kept until %(date)s and have been "
-    "deleted. Please start again."
+    "The saved answers were kept until %(date)s and have been deleted. Please "
+    "start again."
 )
 CODES_PAUSED = _(
     "Too many wrong access codes were entered for this survey in the last hour. "
