@@ -7,7 +7,14 @@ Then the screens in zh-hans and en, checked by axe."""
 import pytest
 from playwright.sync_api import expect
 
-from wagtail_pilots.surveys.models import SurveyDraft, SurveyNotAsked, SurveyResponse
+from wagtail_pilots.surveys.models import (
+    Access,
+    SurveyDraft,
+    SurveyNotAsked,
+    SurveyPage,
+    SurveyResponse,
+)
+from wagtail_pilots.surveys.services import access_codes_generate
 
 from .conftest import axe_violations
 from .test_paper_entry import shoot
@@ -133,6 +140,7 @@ def test_the_screens_read_well_and_pass_axe(browser, site_url, language):
     try:
         page = context.new_page()
         page.goto(survey.url)
+        shoot(page, f"resume-form-{language}")
         # The entry is folded; a wrong code opens it with the message on it.
         entry = page.get_by_text(text["entry"])
         expect(entry).to_be_visible()
@@ -152,5 +160,17 @@ def test_the_screens_read_well_and_pass_axe(browser, site_url, language):
             "document.documentElement.scrollWidth <= window.innerWidth"
         )
         shoot(page, f"resume-saved-{language}")
+
+        # A survey that requires a 参与码 resumes by it: no link, no code.
+        SurveyPage.objects.filter(pk=survey.pk).update(access=Access.CODE)
+        code = access_codes_generate(survey=survey, count=1)[0].code
+        page.goto(survey.url)
+        page.locator("input[name=wp_code]").fill(code)
+        page.locator("form.wp-code-step button").click()
+        page.get_by_role("button", name=text["save"]).click()
+        expect(page.get_by_role("heading", name=text["saved"])).to_be_visible()
+        expect(page.locator(".wp-resume-code")).to_have_count(0)
+        assert axe_violations(page) == []
+        shoot(page, f"resume-saved-code-{language}")
     finally:
         context.close()

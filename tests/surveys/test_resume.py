@@ -92,8 +92,8 @@ def test_save_shows_the_link_and_the_code_once(client, logic_survey):
         code, purpose=services.DRAFT_CODE_PURPOSE
     )
     assert draft.page_index == 1
-    # The saved page and the link page tell the browser to send no referrer.
-    assert respondent.client.get(link)["Referrer-Policy"] == "no-referrer"
+    # The link page tells the browser to send its address to no other site.
+    assert respondent.client.get(link)["Referrer-Policy"] == "same-origin"
 
 
 def test_the_link_restores_the_answers_and_the_page(client, logic_survey):

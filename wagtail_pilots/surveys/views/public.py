@@ -385,7 +385,7 @@ def _save_draft(page, request, form, client, code_scope):
             "survey_url": page.get_url(request),
         },
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -419,9 +419,11 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             return _render(page, request, code_form=AccessCodeForm())
         token = request.GET.get(RESUME_PARAM)
         if token and not preview:
-            # The link's token is in this page's address: sent on to nobody.
+            # The link's token is in this page's address: never sent to another
+            # site (not "no-referrer": the browser would then send "Origin:
+            # null" with the form, which the CSRF check refuses).
             response = _resume(page, request, token=token)
-            response["Referrer-Policy"] = "no-referrer"
+            response["Referrer-Policy"] = "same-origin"
             return response
         form = page.get_form(page=page, user=request.user, require_code=require_code)
         return _render(page, request, form=form, preview=preview)
