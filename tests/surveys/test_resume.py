@@ -42,9 +42,7 @@ def english(settings):
 
 def saved_secrets(html):
     """The link and the code of the "Your answers are saved" page."""
-    link = re.search(
-        r'id="wp-resume-link" class="wp-resume-link" value="([^"]+)"', html
-    )
+    link = re.search(r'<textarea id="wp-resume-link"[^>]*>([^<]+)</textarea>', html)
     code = re.search(r'class="wp-resume-code"[^>]*><strong lang="en">([^<]+)<', html)
     return (link[1] if link else None), (code[1] if code else None)
 
