@@ -222,3 +222,27 @@ def test_the_admin_lists_and_shows_its_responses(admin_client, department_survey
     detail = admin_client.get(detail_url).content.decode()
     row = detail.split('<th scope="row">总体评价</th>', 1)[1].split("</tr>", 1)[0]
     assert "基本满意" in row
+
+
+def test_saved_and_resumed_on_its_own_template(client, department_survey):
+    """Save and resume on the site's own page type: the draft points at the
+    base page model, like responses."""
+    import re
+
+    from wagtail_pilots.surveys.models import SurveyDraft
+
+    question = survey_questions(department_survey)[0]
+    option = next(o for o in question.options if o.label == "基本满意")
+    html = client.get(department_survey.url).content.decode()
+    assert "Office in charge: 县政务服务中心" in html
+    token = re.search(r'name="wp_token" value="([^"]+)"', html)[1]
+    saved = client.post(
+        department_survey.url,
+        {"wp_token": token, question.key: str(option.pk), "wp_nav": "save"},
+    ).content.decode()
+    code = re.search(r'class="wp-resume-code"[^>]*><strong lang="en">([^<]+)<', saved)
+    assert SurveyDraft.objects.get().survey_id == department_survey.pk
+    resumed = client.post(department_survey.url, {"wp_resume_code": code[1]})
+    html = resumed.content.decode()
+    assert "Office in charge: 县政务服务中心" in html
+    assert re.search(rf'value="{option.pk}"[^>]*checked', html)

@@ -457,3 +457,15 @@ def test_save_and_resume_cost_a_bounded_number_of_queries(client, logic_survey):
     assert SurveyResponse.objects.count() == 2
     assert send <= plain_send + 1
     print(f"queries: page {page_view}, save {save}, send {send} vs {plain_send}")
+
+
+def test_saving_in_a_code_survey_needs_a_valid_code(client, code_survey):
+    """The 参与码 travels with the form: a forged or used one saves nothing."""
+    from .conftest import post_data
+
+    data = {**post_data(code_survey), "wp_code": "2222-2222", "wp_nav": "save"}
+    response = client.post(code_survey.url, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This access code is not valid." in html
+    assert not SurveyDraft.objects.exists()
