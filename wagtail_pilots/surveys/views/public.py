@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
@@ -57,9 +58,12 @@ RESUME_PAUSED = _(
     "Too many wrong resume codes were entered for this survey in the last hour. "
     "Resuming is paused; please try again later."
 )
-RESUME_NOT_FOUND = _(
+RESUME_NOT_FOUND = ngettext_lazy(
     "This resume code or link is not valid. Check it, or start again: saved "
-    "answers are kept for %(days)s days only."
+    "answers are kept for %(days)s day only.",
+    "This resume code or link is not valid. Check it, or start again: saved "
+    "answers are kept for %(days)s days only.",
+    "days",
 )
 DRAFT_EXPIRED = _(
     "The saved answers were kept until %(date)s and have been deleted. Please "
