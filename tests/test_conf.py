@@ -132,10 +132,19 @@ def test_documented_values_pass():
     assert run_check() == ""
 
 
-@pytest.mark.parametrize("key", ["SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE"])
+@pytest.mark.parametrize(
+    "key", ["SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE", "SURVEY_DRAFT_DAYS"]
+)
 @pytest.mark.parametrize("value", [0, -3])
 def test_a_count_below_one_fails_at_start_up(key, value):
     with override_settings(WAGTAIL_PILOTS={key: value}):
         message = run_check()
     assert "wagtail_pilots.E006" in message
     assert f"WAGTAIL_PILOTS[{key!r}] must be at least 1, not {value}" in message
+
+
+def test_draft_days_must_be_a_whole_number():
+    with override_settings(WAGTAIL_PILOTS={"SURVEY_DRAFT_DAYS": "7"}):
+        message = run_check()
+    assert "wagtail_pilots.E003" in message
+    assert "SURVEY_DRAFT_DAYS" in message

@@ -85,6 +85,11 @@ Surveys
     Days free-text answers and client digests of a response are kept:
     ``manage.py pilots_retention`` (daily, from cron or a systemd timer) clears
     them from older responses. At least ``1``. Default ``365``.
+``SURVEY_DRAFT_DAYS``
+    Days a questionnaire saved with "Save and continue later" can be resumed:
+    the draft is kept to the end of the day this many days after it was last
+    saved, then refused and deleted by ``manage.py pilots_retention``. At least
+    ``1``. Default ``7``.
 
 Import / export
 ~~~~~~~~~~~~~~~
@@ -141,6 +146,7 @@ DEFAULTS = {
     "SURVEY_NOTIFY_ATTEMPTS": 3,
     "SURVEY_RETENTION_DAYS": 365,
     "SURVEY_MIN_CELL_SIZE": 5,
+    "SURVEY_DRAFT_DAYS": 7,
     # importexport
     "IMPORT_MAX_FILE_SIZE": 50 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 200_000,
@@ -154,7 +160,7 @@ DEFAULTS = {
 
 
 # Counts and periods that make no sense below 1 (system check E006).
-AT_LEAST_ONE = ("SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE")
+AT_LEAST_ONE = ("SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE", "SURVEY_DRAFT_DAYS")
 
 
 class PilotsSettings:

@@ -135,7 +135,7 @@ def test_editor_sets_a_quota_respondent_is_told_results_show_it(
             public.get_by_role("radiogroup", name="总体评价").get_by_label(
                 "满意", exact=True
             ).check()
-            public.locator("form button[type=submit]").last.click()
+            public.locator("form.wp-survey button[type=submit]:not([name])").click()
             if attempt == 0:
                 public.wait_for_load_state()
         group = public.get_by_role("radiogroup", name="您的身份")

@@ -299,3 +299,25 @@ def test_built_and_published_in_the_admin_then_answered_and_exported(
     )
     column = rows[0].index("总体评价")
     assert sorted(row[column] for row in rows[1:]) == ["不满意", "满意", "满意"]
+def test_saved_and_resumed_on_its_own_template(client, department_survey):
+    """Save and resume on the site's own page type: the draft points at the
+    base page model, like responses."""
+    import re
+
+    from wagtail_pilots.surveys.models import SurveyDraft
+
+    question = survey_questions(department_survey)[0]
+    option = next(o for o in question.options if o.label == "基本满意")
+    html = client.get(department_survey.url).content.decode()
+    assert "Office in charge: 县政务服务中心" in html
+    token = re.search(r'name="wp_token" value="([^"]+)"', html)[1]
+    saved = client.post(
+        department_survey.url,
+        {"wp_token": token, question.key: str(option.pk), "wp_nav": "save"},
+    ).content.decode()
+    code = re.search(r'class="wp-resume-code"[^>]*><strong lang="en">([^<]+)<', saved)
+    assert SurveyDraft.objects.get().survey_id == department_survey.pk
+    resumed = client.post(department_survey.url, {"wp_resume_code": code[1]})
+    html = resumed.content.decode()
+    assert "Office in charge: 县政务服务中心" in html
+    assert re.search(rf'value="{option.pk}"[^>]*checked', html)

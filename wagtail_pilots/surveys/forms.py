@@ -41,6 +41,13 @@ CARRY = "wp_carry"
 NAV = "wp_nav"
 NAV_BACK = "back"
 NAV_NEXT = "next"
+NAV_SAVE = "save"
+#: The draft a form was resumed from (signed, bound to the form's token).
+DRAFT = "wp_draft"
+RESUME_CODE = "wp_resume_code"
+#: The query parameter of a resume link.
+RESUME_PARAM = "resume"
+_DRAFT_SALT = "wagtail_pilots.surveys.draft"
 _CARRY_SALT = "wagtail_pilots.surveys.carry"
 META_FIELDS = (HONEYPOT, TOKEN, STARTED, CODE)
 _STARTED_SALT = "wagtail_pilots.surveys.started"
@@ -68,6 +75,24 @@ def read_started(value, *, token=""):
         return None
 
 
+def sign_draft(draft_id, *, token):
+    """The signed id of the draft a form was resumed from, for that form's
+    ``token`` only: sending the form deletes that draft."""
+    return signing.dumps(int(draft_id), salt=f"{_DRAFT_SALT}:{token}")
+
+
+def read_draft(value, *, token):
+    """The draft id signed in ``value`` for ``token``, or ``None``."""
+    if not value or not token:
+        return None
+    max_age = (pilots_settings.SURVEY_DRAFT_DAYS + 1) * 86400
+    try:
+        draft_id = signing.loads(value, salt=f"{_DRAFT_SALT}:{token}", max_age=max_age)
+    except signing.BadSignature:
+        return None
+    return draft_id if isinstance(draft_id, int) else None
+
+
 def access_code_field():
     return django.forms.CharField(
         label=_("access code"),
@@ -88,6 +113,26 @@ class AccessCodeForm(django.forms.Form):
     """The first step of a code-required survey: the code alone."""
 
     wp_code = access_code_field()
+
+
+class ResumeCodeForm(django.forms.Form):
+    """ "Continue a saved questionnaire": the short resume code."""
+
+    wp_resume_code = django.forms.CharField(
+        label=_("resume code"),
+        max_length=20,
+        help_text=_(
+            "the 8-character code you were shown when you saved, e.g. K7QX-M3PD"
+        ),
+        widget=django.forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "aria-describedby": f"id_{RESUME_CODE}_help",
+            }
+        ),
+    )
 
 
 class MatrixRows(list):
@@ -341,6 +386,46 @@ class SurveyForm(BaseForm):
                 if values:
                     carried[name] = values
         return signing.dumps(carried, salt=self._carry_salt(self.data), compress=True)
+
+    @property
+    def draft_days(self):
+        return pilots_settings.SURVEY_DRAFT_DAYS
+
+    def draft_values(self):
+        """What "Save and continue later" keeps: the posted values of the
+        questions shown (their answers, "other" and follow-up texts), as
+        ``{field name: [value, ...]}``. Answers to questions the answers
+        hide are not kept."""
+        if not self.is_bound:
+            return {}
+        shown = self.visibility().keys
+        values = {}
+        for question in self.questions:
+            if question.key not in shown:
+                continue
+            for name in self.question_field_names(question):
+                items = [v for v in self.data.getlist(name) if v not in (None, "")]
+                if items:
+                    values[name] = items
+        return values
+
+    def draft_id(self):
+        """The draft this form was resumed from (see :func:`sign_draft`)."""
+        if not self.is_bound:
+            return None
+        return read_draft(self.data.get(DRAFT), token=self.data.get(TOKEN))
+
+    def draft_value(self):
+        """The signed draft id to send on with the next page."""
+        draft_id = self.draft_id()
+        return sign_draft(draft_id, token=self.data.get(TOKEN)) if draft_id else ""
+
+    def restore_page(self, index):
+        """Show the page a draft was saved on, or the nearest visible page
+        before it when the restored answers hide it."""
+        pages = self.visible_pages() or [0]
+        earlier = [i for i in pages if i <= index]
+        self.show_page(earlier[-1] if earlier else pages[0])
 
     @property
     def honeypot_filled(self):

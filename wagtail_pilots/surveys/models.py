@@ -1054,6 +1054,51 @@ class PaperEntryDraft(models.Model):
         return self.serial
 
 
+class SurveyDraft(models.Model):
+    """A questionnaire saved with "Save and continue later", waiting for its
+    respondent to come back. Not a response: counted nowhere (results,
+    quotas, the overall maximum), deleted when the questionnaire is sent or
+    after it expires.
+
+    It holds no identity: no user, no address or digest of one, no time finer
+    than the day it expires. It is found by keyed digests only, never by the
+    secrets themselves: ``token_digest`` of the resume link's token and
+    ``code_digest`` of the short resume code, or, in a survey that requires a
+    参与码, of that code (with a key of its own, so it equals no column of the
+    codes table).
+    """
+
+    wagtail_reference_index_ignore = True
+
+    survey = models.ForeignKey(
+        get_page_model_string(),
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    token_digest = models.CharField(
+        _("resume link digest"), max_length=64, null=True, blank=True, unique=True
+    )
+    code_digest = models.CharField(_("resume code digest"), max_length=64)
+    data = models.JSONField(_("answers"), default=dict)
+    page_index = models.PositiveSmallIntegerField(
+        pgettext_lazy("saved questionnaire", "page"), default=0
+    )
+    expires_on = models.DateField(_("kept until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("saved questionnaire")
+        verbose_name_plural = _("saved questionnaires")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "code_digest"], name="wp_surveys_draft_code_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"#{self.pk}"
+
+
 class SurveyNotAsked(models.Model):
     """A question a response was not asked: hidden by its conditions.
 

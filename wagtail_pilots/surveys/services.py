@@ -32,6 +32,7 @@ from .models import (
     Channel,
     PaperEntryDraft,
     SurveyAnswer,
+    SurveyDraft,
     SurveyNotAsked,
     SurveyQuotaCount,
     SurveyResponse,
@@ -246,6 +247,7 @@ def response_submit(
     questions=None,
     serial="",
     now=None,
+    draft_id=None,
 ):
     """Store one response; return ``(response, created)``.
 
@@ -255,6 +257,10 @@ def response_submit(
     its access codes; paper and import entries are typed in by staff and only
     checked against the questions. A questionnaire ``serial`` number is unique
     per survey: a second response with the same one is refused.
+
+    The respondent's saved draft goes in the same transaction: ``draft_id``
+    (the draft the form was resumed from) and, in a survey that requires a
+    参与码, the draft kept under that code.
     """
     now = now or timezone.now()
     questions = questions if questions is not None else survey_questions(survey)
@@ -305,6 +311,8 @@ def response_submit(
                     AccessCode.objects.filter(pk=access_code.pk).update(
                         response=response
                     )
+            if is_web and (draft_id or survey.access == Access.CODE):
+                _delete_drafts(survey, draft_id=draft_id, code=code)
             _count_response(survey, limited=is_web)
             quotas_take(
                 survey=survey,
@@ -412,6 +420,15 @@ def _consume_code(survey, code, now):
             used_on=today
         )
     return access_code
+
+
+def _delete_drafts(survey, *, draft_id=None, code=None):
+    match = Q(pk=draft_id) if draft_id else Q()
+    if survey.access == Access.CODE and code_utils.normalise_code(code or ""):
+        by_code = Q(code_digest__in=draft_access_code_digests(code))
+        match = match | by_code if draft_id else by_code
+    if match:
+        SurveyDraft.objects.filter(match, survey_id=survey.pk).delete()
 
 
 def _count_response(survey, *, limited):
@@ -907,3 +924,161 @@ def paper_entry_record(
         )
         first.delete()
     return PaperEntry(response=response, differences=differences)
+
+
+# Save and resume --------------------------------------------------------------
+
+#: The keys of the digests a draft is found by (each its own, so that no digest
+#: of a draft equals a digest stored elsewhere, e.g. an access code's).
+DRAFT_LINK_PURPOSE = "wagtail_pilots.surveys.draft_link"
+DRAFT_CODE_PURPOSE = "wagtail_pilots.surveys.draft_code"
+DRAFT_ACCESS_CODE_PURPOSE = "wagtail_pilots.surveys.draft_access_code"
+#: Characters of a resume link's token (from the code alphabet: about 158 bits).
+DRAFT_TOKEN_LENGTH = 32
+#: Values kept per form field of a draft, and the longest value.
+_DRAFT_MAX_VALUES = 100
+
+
+def draft_access_code_digests(code):
+    return code_utils.code_digests(code, purpose=DRAFT_ACCESS_CODE_PURPOSE)
+
+
+@dataclass
+class SavedDraft:
+    """What :func:`draft_save` gives the respondent, once: the resume link's
+    ``token`` and the short resume ``code`` (both empty in a survey that
+    requires a 参与码, which resumes by that code) and the last day the draft
+    is kept. Only their digests are stored."""
+
+    draft_id: int
+    expires_on: datetime.date
+    token: str = ""
+    code: str = ""
+
+
+def draft_expires_on(today=None):
+    """The last day a draft saved ``today`` can be resumed."""
+    today = today or timezone.localdate()
+    return today + datetime.timedelta(days=pilots_settings.SURVEY_DRAFT_DAYS)
+
+
+def _draft_values(values):
+    """``{form field name: [value, ...]}`` with strings only, bounded."""
+    limit = pilots_settings.SURVEY_TEXT_MAX_LENGTH
+    clean = {}
+    for name, items in (values or {}).items():
+        items = [str(v)[:limit] for v in items if v not in (None, "")]
+        if items:
+            clean[str(name)[:255]] = items[:_DRAFT_MAX_VALUES]
+    return clean
+
+
+def draft_save(*, survey, values, page_index=0, draft_id=None, code=None, today=None):
+    """Keep a respondent's answers so far; return a :class:`SavedDraft`.
+
+    ``values`` are the form's values (``{field name: [value, ...]}``; the
+    answers of the questions shown). A survey that requires a 参与码 keeps one
+    draft per code (``code``, already checked), found again by that code.
+    Any other survey gets a new resume link and short code on every save:
+    the draft the form was resumed from (``draft_id``) takes them, and the
+    link and code it had stop working. Nothing about the respondent is
+    stored, and of the time only the day the draft expires.
+    """
+    expires_on = draft_expires_on(today)
+    fields = {
+        "data": _draft_values(values),
+        "page_index": max(0, min(int(page_index or 0), 32767)),
+        "expires_on": expires_on,
+    }
+    if survey.access == Access.CODE:
+        normalised = code_utils.normalise_code(code or "")
+        if not normalised:
+            raise CodeRejected(_("Enter your access code."), field="wp_code")
+        digest = code_utils.code_digest(normalised, purpose=DRAFT_ACCESS_CODE_PURPOSE)
+        digests = draft_access_code_digests(normalised)
+        drafts = SurveyDraft.objects.filter(
+            survey_id=survey.pk, code_digest__in=digests
+        )
+        with transaction.atomic():
+            if not drafts.update(code_digest=digest, **fields):
+                try:
+                    with transaction.atomic():
+                        SurveyDraft.objects.create(
+                            survey_id=survey.pk, code_digest=digest, **fields
+                        )
+                except IntegrityError:  # saved at the same moment elsewhere
+                    drafts.update(**fields)
+            draft_pk = drafts.values_list("pk", flat=True).first()
+        return SavedDraft(draft_id=draft_pk, expires_on=expires_on)
+    for _attempt in range(5):
+        token = code_utils.generate_code(DRAFT_TOKEN_LENGTH)
+        code = code_utils.generate_code()
+        secrets_ = {
+            "token_digest": code_utils.code_digest(token, purpose=DRAFT_LINK_PURPOSE),
+            "code_digest": code_utils.code_digest(code, purpose=DRAFT_CODE_PURPOSE),
+        }
+        try:
+            with transaction.atomic():
+                updated = bool(draft_id) and bool(
+                    SurveyDraft.objects.filter(
+                        pk=draft_id,
+                        survey_id=survey.pk,
+                        expires_on__gte=timezone.localdate(),
+                    ).update(**secrets_, **fields)
+                )
+                if updated:
+                    draft_pk = draft_id
+                else:
+                    draft_pk = SurveyDraft.objects.create(
+                        survey_id=survey.pk, **secrets_, **fields
+                    ).pk
+        except IntegrityError:  # a resume code already in use: draw again
+            continue
+        return SavedDraft(
+            draft_id=draft_pk,
+            expires_on=expires_on,
+            token=token,
+            code=code_utils.format_code(code),
+        )
+    raise RuntimeError("Could not draw a free resume code")
+
+
+def draft_find(*, survey, token=None, code=None, access_code=None):
+    """The draft of ``survey`` that a resume link's ``token``, a resume
+    ``code`` or a survey's 参与码 (``access_code``) opens, or ``None``.
+    Expired drafts are returned too: the caller refuses them (and says so)."""
+    if token:
+        field, value, purpose = "token_digest", token, DRAFT_LINK_PURPOSE
+    elif code:
+        field, value, purpose = "code_digest", code, DRAFT_CODE_PURPOSE
+    elif access_code:
+        field, value, purpose = "code_digest", access_code, DRAFT_ACCESS_CODE_PURPOSE
+    else:
+        return None
+    if not code_utils.normalise_code(value):
+        return None
+    digests = code_utils.code_digests(value, purpose=purpose)
+    draft = SurveyDraft.objects.filter(
+        survey_id=survey.pk, **{f"{field}__in": digests}
+    ).first()
+    if draft is None or not code_utils.digest_in(getattr(draft, field), digests):
+        return None
+    return draft
+
+
+def draft_expired(draft, today=None):
+    return draft.expires_on < (today or timezone.localdate())
+
+
+def draft_delete(draft):
+    SurveyDraft.objects.filter(pk=draft.pk).delete()
+
+
+def drafts_expired_delete(*, today=None, dry_run=False):
+    """Delete every draft past its last day; return how many (with
+    ``dry_run``, how many would go)."""
+    expired = SurveyDraft.objects.filter(expires_on__lt=today or timezone.localdate())
+    if dry_run:
+        return expired.count()
+    deleted, _by_model = expired.delete()
+    return deleted

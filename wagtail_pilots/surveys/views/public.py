@@ -5,23 +5,34 @@ from __future__ import annotations
 import logging
 
 from django.core import signing
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from wagtail_pilots import ratelimit
 from wagtail_pilots.conf import pilots_settings
 
+from .. import services
 from ..forms import (
     CODE,
+    DRAFT,
     NAV,
     NAV_BACK,
     NAV_NEXT,
+    NAV_SAVE,
+    PAGE,
+    RESUME_CODE,
+    RESUME_PARAM,
+    STARTED,
     STEP,
     STEP_CODE,
     TOKEN,
     AccessCodeForm,
+    ResumeCodeForm,
+    sign_draft,
+    sign_started,
 )
 from ..models import Access, SurveyState
 from ..services import CodeRejected, SubmitError, response_submit
@@ -38,6 +49,25 @@ TOO_MANY = _("Too many attempts from your connection. Please try again later.")
 CODE_LOCKED = _(
     "Too many wrong access codes were entered from your connection. "
     "Please try again later."
+)
+RESUME_LOCKED = _(
+    "Too many wrong resume codes were entered from your connection. "
+    "Please try again later."
+)
+RESUME_PAUSED = _(
+    "Too many wrong resume codes were entered for this survey in the last hour. "
+    "Resuming is paused; please try again later."
+)
+RESUME_NOT_FOUND = ngettext_lazy(
+    "This resume code or link is not valid. Check it, or start again: saved "
+    "answers are kept for %(days)s day only.",
+    "This resume code or link is not valid. Check it, or start again: saved "
+    "answers are kept for %(days)s days only.",
+    "days",
+)
+DRAFT_EXPIRED = _(
+    "The saved answers were kept until %(date)s and have been deleted. Please "
+    "start again."
 )
 CODES_PAUSED = _(
     "Too many wrong access codes were entered for this survey in the last hour. "
@@ -118,12 +148,26 @@ def _render(
     message=None,
     status=200,
     preview=False,
+    resume_form=None,
+    draft_saved=None,
+    note=None,
 ):
     context = page.get_context(request)
+    if (
+        resume_form is None
+        and form is not None
+        and not form.is_bound
+        and not preview
+        and page.access != Access.CODE
+    ):
+        resume_form = ResumeCodeForm()
     context.update(
         {
             "form": form,
             "code_form": code_form,
+            "resume_form": resume_form,
+            "draft_saved": draft_saved,
+            "survey_note": note,
             "survey_message": message,
             "survey_state": page.get_state(),
             "results_public": page.results_are_public(),
@@ -177,6 +221,21 @@ def _check_code_step(page, request, client, code_scope):
     if code_form.is_valid():
         problem = access_code_problem(survey=page, code=code_form.cleaned_data[CODE])
         if problem is None:
+            code = code_form.cleaned_data[CODE]
+            draft = services.draft_find(survey=page, access_code=code)
+            if draft is not None and services.draft_expired(draft):
+                services.draft_delete(draft)
+                message = DRAFT_EXPIRED % {"date": _day(draft.expires_on)}
+                form = page.get_form(
+                    page=page,
+                    user=request.user,
+                    require_code=True,
+                    initial={CODE: code},
+                )
+                return _render(page, request, form=form, note=message)
+            if draft is not None:
+                form = _restored_form(page, request, draft, code=code)
+                return _render(page, request, form=form)
             form = page.get_form(
                 page=page,
                 user=request.user,
@@ -187,6 +246,151 @@ def _check_code_step(page, request, client, code_scope):
         _record_code_failure(page, client, code_scope)
         code_form.add_error(CODE, problem)
     return _render(page, request, code_form=code_form)
+
+
+# Save and resume --------------------------------------------------------------
+
+
+def _day(value):
+    from django.utils.formats import date_format
+
+    return date_format(value, "DATE_FORMAT")
+
+
+def resume_scope(page):
+    return f"surveys:resume:{page.pk}"
+
+
+def resume_ceiling_scope(page):
+    """Wrong resume codes and links of one survey from every client, per hour."""
+    return f"surveys:resume-ceiling:{page.pk}"
+
+
+def _resume_refused(page, request, client):
+    """A 429 while this client, or everyone together this hour, has guessed
+    too many resume codes; ``None`` otherwise."""
+    if ratelimit.is_locked(
+        resume_scope(page), client, failures=pilots_settings.SURVEY_CODE_FAILURES
+    ):
+        return _refuse(
+            page,
+            request,
+            RESUME_LOCKED,
+            retry_after=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+        )
+    if ratelimit.is_locked(
+        resume_ceiling_scope(page),
+        "all",
+        failures=pilots_settings.CODE_FAILURES_PER_HOUR,
+    ):
+        logger.warning(
+            "Survey %s: %s wrong resume codes within the hour; resuming paused",
+            page.pk,
+            pilots_settings.CODE_FAILURES_PER_HOUR,
+        )
+        return _refuse(page, request, RESUME_PAUSED, retry_after=3600)
+    return None
+
+
+def _record_resume_failure(page, client):
+    ratelimit.record_failure(
+        resume_scope(page),
+        client,
+        lockout_seconds=pilots_settings.SURVEY_CODE_LOCKOUT_SECONDS,
+    )
+    ratelimit.record_failure(resume_ceiling_scope(page), "all", lockout_seconds=3600)
+
+
+def _restored_form(page, request, draft, *, code=None):
+    """A form holding a draft's answers, on the page it was saved on, with a
+    fresh token and start time and the draft's id signed for that token."""
+    data = QueryDict(mutable=True)
+    for name, values in (draft.data or {}).items():
+        if isinstance(values, list):
+            data.setlist(name, [str(v) for v in values])
+    token = get_random_string(32)
+    data[TOKEN] = token
+    data[STARTED] = sign_started(token=token)
+    data[PAGE] = str(draft.page_index)
+    data[DRAFT] = sign_draft(draft.pk, token=token)
+    if code:
+        data[CODE] = code
+    form = page.get_form(
+        data, page=page, user=request.user, require_code=page.access == Access.CODE
+    )
+    form.restore_page(draft.page_index)
+    return form
+
+
+def _resume(page, request, *, token=None, code=None, resume_form=None):
+    """Open the draft of a resume link (``token``) or resume code: the form
+    with its answers, or the survey's first page with a message."""
+    client = ratelimit.client_key(request)
+    refused = _resume_refused(page, request, client)
+    if refused is not None:
+        return refused
+    resume_form = resume_form or ResumeCodeForm()
+    draft = services.draft_find(survey=page, token=token, code=code)
+    if draft is None:
+        _record_resume_failure(page, client)
+        message = RESUME_NOT_FOUND % {"days": pilots_settings.SURVEY_DRAFT_DAYS}
+    elif services.draft_expired(draft):
+        services.draft_delete(draft)
+        message = DRAFT_EXPIRED % {"date": _day(draft.expires_on)}
+    else:
+        return _render(page, request, form=_restored_form(page, request, draft))
+    form = page.get_form(page=page, user=request.user, require_code=False)
+    if resume_form.is_bound:  # a typed code: the message is on its field
+        resume_form.add_error(RESUME_CODE, message)
+        return _render(page, request, form=form, resume_form=resume_form)
+    return _render(
+        page,
+        request,
+        form=form,
+        resume_form=resume_form,
+        note=message,
+        status=404 if draft is None else 410,
+    )
+
+
+def _save_draft(page, request, form, client, code_scope):
+    """ "Save and continue later": keep the answers shown so far, then show
+    the resume link and code (once), or how to resume with the 参与码."""
+    from ..selectors import access_code_problem
+
+    code = None
+    if page.access == Access.CODE:
+        code = form.data.get(CODE)
+        problem = access_code_problem(survey=page, code=code)
+        if problem is not None:
+            _record_code_failure(page, client, code_scope)
+            form.show_page(form.page_index)
+            form.add_error(CODE if CODE in form.fields else None, problem)
+            return _render(page, request, form=form)
+    saved = services.draft_save(
+        survey=page,
+        values=form.draft_values(),
+        page_index=form.page_index,
+        draft_id=form.draft_id(),
+        code=code,
+    )
+    link = ""
+    if saved.token:
+        url = page.get_url(request) or request.path
+        link = request.build_absolute_uri(f"{url}?{RESUME_PARAM}={saved.token}")
+    response = _render(
+        page,
+        request,
+        draft_saved={
+            "link": link,
+            "code": saved.code,
+            "expires_on": saved.expires_on,
+            "by_access_code": page.access == Access.CODE,
+            "survey_url": page.get_url(request),
+        },
+    )
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def serve_survey(page, request, *args, preview=False, **kwargs):
@@ -217,6 +421,14 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     if request.method != "POST":
         if code_first:
             return _render(page, request, code_form=AccessCodeForm())
+        token = request.GET.get(RESUME_PARAM)
+        if token and not preview:
+            # The link's token is in this page's address: never sent to another
+            # site (not "no-referrer": the browser would then send "Origin:
+            # null" with the form, which the CSRF check refuses).
+            response = _resume(page, request, token=token)
+            response["Referrer-Policy"] = "same-origin"
+            return response
         form = page.get_form(page=page, user=request.user, require_code=require_code)
         return _render(page, request, form=form, preview=preview)
 
@@ -231,6 +443,17 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
 
     if code_first and request.POST.get(STEP) == STEP_CODE:
         return _check_code_step(page, request, client, code_scope)
+    if not require_code and not preview and RESUME_CODE in request.POST:
+        resume_form = ResumeCodeForm(request.POST)
+        if not resume_form.is_valid():
+            form = page.get_form(page=page, user=request.user, require_code=False)
+            return _render(page, request, form=form, resume_form=resume_form)
+        return _resume(
+            page,
+            request,
+            code=resume_form.cleaned_data[RESUME_CODE],
+            resume_form=resume_form,
+        )
 
     form = page.get_form(
         request.POST, page=page, user=request.user, require_code=require_code
@@ -247,6 +470,8 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             return refused
     # Pages: "back" keeps the answers without checking them; "next" checks the
     # page shown; the last page sends everything, checked again as a whole.
+    if nav == NAV_SAVE and not preview:
+        return _save_draft(page, request, form, client, code_scope)
     if nav == NAV_BACK:
         target = form.step(-1)
         form.show_page(form.page_index if target is None else target)
@@ -271,6 +496,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             client=ratelimit.client_ip(request),
             user=request.user,
             questions=form.questions,
+            draft_id=form.draft_id(),
         )
     except CodeRejected as exc:
         _record_code_failure(page, client, code_scope)

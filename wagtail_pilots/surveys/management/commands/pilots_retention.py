@@ -1,17 +1,18 @@
 """``manage.py pilots_retention``: clear free-text answers and client digests
-of survey responses older than N days. Run it daily from cron or a systemd
-timer; ``--dry-run`` first to see what it would change."""
+of survey responses older than N days, and delete saved questionnaires
+(drafts) past their last day. Run it daily from cron or a systemd timer;
+``--dry-run`` first to see what it would change."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...services import responses_retention_apply
+from ...services import drafts_expired_delete, responses_retention_apply
 
 
 class Command(BaseCommand):
     help = (
         "Clear free-text answers and client digests of survey responses older "
         "than N days (and any code-to-response key left in anonymous surveys), "
-        "in one transaction."
+        "in one transaction; delete saved questionnaires past their last day."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         if days < 1:
             raise CommandError(f"--days must be 1 or more, not {days}.")
         reports = responses_retention_apply(days=days, dry_run=dry_run)
+        drafts = drafts_expired_delete(dry_run=dry_run)
         verb = "would clear" if dry_run else "cleared"
         for r in reports:
             line = (
@@ -56,4 +58,8 @@ class Command(BaseCommand):
             f"{totals[1]} client digest(s) and {totals[2]} code link(s) in "
             f"{len(reports)} survey(s)"
             + (" (dry run: nothing changed)." if dry_run else ".")
+        )
+        self.stdout.write(
+            f"Saved questionnaires past their last day: "
+            f"{'would delete' if dry_run else 'deleted'} {drafts}."
         )
