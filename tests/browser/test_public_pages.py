@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from wagtail_pilots.pilots.models import PilotProgramPage
 from wagtail_pilots.scorecards.models import ScorecardPage
 from wagtail_pilots.surveys.models import SurveyPage, SurveyResponse
 
@@ -82,12 +83,55 @@ def _answer_everything(page):
         group.locator("input").first.check()
 
 
+def _ballot_codes():
+    """One unused 参与码 per voter group of every scorecard of the demo, per
+    walk: ``{ballot url: [code of group 1, code of group 2, …]}``."""
+    from wagtail_pilots.scorecards.services import access_codes_generate
+
+    return {
+        scorecard.ballot_url: [
+            access_codes_generate(scorecard=scorecard, group=group, count=1)[0].code
+            for group in scorecard.groups.order_by("pk")
+        ]
+        for scorecard in ScorecardPage.objects.live()
+    }
+
+
+def _walk_ballots(page, width, codes, problems):
+    """Each scorecard's ballot as a voter sees it: for every voter group the
+    ballot itself; for the first group also the ballot sent empty (the error
+    summary), filled in (the confirmation, 提交后不可修改) and submitted."""
+    for url, group_codes in codes.items():
+        for index, code in enumerate(group_codes):
+            page.goto(url)
+            page.locator("#id_code").fill(code)
+            page.locator("form.wp-code-step button[type=submit]").click()
+            expect(page.locator("form.scorecard-ballot")).to_be_visible()
+            _check(page, width, (width, url, index, "ballot"), problems)
+            if index:
+                continue
+            page.locator("button[value=review]").click()
+            expect(page.locator(".wp-error-summary")).to_be_visible()
+            _check(page, width, (width, url, "ballot errors"), problems)
+            for number in page.locator("input[type=number]").all():
+                number.fill(number.get_attribute("data-max"))
+            _answer_everything(page)
+            page.locator("button[value=review]").click()
+            expect(page.locator(".wp-confirm")).to_be_visible()
+            _check(page, width, (width, url, "ballot confirmation"), problems)
+            page.locator("button[value=submit]").click()
+            expect(page.locator(".scorecard-thanks")).to_be_visible()
+            _check(page, width, (width, url, "ballot recorded"), problems)
+
+
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_every_public_page_fits_a_phone_and_passes_axe(phone, settings, locale):
     """Every public suite page of the demo — listings, pilot index and pages,
     reports, survey forms (and one with errors, and its thank-you page), code
-    steps, results, notices and ballot pages — at 390×844 and 320×640: no
-    horizontal overflow, header at most 120 px, axe clean (serious/critical)."""
+    steps, results, notices and ballot pages (the code step, each voter group's
+    ballot, one with errors, its confirmation and its receipt) — at 390×844 and
+    320×640: no horizontal overflow, header at most 120 px, axe clean
+    (serious/critical)."""
     from example_site.demo.surveys import OPEN_SLUG
 
     settings.WAGTAIL_PILOTS = {"SURVEY_MIN_FILL_SECONDS": 0}
@@ -103,6 +147,7 @@ def test_every_public_page_fits_a_phone_and_passes_axe(phone, settings, locale):
         for url in urls:
             page.goto(url)
             _check(page, width, (width, url), problems)
+        _walk_ballots(page, width, _ballot_codes(), problems)
         # The survey after a failed submit: the error summary on top.
         page.goto(survey_url)
         page.locator(".wp-survey button[type=submit]:not([name])").click()
@@ -271,3 +316,57 @@ def test_keyboard_path_through_the_survey(phone, settings):
     page.keyboard.press("Enter")
     expect(page.locator(".wp-receipt")).to_contain_text("回执号")
     assert SurveyResponse.objects.filter(survey_id=survey.pk).count() == 1
+
+
+@pytest.mark.parametrize("slug", ["OPEN_SLUG", "LOGIC_SLUG"])
+def test_demo_survey_page_within_the_byte_and_request_budget(browser, site_url, slug):
+    """The demo's open surveys as a phone loads them, JavaScript off: at most
+    4 requests and 50 KB in all (page, stylesheets, icon), and the questions
+    are there to answer."""
+    from example_site.demo import surveys
+
+    call_command("load_demo", stdout=StringIO())
+    survey = SurveyPage.objects.get(slug=getattr(surveys, slug))
+    context = browser.new_context(
+        base_url=site_url,
+        locale="zh-CN",
+        viewport={"width": 390, "height": 844},
+        java_script_enabled=False,
+    )
+    loaded = []
+    context.on("requestfinished", lambda request: loaded.append(request))
+    page = context.new_page()
+    page.goto(survey.url)
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("radiogroup").count() >= 1
+    sizes = {r.url: len(r.response().body()) for r in loaded}
+    context.close()
+    assert len(sizes) <= 4, sizes
+    assert sum(sizes.values()) <= 50 * 1024, sizes
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_pilot_tables_are_cards_on_a_phone(phone, locale):
+    """At 320 px a pilot's phases and indicators are one card per row with
+    "heading value" lines, not seven columns a character wide."""
+    from example_site.demo import core, pilots
+
+    pilots.load(home=core.load(), stdout=StringIO())
+    pilot = PilotProgramPage.objects.get(slug="urban-medical-assistance")
+    page = phone(320, 640, locale=locale)
+    page.goto(pilot.url)
+    due = page.locator(".wp-table--cards td[data-label]").nth(1)
+    label = "完成期限" if locale == "zh-CN" else "Due"
+    expect(due).to_have_attribute("data-label", label)
+    date = due.inner_text().strip()
+    assert len(date) == 10 and date.count("-") == 2, date
+    # The date on one line: the card's cell is about one line tall and wide
+    # enough for its label and the date side by side.
+    box = due.bounding_box()
+    assert box["height"] < 40 and box["width"] > 250, box
+    before = due.evaluate("e => getComputedStyle(e, '::before').content")
+    assert label in before
+    # Wider screens keep the table.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    expect(page.locator(".wp-table--cards thead").first).to_be_visible()
+    assert due.evaluate("e => getComputedStyle(e).display") == "table-cell"

@@ -158,6 +158,7 @@ def survey_form_data(scale, **overrides):
                     "choices": "",
                     "default_value": "",
                     "help_text": "",
+                    "conditions_match": "all",
                 }
             ]
         ),
@@ -343,3 +344,24 @@ def test_current_screen_is_marked_on_other_survey_screens(admin_client, survey):
     html = admin_client.get(urls(survey)[-1]).content.decode()
     current = re.findall(r'<a [^>]*aria-current="page"[^>]*>([^<]*)</a>', html)
     assert current == ["纸质录入"]
+
+
+def test_editor_creates_survey_with_a_chinese_title_and_gets_a_pinyin_address(
+    admin_client, client, home_page, scale
+):
+    """As the admin's title field fills the slug: Chinese in, pinyin out — the
+    public address is readable, not a run of percent-encoded bytes."""
+    response = admin_client.post(
+        add_url(home_page),
+        survey_form_data(
+            scale,
+            title="政务服务满意度调查",
+            slug="政务服务满意度调查",
+            **{"action-publish": "publish"},
+        ),
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    survey = SurveyPage.objects.get(title="政务服务满意度调查")
+    assert survey.slug == "zheng-wu-fu-wu-man-yi-du-diao-cha"
+    assert survey.url.isascii() and "%" not in survey.url
+    assert client.get(survey.url).status_code == 200

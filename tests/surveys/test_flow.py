@@ -79,10 +79,11 @@ def test_error_summary_links_each_problem_to_its_question(client, survey):
     assert 'tabindex="-1" autofocus' in summary and 'role="alert"' in summary
     assert "There are 2 problems with your answers" in summary
     assert (
-        f'<a href="#q-{overall.key}">Question 2: This field is required.</a>' in summary
+        f'<a href="#q-{overall.key}">Question 2: Please answer this question.</a>'
+        in summary
     )
     assert (
-        f'<a href="#q-{matrix.key}">Question 3 (红山村): This field is required.</a>'
+        f'<a href="#q-{matrix.key}">Question 3 (红山村): Please answer this question.</a>'
         in summary
     )
     # The questions are marked and can take the focus the links give them.
@@ -99,7 +100,7 @@ def test_instant_empty_submit_says_what_is_missing(client, survey):
     response = client.post(survey.url, data)
     html = response.content.decode()
     assert "too quickly" not in html
-    assert "Question 1: This field is required." in html
+    assert "Question 1: Please answer this question." in html
     assert SurveyResponse.objects.count() == 0
 
 

@@ -75,7 +75,7 @@ def test_a_page_is_validated_before_moving_on(client, logic_survey):
     respondent = Respondent(client, logic_survey)
     respondent.post({"您的身份": "群众"}, nav="next")
     assert "Page 1 of 2" in respondent.html
-    assert "This field is required" in respondent.html
+    assert "Please answer this question" in respondent.html
     assert "村里的变化" not in respondent.html
 
 
@@ -135,7 +135,7 @@ def test_a_forged_carry_is_ignored_and_the_whole_survey_checked(client, logic_su
     # with its problems, nothing stored.
     assert response.status_code == 200
     assert "Page 1 of 2" in respondent.html
-    assert "This field is required" in respondent.html
+    assert "Please answer this question" in respondent.html
     assert not SurveyResponse.objects.exists()
 
 
@@ -147,7 +147,7 @@ def test_a_required_question_on_a_later_page_is_checked_at_the_end(
     respondent.post({"您的身份": "群众", "总体评价": "满意"})
     assert not SurveyResponse.objects.exists()
     assert "Page 2 of 2" in respondent.html
-    assert "This field is required" in respondent.html
+    assert "Please answer this question" in respondent.html
 
 
 def test_other_please_specify_and_follow_up(client, logic_survey):
@@ -215,7 +215,7 @@ def test_conditions_are_sent_to_the_browser_script_as_data(client, make_survey, 
     # After 不满意 it is required.
     respondent = Respondent(client, survey)
     respondent.post({"总体评价": "不满意"})
-    assert "This field is required" in respondent.html
+    assert "Please answer this question" in respondent.html
 
 
 def test_results_count_a_conditional_question_over_those_asked(

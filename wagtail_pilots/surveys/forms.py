@@ -604,6 +604,11 @@ class SurveyForm(BaseForm):
         return group, data
 
 
+# A question left empty, in the respondent's words rather than a database
+# form's ("This field is required."): "第2题：请回答此题".
+REQUIRED_MESSAGE = pgettext_lazy("survey question", "Please answer this question.")
+
+
 class SurveyFormBuilder(FormBuilder):
     """Wagtail's form builder plus ``scale``, ``matrix`` and ``group`` fields."""
 
@@ -684,8 +689,10 @@ class SurveyFormBuilder(FormBuilder):
             created = create_field(field, options)
             if isinstance(created, MatrixRows):
                 for row_key, row_field in created:
+                    row_field.error_messages["required"] = REQUIRED_MESSAGE
                     formfields[f"{clean_name}__{row_key}"] = row_field
             else:
+                created.error_messages["required"] = REQUIRED_MESSAGE
                 formfields[clean_name] = created
             question = self._question(field)
             if logic.offers_other(question):
