@@ -240,3 +240,31 @@ def test_the_command_speaks_the_sites_language(named):
     with translation.override("zh-hans"), pytest.raises(CommandError) as caught:
         _call("--days", "0")
     assert "--days 须为 1 或以上，而不是 0。" in str(caught.value)
+
+
+def test_finished_notification_task_results_are_deleted(named):
+    """A task result keeps the response's id with exact times: finer than the
+    day an anonymous survey keeps."""
+    from django_tasks_db.models import DBTaskResult
+
+    from wagtail_pilots.surveys.tasks import notify_survey_response
+
+    def result(status, path=notify_survey_response.module_path):
+        return DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": [], "kwargs": {"response_id": 7}},
+            task_path=path,
+            backend_name="default",
+            run_after=timezone.now(),
+        )
+
+    done = result("SUCCESSFUL")
+    failed = result("FAILED")
+    waiting = result("READY")
+    other = result("SUCCESSFUL", path="somewhere.else")
+    assert "Notification tasks: would clear 2 finished result(s)" in _call("--dry-run")
+    assert DBTaskResult.objects.count() == 4
+    assert "Notification tasks: cleared 2 finished result(s)" in _call()
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {waiting.pk, other.pk}
+    assert done.pk not in left and failed.pk not in left

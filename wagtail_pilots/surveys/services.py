@@ -789,6 +789,32 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
     return reports
 
 
+def notification_results_prune(*, dry_run=False):
+    """Delete the finished results of notification tasks; return how many.
+
+    A task result of the database queue (``django_tasks_db``) keeps the
+    response's id with the exact time it was queued, started and finished,
+    which is finer than the day an anonymous survey keeps. Once the e-mail went
+    out (or gave up) the result is of no use, so ``pilots_retention`` deletes
+    it. Without ``django_tasks_db`` there is nothing to delete.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import notify_survey_response
+
+    finished = DBTaskResult.objects.finished().filter(
+        task_path=notify_survey_response.module_path
+    )
+    count = finished.count()
+    if count and not dry_run:
+        finished.delete()
+    return count
+
+
 def question_set_insert(*, survey, name, user=None):
     """Append the ready question set ``name`` (see :mod:`.question_sets`) to
     ``survey``'s questions, in a new revision made from its latest one (so

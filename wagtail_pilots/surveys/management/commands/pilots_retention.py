@@ -7,15 +7,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from ...services import responses_retention_apply
+from ...services import notification_results_prune, responses_retention_apply
 
 
 class Command(BaseCommand):
     help = (
         "Clear free-text answers and client digests of survey responses older "
         "than N days (and any code-to-response key left in anonymous surveys, "
-        "the rows old response imports kept, and first paper entries never "
-        "entered a second time), in one transaction."
+        "the rows old response imports kept, first paper entries never "
+        "entered a second time and finished notification task results), in one "
+        "transaction."
     )
 
     def add_arguments(self, parser):
@@ -85,6 +86,16 @@ class Command(BaseCommand):
             "drafts": sum(r.paper_drafts_deleted for r in reports),
             "surveys": len(reports),
         }
+        tasks = notification_results_prune(dry_run=dry_run)
+        if tasks:
+            self.stdout.write(
+                _(
+                    "Notification tasks: %(verb)s %(count)s finished result(s) "
+                    "(each kept a response's id with its exact times)"
+                )
+                % {"verb": verb, "count": tasks}
+                + stop
+            )
         summary = (
             _(
                 "Older than %(days)s day(s): %(verb)s %(texts)s free-text answer(s), "
