@@ -80,7 +80,9 @@ Surveys
     Public results hide a slice (a respondent group, a matrix row, a channel)
     with fewer respondents than this, showing "fewer than k responses" instead
     of its figures, plus a second slice where one alone would be recoverable
-    from the total. Editors see everything. At least ``1``. Default ``5``.
+    from the total; a question asked of fewer (and a survey with fewer
+    responses in all) publishes no figure. Editors see everything. At least
+    ``1``. Default ``5``.
 ``SURVEY_RETENTION_DAYS``
     Days free-text answers and client digests of a response are kept:
     ``manage.py pilots_retention`` (daily, from cron or a systemd timer) clears

@@ -8,11 +8,13 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from example_site.demo.core import ensure_block
 from example_site.home.models import StandardPage
 from wagtail_pilots.models import Unit
 from wagtail_pilots.scorecards.models import (
+    AccessCode,
     Ballot,
     EvaluatorGroup,
     ScorecardCriterion,
@@ -96,6 +98,8 @@ def structured_recommendation(parent, rng):
         objection_phone="0000-1234567",
         objection_email="jiandu@example.gov.cn",
         objection_address="青石镇纪委（青石镇人民路1号）",
+        # A figure from fewer than two thirds of a candidate's unit is flagged.
+        quorum="2/3",
     )
     page.subjects = [
         ScorecardSubject(name=name, home_unit=units.get(code), sort_order=i)
@@ -103,8 +107,13 @@ def structured_recommendation(parent, rng):
     ]
     page.criteria = [ScorecardCriterion(name="推荐得票", weight=Decimal(100))]
     page.groups = [
+        # Each candidate's electorate is their own unit: the unit's codes.
         EvaluatorGroup(
-            name="本单位信任投票", weight=Decimal(10), kind="votes", sort_order=0
+            name="本单位信任投票",
+            weight=Decimal(10),
+            kind="votes",
+            own_unit_only=True,
+            sort_order=0,
         ),
         *[
             EvaluatorGroup(
@@ -125,33 +134,42 @@ def structured_recommendation(parent, rng):
     subjects = list(ScorecardSubject.objects.filter(page=page).order_by("sort_order"))
     appeal = {s.pk: rng.uniform(0.3, 0.95) for s in subjects}
     appeal[subjects[-1].pk] = 0.2  # falls short of the trust gate
-    # The source documents' example: 19 of 19 trust votes (100) outscores 32 of 33
-    # (96.97) although it is fewer votes: shares are compared, not raw counts.
-    fixed_trust = {subjects[0].pk: (19, 19), subjects[1].pk: (32, 33)}
+    # Own-unit trust vote: each unit's codes (its electorate) vote on every
+    # candidate of that unit, and on nobody else. The source documents' example:
+    # 19 of 19 trust votes (100) outscores 32 of 33 (96.97) although it is fewer
+    # votes: shares are compared, not raw counts. In 龙口 only 18 of 30 voted:
+    # below the two-thirds quorum, so its candidates' trust figures are flagged.
+    fixed_trust = {subjects[0].pk: 0, subjects[1].pk: 1}  # at most one "no"
+    electorate = {"QSZ-SQ": (24, 19), "QSZ-HS": (36, 33), "QSZ-LK": (30, 18)}
+    electorate |= {"QSZ-DW": (28, 22), "QSZ-ZX": (26, 21)}
     ballots = []
     trust = groups[0]
-    for s in subjects:
-        # Each candidate's own workplace votes only on that candidate.
-        if s.pk in fixed_trust:
-            yes, size = fixed_trust[s.pk]
-            votes = ["yes"] * yes + ["no"] * (size - yes)
-        else:
-            p = min(0.98, appeal[s.pk] + 0.15)
-            votes = [
-                "yes" if rng.random() < p else rng.choice(["no", "abstain"])
-                for _ in range(rng.randint(18, 40))
-            ]
-        for i, vote in enumerate(votes):
-            ballots.append(
-                Ballot(
-                    scorecard=page,
-                    group=trust,
-                    evaluator=f"T{s.pk}-{i}",
-                    subject=s,
-                    vote=vote,
-                    channel="paper",
+    now = timezone.now()
+    for code, (issued, voted) in electorate.items():
+        unit = units[code]
+        codes = access_codes_generate(
+            scorecard=page, group=trust, count=issued, unit=unit
+        )
+        voters = codes[:voted]
+        AccessCode.objects.filter(pk__in=[c.pk for c in voters]).update(used_at=now)
+        candidates = [s for s in subjects if s.home_unit_id == unit.pk]
+        for i, voter in enumerate(voters):
+            for s in candidates:
+                if s.pk in fixed_trust:
+                    vote = "no" if i < fixed_trust[s.pk] else "yes"
+                else:
+                    p = min(0.98, appeal[s.pk] + 0.15)
+                    vote = "yes" if rng.random() < p else rng.choice(["no", "abstain"])
+                ballots.append(
+                    Ballot(
+                        scorecard=page,
+                        group=trust,
+                        evaluator=voter.evaluator,
+                        subject=s,
+                        vote=vote,
+                        channel="paper",
+                    )
                 )
-            )
     for group in groups[1:]:
         size = group.expected_headcount
         present = size - rng.randint(0, max(1, size // 10))

@@ -1,6 +1,7 @@
 """Public results with small groups, in a real browser: the hidden slices read
-"少于 5 份" in the table and the chart, nothing overflows a phone, and the
-layout holds on a desktop, in Chinese and in English.
+"少于 5 份" in the table and the chart, a question asked of three people shows
+no figure, nothing overflows a phone, and the layout holds on a desktop, in
+Chinese and in English.
 
 Set WP_SHOTS_DIR to keep the screenshots."""
 
@@ -15,7 +16,10 @@ from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.services import response_submit
 
 SIZES = [(390, 844), (1440, 900)]
-LOCALES = {"zh-hans": ("zh-CN", "少于 5 份"), "en": ("en-US", "fewer than 5 responses")}
+LOCALES = {
+    "zh-hans": ("zh-CN", "少于 5 份", "被问到此题的答卷人少于 5 人"),
+    "en": ("en-US", "fewer than 5 responses", "Asked of fewer than 5 respondents"),
+}
 
 
 def _survey():
@@ -55,21 +59,34 @@ def _survey():
     )
     matrix.row_units = units
     matrix.save()
+    overall = SurveyField.objects.get(page=survey, label="总体评价")
+    SurveyField.objects.create(
+        page=survey,
+        sort_order=3,
+        label="不满意的原因",
+        field_type="dropdown",
+        choices="办事慢\n态度差",
+        conditions=[{"question": overall.clean_name, "op": "in", "values": ["不满意"]}],
+    )
     survey.save_revision().publish()
     questions = {q.field_type: q for q in survey_questions(survey)}
     options = {o.label: str(o.pk) for o in questions["scale"].options}
-    plan = [("党员", "满意")] * 6 + [("村民代表", "不满意")] * 2
+    # 村民代表: three people, all 不满意, so only they are asked why.
+    plan = [("党员", "满意")] * 6 + [("村民代表", "不满意")] * 3
     plan += [("其他群众", "基本满意")] * 5
     for number, (group, overall) in enumerate(plan):
+        data = {
+            questions["group"].key: group,
+            questions["scale"].key: options[overall],
+            questions["matrix"].key: {
+                row.key: options["满意"] for row in questions["matrix"].rows
+            },
+        }
+        if overall == "不满意":
+            data[questions["dropdown"].key] = "办事慢"
         response_submit(
             survey=survey,
-            data={
-                questions["group"].key: group,
-                questions["scale"].key: options[overall],
-                questions["matrix"].key: {
-                    row.key: options["满意"] for row in questions["matrix"].rows
-                },
-            },
+            data=data,
             channel=Channel.PAPER if number == 7 else Channel.WEB,
         )
     return survey
@@ -78,7 +95,7 @@ def _survey():
 @pytest.mark.parametrize("language", list(LOCALES))
 def test_small_groups_read_fewer_than_k(browser, site_url, language):
     survey = _survey()
-    locale, phrase = LOCALES[language]
+    locale, phrase, asked_of_few = LOCALES[language]
     shots = os.environ.get("WP_SHOTS_DIR")
     for width, height in SIZES:
         context = browser.new_context(
@@ -93,6 +110,10 @@ def test_small_groups_read_fewer_than_k(browser, site_url, language):
         expect(row).to_contain_text(phrase)
         expect(row).not_to_contain_text("%")
         assert page.locator("svg.wp-chart text", has_text=phrase).count() >= 2
+        why = page.locator("section.wp-results__question", has_text="不满意的原因")
+        expect(why).to_contain_text(asked_of_few)
+        expect(why).not_to_contain_text("办事慢")
+        assert why.locator("svg, table").count() == 0
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - window.innerWidth"
         )

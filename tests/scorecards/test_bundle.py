@@ -303,3 +303,80 @@ def test_assessment_with_mean_sums_verifies(home_page):
     snap = snapshot_publish(scorecard=page)
     report = bundle.verify(bundle.read(bytes(snap.bundle)))
     assert report.ok, report.problems
+
+
+def test_the_verifier_speaks_chinese_without_django(mixed, tmp_path):
+    """``--language zh-hans`` (or LANG=zh_CN.UTF-8) reads the package's compiled
+    catalogues with the standard library's gettext: no Django."""
+    snap = snapshot_publish(scorecard=mixed)
+    files = bundle.read(bytes(snap.bundle))
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(
+        edited(files, "ballots.json", lambda b: b[0].update(vote="yes", value=None))
+    )
+    package_only = tmp_path / "path"
+    package_only.mkdir()
+    (package_only / "wagtail_pilots").symlink_to(REPO / "wagtail_pilots")
+    code = (
+        "import sys, runpy;"
+        f"sys.path.insert(0, {str(package_only)!r});"
+        "sys.modules.update(django=None, wagtail=None);"
+        "sys.argv = ['verify', *sys.argv[1:]];"
+        "runpy.run_module('wagtail_pilots.verify', run_name='__main__')"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "LANG": "zh_CN.UTF-8"}
+    failed = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert failed.returncode == 1, failed.stderr
+    assert "核验未通过" in failed.stdout
+    assert "ballots.json：发布后被改动（SHA-256 不一致）" in failed.stdout
+    assert "输入数据摘要（重新计算）：" in failed.stdout
+    published_on = json.loads(files["manifest.json"])["published_on"]
+    assert f"第 1 版，发布于 {published_on}" in failed.stdout  # not "?"
+    out = io.StringIO()
+    good = tmp_path / "good.zip"
+    good.write_bytes(bytes(snap.bundle))
+    assert verify_cli.main(["--language", "zh-hans", str(good)], out=out) == 0
+    assert "核验通过" in out.getvalue()
+    # English when asked, or when the environment names no Chinese.
+    out = io.StringIO()
+    verify_cli.main([str(good)], out=out, environ={"LANG": "C.UTF-8"})
+    assert "VERIFIED" in out.getvalue() and "核验" not in out.getvalue()
+    out = io.StringIO()
+    verify_cli.main(["--language", "en", str(good)], out=out, environ=env)
+    assert "VERIFIED" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("language", "catalogue"),
+    [
+        ("zh-hans", "zh_Hans"),
+        ("zh_CN.UTF-8", "zh_Hans"),
+        ("zh", "zh_Hans"),
+        ("zh_TW.UTF-8", None),
+        ("en_US.UTF-8", None),
+        ("C", None),
+        (None, None),
+    ],
+)
+def test_catalogue_language(language, catalogue):
+    assert bundle.catalogue_language(language) == catalogue
+
+
+def test_pilots_verify_speaks_the_sites_language(mixed):
+    from django.utils import translation
+
+    snap = snapshot_publish(scorecard=mixed)
+    vote(mixed, "信任投票", "迟到", {"城关镇": "no"})
+    out = io.StringIO()
+    with translation.override("zh-hans"), pytest.raises(CommandError) as caught:
+        call_command("pilots_verify", str(snap.pk), stdout=out)
+    assert "第 1 版不一致" in str(caught.value)
+    assert "发布后新增 1 张选票" in out.getvalue()
+    # The bundle's own messages are back in English afterwards.
+    assert bundle._("ballots.json: not a list") == "ballots.json: not a list"

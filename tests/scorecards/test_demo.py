@@ -36,6 +36,26 @@ def test_demo_loads_idempotently_with_published_results(client):
     assert response.status_code == 200 and "王建军" in response.content.decode()
 
 
+def test_demo_trust_vote_is_an_own_unit_vote_with_turnout_and_quorum(client):
+    """Issue 16.15 as the demo shows it: each unit's codes vote on its own
+    candidates only; turnout against the unit's codes; 龙口 (18 of 30) is below
+    the two-thirds quorum and its candidates' figures are flagged."""
+    from wagtail_pilots.scorecards.models import AccessCode
+
+    home = core.load()
+    scorecards.load(home=home, stdout=io.StringIO())
+    rec = ScorecardPage.objects.get(slug="jiegou-tuijian")
+    trust = rec.groups.get(name="本单位信任投票")
+    assert trust.own_unit_only and rec.quorum == "2/3"
+    units = {c.evaluator: c.unit_id for c in AccessCode.objects.filter(group=trust)}
+    for ballot in Ballot.objects.filter(group=trust).select_related("subject"):
+        assert units[ballot.evaluator] == ballot.subject.home_unit_id
+    html = client.get(rec.url, headers={"accept-language": "zh-hans"})
+    html = html.content.decode()
+    assert "参与情况：应参与 24 人，实际参与 19 人（79.17%）" in html
+    assert "本单位信任投票：应参与 30 人，仅 18 人参与，低于有效参与比例 2/3" in html
+
+
 def test_demo_results_view_and_export(admin_client):
     from django.urls import reverse
 

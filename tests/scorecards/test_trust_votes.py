@@ -488,3 +488,12 @@ def test_the_published_notice_and_its_bundle_carry_the_quorum_flag(
     html = client.get(trust.url).content.decode()
     assert "only 1 of 3 voted, below the quorum of 2/3 (2 needed)" in html
     assert "only 0 of 2 voted, below the quorum of 2/3 (2 needed)" in html
+    # The rule is printed with the figures, flagged or not.
+    assert (
+        "Quorum: at least 2/3 of each subject's electorate must vote, or the "
+        "figure is flagged." in html
+    )
+    zh = client.get(trust.url, headers={"accept-language": "zh-hans"})
+    assert (
+        "有效参与比例：每名考核对象应参与的人中至少 2/3 参与投票" in zh.content.decode()
+    )

@@ -16,6 +16,13 @@ from .conftest import post_data
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def every_figure_shown(settings):
+    """These tests read the layout of a three-questionnaire survey: with k = 1
+    its figures are published (small cells: test_small_cells.py)."""
+    settings.WAGTAIL_PILOTS = {"SURVEY_MIN_CELL_SIZE": 1}
+
+
 def _answered(make_survey, **settings):
     survey = make_survey(results_visibility="live", **settings)
     respondent = Client()

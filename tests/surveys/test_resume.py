@@ -325,6 +325,8 @@ def test_the_preview_offers_no_save(admin_client, logic_survey):
 
 
 def test_the_retention_command_deletes_expired_drafts(client, logic_survey):
+    from django.utils import translation
+
     save_half_way(client, logic_survey)
     Respondent(client, logic_survey).post(nav="save")
     old = SurveyDraft.objects.order_by("pk").first()
@@ -332,11 +334,13 @@ def test_the_retention_command_deletes_expired_drafts(client, logic_survey):
         expires_on=timezone.localdate() - datetime.timedelta(days=1)
     )
     out = StringIO()
-    call_command("pilots_retention", "--dry-run", stdout=out)
+    with translation.override("en"):
+        call_command("pilots_retention", "--dry-run", stdout=out)
     assert "Saved questionnaires past their last day: would delete 1." in out.getvalue()
     assert SurveyDraft.objects.count() == 2
     out = StringIO()
-    call_command("pilots_retention", stdout=out)
+    with translation.override("en"):
+        call_command("pilots_retention", stdout=out)
     assert "Saved questionnaires past their last day: deleted 1." in out.getvalue()
     assert list(SurveyDraft.objects.values_list("pk", flat=True)) != [old.pk]
     assert SurveyDraft.objects.count() == 1

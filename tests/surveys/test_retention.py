@@ -28,6 +28,17 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The command speaks the site's language; these tests read English (one
+    reads Chinese below)."""
+    settings.LANGUAGE_CODE = "en"
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _submit(survey, *, days_ago, text="村口路灯坏了，请尽快修", client="10.0.0.9"):
     questions = {q.field_type: q for q in survey_questions(survey)}
     scale = questions["scale"]
@@ -156,3 +167,104 @@ def test_code_links_left_in_an_anonymous_survey_are_cut(make_survey):
     code.refresh_from_db()
     assert code.response_id is None and code.used_at is None
     assert code.used_on == TODAY
+
+
+def _import_batch(survey, *, days_ago, text):
+    from wagtail_pilots.importexport.models import ImportBatch
+
+    batch = ImportBatch.objects.create(
+        kind="responses",
+        file_name="答卷.csv",
+        sha256="0" * 64,
+        page=survey,
+        status=ImportBatch.Status.DONE,
+        preview={"headers": ["渠道", "意见建议"], "rows": [["paper", text]]},
+        rejected={"headers": ["渠道", "意见建议"], "rows": [[3, "paper", text]]},
+    )
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=days_ago)
+    )
+    return batch
+
+
+def _first_entry(survey, *, days_ago, serial):
+    from wagtail_pilots.surveys.models import PaperEntryDraft
+
+    draft = PaperEntryDraft.objects.create(
+        survey=survey, serial=serial, data={"q4": "村口路灯坏了，请尽快修"}
+    )
+    PaperEntryDraft.objects.filter(pk=draft.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=days_ago)
+    )
+    return draft
+
+
+def test_rows_kept_by_old_imports_and_stale_first_entries_go_too(named):
+    """The preview and rejected rows of a response import are copies of the
+    file, free text included; a first paper entry holds typed answers too."""
+    from wagtail_pilots.surveys.models import PaperEntryDraft
+
+    old = _import_batch(named, days_ago=31, text="我家住在石桥村三组")
+    new = _import_batch(named, days_ago=29, text="新的意见")
+    _first_entry(named, days_ago=31, serial="0007")
+    waiting = _first_entry(named, days_ago=2, serial="0008")
+
+    dry = _call("--days", "30", "--dry-run")
+    assert (
+        f"Survey {named.pk} «具名测评»: would clear 0 free-text answer(s) in "
+        "0 response(s), 0 client digest(s), the rows kept by 1 response "
+        "import(s), 1 first paper entry(ies) never entered a second time." in dry
+    )
+    old.refresh_from_db()
+    assert "我家住在石桥村三组" in str(old.preview)
+
+    _call("--days", "30")
+    old.refresh_from_db()
+    new.refresh_from_db()
+    assert old.preview == {} and old.rejected == {}
+    assert old.status == "done" and old.file_name == "答卷.csv"  # the record stays
+    assert "新的意见" in str(new.preview) and "新的意见" in str(new.rejected)
+    assert list(PaperEntryDraft.objects.values_list("pk", flat=True)) == [waiting.pk]
+    # Nothing left to do.
+    assert "in 0 survey(s)." in _call("--days", "30")
+
+
+def test_the_command_speaks_the_sites_language(named):
+    from django.utils import translation
+
+    _submit(named, days_ago=400)
+    with translation.override("zh-hans"):
+        output = _call("--dry-run")
+    assert f"问卷 {named.pk}《具名测评》：将清除 1 项文字回答" in output
+    assert "（试运行：未作任何更改）。" in output
+    with translation.override("zh-hans"), pytest.raises(CommandError) as caught:
+        _call("--days", "0")
+    assert "--days 须为 1 或以上，而不是 0。" in str(caught.value)
+
+
+def test_finished_notification_task_results_are_deleted(named):
+    """A task result keeps the response's id with exact times: finer than the
+    day an anonymous survey keeps."""
+    from django_tasks_db.models import DBTaskResult
+
+    from wagtail_pilots.surveys.tasks import notify_survey_response
+
+    def result(status, path=notify_survey_response.module_path):
+        return DBTaskResult.objects.create(
+            status=status,
+            args_kwargs={"args": [], "kwargs": {"response_id": 7}},
+            task_path=path,
+            backend_name="default",
+            run_after=timezone.now(),
+        )
+
+    done = result("SUCCESSFUL")
+    failed = result("FAILED")
+    waiting = result("READY")
+    other = result("SUCCESSFUL", path="somewhere.else")
+    assert "Notification tasks: would clear 2 finished result(s)" in _call("--dry-run")
+    assert DBTaskResult.objects.count() == 4
+    assert "Notification tasks: cleared 2 finished result(s)" in _call()
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert left == {waiting.pk, other.pk}
+    assert done.pk not in left and failed.pk not in left

@@ -139,3 +139,93 @@ def test_free_text_is_never_public(client, published, home_page):
     assert SECRET not in client.get(page.url).content.decode()
     # The written answers are not even a question of the public results.
     assert "意见建议" not in client.get(published.get_results_url()).content.decode()
+
+
+def test_two_tiny_groups_do_not_hide_only_each_other(client, make_survey):
+    """1 + 1 would still be "what the two 村民代表 said together": the
+    next-smallest group is hidden as well."""
+    survey = make_survey(results_visibility="live")
+    for _ in range(8):
+        _submit(survey, "党员", "满意")
+    _submit(survey, "村民代表", "不满意")
+    _submit(survey, "其他群众", "不满意")
+    rows = _group_rows(
+        client.get(
+            survey.get_results_url(), HTTP_ACCEPT_LANGUAGE="zh-hans"
+        ).content.decode()
+    )
+    assert all("少于 5 份" in rows[g] for g in ("党员", "村民代表", "其他群众"))
+    assert not any("%" in row for row in rows.values())
+
+
+@pytest.fixture
+def why_survey(make_survey, scale):
+    """A follow-up choice asked only after 不满意: 9 responses, 3 of them asked."""
+    survey = make_survey(
+        results_visibility="live",
+        fields=[
+            {"label": "您的身份", "field_type": "group", "choices": "党员\n群众"},
+            {"label": "总体评价", "field_type": "scale", "scale": scale},
+            {
+                "label": "不满意的原因",
+                "field_type": "dropdown",
+                "choices": "办事慢\n态度差",
+                "conditions": [
+                    {"question": "总体评价", "op": "in", "values": ["不满意"]}
+                ],
+            },
+        ],
+    )
+    questions = {q.label: q for q in survey_questions(survey)}
+    scale_q = questions["总体评价"]
+    option = {o.label: str(o.pk) for o in scale_q.options}
+    for i in range(9):
+        overall = "不满意" if i < 3 else "满意"
+        data = {questions["您的身份"].key: "党员", scale_q.key: option[overall]}
+        if overall == "不满意":
+            data[questions["不满意的原因"].key] = "办事慢"
+        response_submit(survey=survey, data=data)
+    return survey
+
+
+def _section(html, label):
+    start = html.index(f"<h3>{label}</h3>")
+    return html[start : html.index("</section>", start)]
+
+
+def test_a_question_asked_of_fewer_than_k_is_hidden_whole(
+    client, admin_client, why_survey
+):
+    html = client.get(
+        why_survey.get_results_url(), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    why = _section(html, "不满意的原因")
+    # Asked of 3 (those who said 不满意): no count, share or chart of theirs.
+    assert "少于 5 人" in why and "不公布" in why
+    assert "办事慢" not in why and "<table" not in why and "<svg" not in why
+    # The question everyone was asked is published as before.
+    assert "66.67%" in _section(html, "总体评价")
+    english = client.get(
+        why_survey.get_results_url(), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Asked of fewer than 5 respondents" in english
+    # Editors see it all.
+    admin = admin_client.get(
+        f"/admin/pilots/surveys/{why_survey.pk}/results/"
+    ).content.decode()
+    assert "办事慢" in _section(admin, "不满意的原因")
+
+
+def test_a_survey_with_fewer_than_k_responses_publishes_no_figure(client, make_survey):
+    survey = make_survey(results_visibility="live")
+    for overall in ("满意", "满意", "不满意"):
+        _submit(survey, "党员", overall)
+    html = client.get(
+        survey.get_results_url(), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    summary = html.split('class="wp-summary"')[1].split("</section>")[0]
+    assert "wp-summary__rate" not in summary and "达标线" not in summary
+    # The count of questionnaires is a total, not a figure about anyone.
+    assert "3 份答卷" in summary and "答卷总数少于 5 份" in summary
+    assert "%" not in html.split("</aside>")[1].split('class="wp-results__method"')[0]
+    assert html.count("不公布本题的数据") >= 3

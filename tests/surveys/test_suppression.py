@@ -18,6 +18,10 @@ from wagtail_pilots.surveys.stats import cells_to_suppress
         # Two small slices hide each other: 4 and 1 are only known to add up
         # to 17 − 12 = 5.
         ([12, 4, 1], 5, {1, 2}),
+        # Two small slices that add up to fewer than k: 1 + 1 = 20 − 18 would
+        # still say what two people answered together, so 18 goes too.
+        ([1, 1, 18], 5, {0, 1, 2}),
+        ([30, 2, 1, 40], 5, {0, 1, 2}),
         # Three small slices: no complement needed.
         ([2, 3, 4, 20], 5, {0, 1, 2}),
         # An empty slice is no one: shown, and not used as the complement.
@@ -43,3 +47,10 @@ def test_a_hidden_slice_cannot_be_recovered_from_the_total():
     shown = sum(n for i, n in enumerate(counts) if i not in hidden)
     # What remains for the hidden slices is shared by at least two of them.
     assert sum(counts) - shown == 10 and len(hidden) >= 2
+
+
+@pytest.mark.parametrize("counts", [[12, 7, 3], [1, 1, 18], [2, 2, 9, 9], [4, 1, 6]])
+def test_what_the_total_leaves_for_the_hidden_slices_is_never_fewer_than_k(counts):
+    hidden = cells_to_suppress(counts, 5)
+    assert all(i in hidden for i, n in enumerate(counts) if 0 < n < 5)
+    assert sum(counts[i] for i in hidden) >= 5

@@ -21,20 +21,27 @@ mean groups; the ordered values for trimmed-mean and median groups; yes / no /
 abstain counts for vote groups), recomputes the digest and every output with
 :func:`.scoring.compute`, and reports each difference.
 
-This module must not import Django: the standalone verifier shares it.
+This module must not import Django: the standalone verifier shares it. Its
+messages are marked with :func:`_` and translated by whatever :func:`use_gettext`
+installed: the verifier installs the package's compiled catalogues read with the
+standard library's :mod:`gettext` (:func:`catalogue_gettext`), ``manage.py
+pilots_verify`` Django's ``gettext``.
 """
 
 from __future__ import annotations
 
 import csv
+import gettext as stdlib_gettext
 import hashlib
 import hmac
 import io
 import json
 import secrets
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from .. import decimals
 from . import scoring
@@ -55,6 +62,58 @@ CSV_FILES = ("ballots.csv", "results.csv")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # A fixed timestamp keeps the ZIP byte-for-byte reproducible.
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+# --------------------------------------------------------------------------
+# Messages in the reader's language, without Django
+# --------------------------------------------------------------------------
+
+_translate: Callable[[str], str] | None = None
+
+
+def _(message: str) -> str:
+    """``message`` in the installed language (English when none is)."""
+    return _translate(message) if _translate is not None else message
+
+
+def use_gettext(function: Callable[[str], str] | None) -> None:
+    """Translate this module's messages (and the verifier's) with ``function``;
+    ``None`` for English."""
+    global _translate
+    _translate = function
+
+
+def catalogue_language(language: str | None) -> str | None:
+    """The catalogue for a language name as people and systems write it
+    (``zh``, ``zh-hans``, ``zh_CN.UTF-8``), or ``None`` for English. Only
+    simplified Chinese has a catalogue."""
+    name = (language or "").split(":")[0].split(".")[0].replace("-", "_").lower()
+    if name == "zh" or name.startswith(("zh_hans", "zh_cn", "zh_sg")):
+        return "zh_Hans"
+    return None
+
+
+def catalogue_gettext(language: str | None) -> Callable[[str], str] | None:
+    """``gettext`` over the package's compiled catalogues (the scorecards app's
+    and the core app's ``django.mo``) for ``language``, read with the standard
+    library; ``None`` for English or when the catalogues are not there."""
+    code = catalogue_language(language)
+    if code is None:
+        return None
+    root = Path(__file__).resolve().parent.parent
+    found = None
+    for folder in (root / "scorecards" / "locale", root / "locale"):
+        try:
+            catalogue = stdlib_gettext.translation(
+                "django", localedir=str(folder), languages=[code]
+            )
+        except OSError:
+            continue
+        if found is None:
+            found = catalogue
+        else:
+            found.add_fallback(catalogue)
+    return found.gettext if found is not None else None
 
 
 # --------------------------------------------------------------------------
@@ -317,35 +376,57 @@ def aggregate_ballots(config, ballots):
     cells = {}
     votes = {}
     for index, ballot in enumerate(ballots, start=1):
-        where = f"ballots.json ballot {index}"
+        where = _("ballots.json ballot %(number)s") % {"number": index}
         if not isinstance(ballot, dict):
-            problems.append(f"{where}: not an object")
+            problems.append(_("%(where)s: not an object") % {"where": where})
             continue
         group = groups.get(ballot.get("group"))
         evaluator = ballot.get("evaluator")
         subject = ballot.get("subject")
         criterion_key = ballot.get("criterion")
         if group is None:
-            problems.append(f"{where}: unknown group {ballot.get('group')!r}")
+            problems.append(
+                _("%(where)s: unknown group %(group)r")
+                % {"where": where, "group": ballot.get("group")}
+            )
             continue
         if not isinstance(evaluator, str) or not evaluator:
-            problems.append(f"{where}: no evaluator pseudonym")
+            problems.append(_("%(where)s: no evaluator pseudonym") % {"where": where})
             continue
         if evaluator_group.setdefault(evaluator, group.key) != group.key:
-            problems.append(f"{where}: evaluator {evaluator} is in two groups")
+            problems.append(
+                _("%(where)s: evaluator %(evaluator)s is in two groups")
+                % {"where": where, "evaluator": evaluator}
+            )
         key = (evaluator, subject, criterion_key)
         if key in seen:
+            values = {
+                "where": where,
+                "evaluator": evaluator,
+                "subject": subject,
+                "criterion": criterion_key,
+            }
             problems.append(
-                f"{where}: evaluator {evaluator} has a second ballot for "
-                f"subject {subject!r}"
-                + (f", criterion {criterion_key!r}" if criterion_key else "")
+                _(
+                    "%(where)s: evaluator %(evaluator)s has a second ballot for "
+                    "subject %(subject)r, criterion %(criterion)r"
+                )
+                % values
+                if criterion_key
+                else _(
+                    "%(where)s: evaluator %(evaluator)s has a second ballot for "
+                    "subject %(subject)r"
+                )
+                % values
             )
             continue
         seen.add(key)
         if group.kind == scoring.KIND_VOTES:
             vote = ballot.get("vote")
             if criterion_key is not None or vote not in VOTES:
-                problems.append(f"{where}: a vote must be yes, no or abstain")
+                problems.append(
+                    _("%(where)s: a vote must be yes, no or abstain") % {"where": where}
+                )
                 continue
             counts = votes.setdefault((group.key, subject), [0, 0, 0])
             counts[VOTES.index(vote)] += 1
@@ -353,8 +434,8 @@ def aggregate_ballots(config, ballots):
         criterion = criteria.get(criterion_key)
         if criterion is None or criterion_key not in group.criteria:
             problems.append(
-                f"{where}: group {group.name} does not score criterion "
-                f"{criterion_key!r}"
+                _("%(where)s: group %(group)s does not score criterion %(criterion)r")
+                % {"where": where, "group": group.name, "criterion": criterion_key}
             )
             continue
         try:
@@ -364,8 +445,16 @@ def aggregate_ballots(config, ballots):
             continue
         if value < criterion.minimum or value > criterion.maximum:
             problems.append(
-                f"{where}: {value} is outside the range "
-                f"{criterion.minimum}–{criterion.maximum} of {criterion.name}"
+                _(
+                    "%(where)s: %(value)s is outside the range %(low)s–%(high)s of %(name)s"
+                )
+                % {
+                    "where": where,
+                    "value": value,
+                    "low": criterion.minimum,
+                    "high": criterion.maximum,
+                    "name": criterion.name,
+                }
             )
             continue
         cells.setdefault((group.key, subject, criterion_key), []).append(value)
@@ -459,13 +548,19 @@ def _results_csv(outputs):
     )
 
 
+# In both languages, whatever the reader's: the bundle's bytes do not depend on
+# who downloaded it.
 README = """\
-Verification bundle of a published scorecard result.
+考核结果核验包 / Verification bundle of a published scorecard result.
 
+重新计算每一项数据，并与公示页上的输入数据 SHA-256 核对：
 Recompute every figure and check the SHA-256 printed on the public notice:
 
+    python -m wagtail_pilots.verify --language zh-hans {name}
     python -m wagtail_pilots.verify {name}
 
+核验程序只需要 Python 3.11 和 wagtail-pilots 软件包，不需要 Django，也不需要
+数据库。评价人以化名出现，每次发布的化名都不相同。
 The verifier needs Python 3.11 and the wagtail-pilots package, nothing else:
 no Django and no database. Evaluators appear as pseudonyms that differ from
 one published version to the next.
@@ -521,11 +616,14 @@ def read(source):
             missing = {"manifest.json", *JSON_FILES} - names
             if missing:
                 raise BundleError(
-                    "the bundle lacks " + ", ".join(sorted(missing)) + "."
+                    _("the bundle lacks %(files)s.")
+                    % {"files": ", ".join(sorted(missing))}
                 )
             return {n: archive.read(n) for n in names}
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BundleError(f"not a readable ZIP file ({exc}).") from None
+        raise BundleError(
+            _("not a readable ZIP file (%(error)s).") % {"error": exc}
+        ) from None
 
 
 # --------------------------------------------------------------------------
@@ -557,7 +655,10 @@ def _compare_outputs(published, recomputed, problems):
         names.add(key)
         theirs = by_key.get(key)
         if theirs is None:
-            problems.append(f"outputs.json: subject {subject['name']} is missing")
+            problems.append(
+                _("outputs.json: subject %(name)s is missing")
+                % {"name": subject["name"]}
+            )
             continue
         if theirs == subject:
             continue
@@ -565,19 +666,29 @@ def _compare_outputs(published, recomputed, problems):
         shown_fields = ", ".join(fields_)
         detail = ""
         if "total" in fields_:
-            detail += f" (total published {theirs.get('total')}, recomputed "
-            detail += f"{subject['total']})"
+            detail += _(
+                " (total published %(published)s, recomputed %(recomputed)s)"
+            ) % {
+                "published": theirs.get("total"),
+                "recomputed": subject["total"],
+            }
         if "rank" in fields_:
-            detail += f" (rank published {theirs.get('rank')}, recomputed "
-            detail += f"{subject['rank']})"
+            detail += _(
+                " (rank published %(published)s, recomputed %(recomputed)s)"
+            ) % {
+                "published": theirs.get("rank"),
+                "recomputed": subject["rank"],
+            }
         problems.append(
-            f"outputs.json: {subject['name']} differs in {shown_fields}{detail}"
+            _("outputs.json: %(name)s differs in %(fields)s")
+            % {"name": subject["name"], "fields": shown_fields}
+            + detail
         )
     for key in by_key.keys() - names:
-        problems.append(f"outputs.json: unknown subject {key!r}")
+        problems.append(_("outputs.json: unknown subject %(key)r") % {"key": key})
     order = [s["key"] for s in published.get("subjects", [])]
     if order != [s["key"] for s in recomputed["subjects"]] and not problems:
-        problems.append("outputs.json: subjects are not in the ranked order")
+        problems.append(_("outputs.json: subjects are not in the ranked order"))
 
 
 def verify(files):
@@ -594,26 +705,36 @@ def verify(files):
         manifest = json.loads(files["manifest.json"])
         data = {n: json.loads(files[n]) for n in JSON_FILES}
     except (KeyError, ValueError) as exc:
-        problems.append(f"unreadable bundle: {exc}")
+        problems.append(_("unreadable bundle: %(error)s") % {"error": exc})
         return report
     report.manifest = manifest
     if manifest.get("format") != FORMAT:
-        problems.append(f"manifest.json: unknown format {manifest.get('format')!r}")
+        problems.append(
+            _("manifest.json: unknown format %(format)r")
+            % {"format": manifest.get("format")}
+        )
         return report
     for name, expected in sorted(manifest.get("files", {}).items()):
         if name not in files:
-            problems.append(f"{name}: listed in the manifest but missing")
+            problems.append(
+                _("%(file)s: listed in the manifest but missing") % {"file": name}
+            )
         elif hashlib.sha256(files[name]).hexdigest() != expected:
-            problems.append(f"{name}: changed after publication (SHA-256 differs)")
+            problems.append(
+                _("%(file)s: changed after publication (SHA-256 differs)")
+                % {"file": name}
+            )
     try:
         config, subjects = config_from_json(data["configuration.json"])
         surveys = surveys_from_json(data["surveys.json"])
     except scoring.ScoringInputError as exc:
-        problems.append(f"configuration.json: {exc}")
+        problems.append(
+            _("%(file)s: %(error)s") % {"file": "configuration.json", "error": exc}
+        )
         return report
     ballots = data["ballots.json"]
     if not isinstance(ballots, list):
-        problems.append("ballots.json: not a list")
+        problems.append(_("ballots.json: not a list"))
         return report
     report.ballots = len(ballots)
     report.subjects = len(subjects)
@@ -624,20 +745,20 @@ def verify(files):
     )
     if report.digest != manifest.get("inputs_digest"):
         problems.append(
-            "inputs digest: recomputed "
-            f"{report.digest}, published {manifest.get('inputs_digest')}"
+            _("inputs digest: recomputed %(recomputed)s, published %(published)s")
+            % {"recomputed": report.digest, "published": manifest.get("inputs_digest")}
         )
     if manifest.get("ballot_count") != len(ballots):
         problems.append(
-            f"ballots.json holds {len(ballots)} ballots, the manifest says "
-            f"{manifest.get('ballot_count')}"
+            _("ballots.json holds %(count)s ballots, the manifest says %(said)s")
+            % {"count": len(ballots), "said": manifest.get("ballot_count")}
         )
     try:
         result = scoring.compute(
             config, subjects, scores=scores, votes=votes, surveys=surveys
         )
     except scoring.ScoringInputError as exc:
-        problems.append(f"cannot recompute: {exc}")
+        problems.append(_("cannot recompute: %(error)s") % {"error": exc})
         return report
     report.outputs = json.loads(_dumps(outputs_json(result)))
     _compare_outputs(data["outputs.json"], report.outputs, problems)

@@ -514,6 +514,10 @@ def ranking_context(configuration, outputs):
         "excluded_rows": [r for r in rows if r["rank"] is None],
         "tie_break": tie_break_text(configuration["tie_break"]),
         "missing_policy": missing_policy_text(configuration.get("missing_policy")),
+        # Absent from snapshots published before quorums existed.
+        "quorum": scoring.quorum_label(tuple(configuration["quorum"]))
+        if configuration.get("quorum")
+        else "",
         **chart(configuration, outputs, rows),
     }
 

@@ -25,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils.translation import gettext as _
 
 from ..pages import root_page_models_using
 from . import scoring
@@ -462,20 +463,20 @@ def snapshot_check(*, snapshot):
         problems.extend(report.problems)
         if report.digest != snapshot.inputs_digest:
             problems.append(
-                f"the bundle's digest {report.digest} is not the published "
-                f"{snapshot.inputs_digest}"
+                _("the bundle's digest %(bundle)s is not the published %(published)s")
+                % {"bundle": report.digest, "published": snapshot.inputs_digest}
             )
         if report.outputs is not None and report.outputs != snapshot.outputs:
-            problems.append("the bundle's outputs are not the stored outputs")
+            problems.append(_("the bundle's outputs are not the stored outputs"))
         published_ballots = json.loads(files["ballots.json"])
     else:
-        problems.append("this version was published without a verification bundle")
+        problems.append(_("this version was published without a verification bundle"))
     scorecard = snapshot.scorecard
     loaded = scorecard_load(scorecard=scorecard)
     configuration = configuration_data(loaded)
     live_digest = bundle.inputs_digest(configuration, inputs_data(loaded))
     if configuration != snapshot.configuration:
-        changes.append("the configuration changed since publication")
+        changes.append(_("the configuration changed since publication"))
     if published_ballots is not None and snapshot.pseudonym_salt:
         live = bundle_ballots(
             scorecard=scorecard, config=loaded.config, salt=snapshot.pseudonym_salt
@@ -488,11 +489,14 @@ def snapshot_check(*, snapshot):
         removed = as_counter(published_ballots) - as_counter(live)
         if added or removed:
             changes.append(
-                f"{sum(added.values())} ballots added, {sum(removed.values())} "
-                "removed or changed since publication"
+                _(
+                    "%(added)s ballots added, %(removed)s removed or changed "
+                    "since publication"
+                )
+                % {"added": sum(added.values()), "removed": sum(removed.values())}
             )
     if live_digest != snapshot.inputs_digest and not changes:
-        changes.append("the live inputs digest differs from the published one")
+        changes.append(_("the live inputs digest differs from the published one"))
     return SnapshotCheck(snapshot, problems, changes, live_digest)
 
 

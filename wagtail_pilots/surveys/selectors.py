@@ -147,6 +147,9 @@ class QuestionResult:
     #: For a question shown only under conditions: the respondents who were
     #: shown it (its base); ``None`` for a question everyone was asked.
     asked: int | None = None
+    #: Public only: the whole question was asked of fewer than k respondents
+    #: (a conditional question's base, or a survey with fewer than k responses).
+    suppressed: bool = False
 
 
 @dataclass
@@ -160,6 +163,8 @@ class SurveyResults:
     #: the channels whose response counts are hidden in the summary.
     min_cell_size: int | None = None
     hidden_channels: frozenset[str] = frozenset()
+    #: Public only: fewer than k responses in all, so no headline rate either.
+    overall_suppressed: bool = False
     #: Every rated answer of the survey pooled: the headline of the public
     #: results, with a respondent-level interval (several answers per person).
     overall: stats.SatisfactionResult | None = None
@@ -498,15 +503,23 @@ def public_results(*, survey, questions=None, min_cell_size=None) -> SurveyResul
     complementary suppression (:func:`.stats.cells_to_suppress`); so are the
     channels' response counts in the summary. The weighted rate is withheld
     while a group is hidden: with the populations, the raw rate and the shown
-    groups it would be one more equation for the hidden ones. Free-text answers
-    are never part of a result. Editors in the admin use :func:`survey_results`.
+    groups it would be one more equation for the hidden ones. A question asked
+    of 1 to k − 1 respondents (a conditional question's base, or every question
+    of a survey with fewer than k responses) is ``suppressed`` as a whole, and
+    so is the headline rate of such a survey: the total is a slice too. Free-text
+    answers are never part of a result. Editors in the admin use
+    :func:`survey_results`.
     """
     from wagtail_pilots.conf import pilots_settings
 
     k = min_cell_size or pilots_settings.SURVEY_MIN_CELL_SIZE
     results = survey_results(survey=survey, questions=questions)
     results.min_cell_size = k
+    results.overall_suppressed = 0 < results.responses < k
     for item in results.questions:
+        base = results.responses if item.asked is None else item.asked
+        if 0 < base < k:
+            item.suppressed = True
         if item.question.field_type == GROUP:
             # The group question's answers are the groups' sizes.
             hidden = stats.cells_to_suppress([o.count for o in item.options], k)

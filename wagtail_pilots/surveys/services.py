@@ -680,10 +680,21 @@ class RetentionReport:
     responses_with_text: int = 0
     digests_cleared: int = 0
     code_links_cut: int = 0
+    #: Response imports whose kept rows (preview, rejected rows) were emptied:
+    #: they are copies of the file, free text included.
+    imports_cleared: int = 0
+    #: First paper entries still waiting for the second clerk, deleted.
+    paper_drafts_deleted: int = 0
 
     @property
     def changed(self):
-        return bool(self.texts_cleared or self.digests_cleared or self.code_links_cut)
+        return bool(
+            self.texts_cleared
+            or self.digests_cleared
+            or self.code_links_cut
+            or self.imports_cleared
+            or self.paper_drafts_deleted
+        )
 
 
 def _kept_keys(survey):
@@ -702,6 +713,12 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
     ``days`` days, and cut any code-to-response key left in anonymous surveys;
     return one :class:`RetentionReport` per survey concerned.
 
+    Free text is kept in two more places, cleared alike: the rows a response
+    import keeps from its file (the preview and the rejected rows of an
+    :class:`~wagtail_pilots.importexport.models.ImportBatch` uploaded before the
+    cut-off) and first paper entries (:class:`PaperEntryDraft`) that waited
+    longer than that for the second clerk, which are deleted.
+
     Everything happens in one transaction: it all changes, or nothing does.
     With ``dry_run`` nothing is written and the reports say what would change.
     Counted answers (``SurveyAnswer`` rows), the group, channel and day of each
@@ -709,12 +726,26 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
     """
     from wagtail.models import Page
 
+    from wagtail_pilots.importexport.models import ImportBatch
+
+    from .importexport import ResponsesKind
+    from .models import PaperEntryDraft
+
     if days < 1:
         raise ValueError("days must be at least 1")
     today = today or timezone.localdate()
     cutoff = today - datetime.timedelta(days=days)
+    cutoff_time = timezone.make_aware(
+        datetime.datetime.combine(cutoff, datetime.time.min)
+    )
     old = SurveyResponse.objects.filter(submitted_on__lt=cutoff)
+    old_imports = ImportBatch.objects.filter(
+        kind=ResponsesKind.name, created_at__lt=cutoff_time, page__isnull=False
+    ).exclude(preview={}, rejected={})
+    old_drafts = PaperEntryDraft.objects.filter(created_at__lt=cutoff_time)
     survey_ids = set(old.values_list("survey_id", flat=True).distinct())
+    survey_ids |= set(old_imports.values_list("page_id", flat=True).distinct())
+    survey_ids |= set(old_drafts.values_list("survey_id", flat=True).distinct())
     survey_ids |= set(
         AccessCode.objects.filter(response__isnull=False)
         .values_list("survey_id", flat=True)
@@ -754,7 +785,15 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
                 report.code_links_cut = links.count()
             else:
                 links = AccessCode.objects.none()
+            imports = old_imports.filter(page_id=survey.pk)
+            report.imports_cleared = imports.count()
+            drafts = old_drafts.filter(survey_id=survey.pk)
+            report.paper_drafts_deleted = drafts.count()
             if not dry_run:
+                if report.imports_cleared:
+                    imports.update(preview={}, rejected={})
+                if report.paper_drafts_deleted:
+                    drafts.delete()
                 if changed:
                     SurveyResponse.objects.bulk_update(
                         changed, ["data"], batch_size=500
@@ -765,6 +804,32 @@ def responses_retention_apply(*, days, today=None, dry_run=False):
             if report.changed:
                 reports.append(report)
     return reports
+
+
+def notification_results_prune(*, dry_run=False):
+    """Delete the finished results of notification tasks; return how many.
+
+    A task result of the database queue (``django_tasks_db``) keeps the
+    response's id with the exact time it was queued, started and finished,
+    which is finer than the day an anonymous survey keeps. Once the e-mail went
+    out (or gave up) the result is of no use, so ``pilots_retention`` deletes
+    it. Without ``django_tasks_db`` there is nothing to delete.
+    """
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db"):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import notify_survey_response
+
+    finished = DBTaskResult.objects.finished().filter(
+        task_path=notify_survey_response.module_path
+    )
+    count = finished.count()
+    if count and not dry_run:
+        finished.delete()
+    return count
 
 
 def question_set_insert(*, survey, name, user=None):

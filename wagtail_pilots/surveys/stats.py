@@ -470,14 +470,16 @@ def cells_to_suppress(counts: Sequence[int], k: int) -> frozenset[int]:
     figures must not be published.
 
     Primary: every slice with 1 to ``k - 1`` respondents (an empty slice tells
-    nothing about anyone). Complementary: when that hides exactly one slice, the
-    total and the other slices would give it away, so the smallest other
-    non-empty slice is hidden too (the first of equals). With no other non-empty
-    slice the hidden one is the whole total, which the breakdown adds nothing to.
+    nothing about anyone). Complementary: the total minus the shown slices gives
+    the hidden slices' sum, so while that sum is itself below ``k`` (one hidden
+    slice, or 1 + 1 of two) the smallest other non-empty slice is hidden too
+    (the first of equals); it has ``k`` or more, so one is always enough. With
+    no other non-empty slice the hidden ones are the whole total, which the
+    breakdown adds nothing to (the question as a whole is then below ``k``).
     """
     primary = [i for i, n in enumerate(counts) if 0 < n < k]
     hidden = set(primary)
-    if len(primary) == 1:
+    if 0 < sum(counts[i] for i in primary) < k:
         others = [(n, i) for i, n in enumerate(counts) if n > 0 and i not in hidden]
         if others:
             hidden.add(min(others)[1])

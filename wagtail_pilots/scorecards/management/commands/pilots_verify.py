@@ -1,8 +1,11 @@
-"""Check a published scorecard result against its bundle and the live database."""
+"""Check a published scorecard result against its bundle and the live database.
+It speaks the site's language (``LANGUAGE_CODE``), the bundle's checks too."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from ....pages import specific_page_using
+from ... import bundle
 from ...models import ScorecardPageMixin, ScorecardSnapshot
 from ...selectors import snapshot_check
 
@@ -19,21 +22,35 @@ class Command(BaseCommand):
 
     def handle(self, *args, snapshot, **options):
         found = self._find(snapshot)
-        check = snapshot_check(snapshot=found)
-        self.stdout.write(f"{found.scorecard.title}, version {found.version}")
-        self.stdout.write(f"published inputs digest: {found.inputs_digest}")
-        self.stdout.write(f"live inputs digest:      {check.live_digest}")
+        bundle.use_gettext(_)
+        try:
+            check = snapshot_check(snapshot=found)
+        finally:
+            bundle.use_gettext(None)
+        self.stdout.write(
+            _("%(scorecard)s, version %(version)s")
+            % {"scorecard": found.scorecard.title, "version": found.version}
+        )
+        self.stdout.write(
+            _("published inputs digest: %(digest)s") % {"digest": found.inputs_digest}
+        )
+        self.stdout.write(
+            _("live inputs digest:      %(digest)s") % {"digest": check.live_digest}
+        )
         for problem in check.problems:
             self.stdout.write(f"- {problem}")
         for change in check.changes:
             self.stdout.write(f"- {change}")
         if not check.ok:
             raise CommandError(
-                f"version {found.version} does not match: "
-                f"{len(check.problems) + len(check.changes)} finding(s) above."
+                _("version %(version)s does not match: %(count)s finding(s) above.")
+                % {
+                    "version": found.version,
+                    "count": len(check.problems) + len(check.changes),
+                }
             )
         self.stdout.write(
-            "The bundle verifies and the published result matches the live database."
+            _("The bundle verifies and the published result matches the live database.")
         )
 
     def _find(self, text):
@@ -45,7 +62,8 @@ class Command(BaseCommand):
                 lookup = {"pk": int(page_id)}
         except ValueError:
             raise CommandError(
-                f"{text!r}: give a snapshot id or PAGE_ID/VERSION, e.g. 42/1."
+                _("%(given)r: give a snapshot id or PAGE_ID/VERSION, e.g. 42/1.")
+                % {"given": text}
             ) from None
         model = ScorecardSnapshot
         if version:
@@ -55,5 +73,8 @@ class Command(BaseCommand):
                 model = page.get_snapshot_model()
         found = model.objects.filter(**lookup).first()
         if found is None:
-            raise CommandError(f"{text!r}: there is no published result with that id.")
+            raise CommandError(
+                _("%(given)r: there is no published result with that id.")
+                % {"given": text}
+            )
         return found

@@ -1,18 +1,27 @@
 """``manage.py pilots_retention``: clear free-text answers and client digests
 of survey responses older than N days, and delete saved questionnaires
 (drafts) past their last day. Run it daily from cron or a systemd timer;
-``--dry-run`` first to see what it would change."""
+``--dry-run`` first to see what it would change. It speaks the site's
+language (``LANGUAGE_CODE``)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from ...services import drafts_expired_delete, responses_retention_apply
+from ...services import (
+    drafts_expired_delete,
+    notification_results_prune,
+    responses_retention_apply,
+)
 
 
 class Command(BaseCommand):
     help = (
         "Clear free-text answers and client digests of survey responses older "
-        "than N days (and any code-to-response key left in anonymous surveys), "
-        "in one transaction; delete saved questionnaires past their last day."
+        "than N days (and any code-to-response key left in anonymous surveys, "
+        "the rows old response imports kept, first paper entries never "
+        "entered a second time and finished notification task results), in one "
+        "transaction; delete saved questionnaires past their last day."
     )
 
     def add_arguments(self, parser):
@@ -35,31 +44,84 @@ class Command(BaseCommand):
         if days is None:
             days = pilots_settings.SURVEY_RETENTION_DAYS
         if days < 1:
-            raise CommandError(f"--days must be 1 or more, not {days}.")
+            raise CommandError(
+                _("--days must be 1 or more, not %(days)s.") % {"days": days}
+            )
         reports = responses_retention_apply(days=days, dry_run=dry_run)
         drafts = drafts_expired_delete(dry_run=dry_run)
-        verb = "would clear" if dry_run else "cleared"
+        verb = (
+            pgettext("retention", "would clear")
+            if dry_run
+            else pgettext("retention", "cleared")
+        )
+        # The full stop of a report line (Chinese has its own).
+        stop = pgettext("retention", ".")
         for r in reports:
-            line = (
-                f"Survey {r.survey_id} «{r.title}»: {verb} {r.texts_cleared} "
-                f"free-text answer(s) in {r.responses_with_text} response(s), "
-                f"{r.digests_cleared} client digest(s)"
-            )
+            line = _(
+                "Survey %(id)s «%(title)s»: %(verb)s %(texts)s free-text "
+                "answer(s) in %(responses)s response(s), %(digests)s client "
+                "digest(s)"
+            ) % {
+                "id": r.survey_id,
+                "title": r.title,
+                "verb": verb,
+                "texts": r.texts_cleared,
+                "responses": r.responses_with_text,
+                "digests": r.digests_cleared,
+            }
             if r.code_links_cut:
-                line += f", {r.code_links_cut} access code link(s) to responses"
-            self.stdout.write(line + ".")
-        totals = (
-            sum(r.texts_cleared for r in reports),
-            sum(r.digests_cleared for r in reports),
-            sum(r.code_links_cut for r in reports),
+                line += _(", %(count)s access code link(s) to responses") % {
+                    "count": r.code_links_cut
+                }
+            if r.imports_cleared:
+                line += _(", the rows kept by %(count)s response import(s)") % {
+                    "count": r.imports_cleared
+                }
+            if r.paper_drafts_deleted:
+                line += _(
+                    ", %(count)s first paper entry(ies) never entered a second time"
+                ) % {"count": r.paper_drafts_deleted}
+            self.stdout.write(line + stop)
+        totals = {
+            "days": days,
+            "verb": verb,
+            "texts": sum(r.texts_cleared for r in reports),
+            "digests": sum(r.digests_cleared for r in reports),
+            "links": sum(r.code_links_cut for r in reports),
+            "imports": sum(r.imports_cleared for r in reports),
+            "drafts": sum(r.paper_drafts_deleted for r in reports),
+            "surveys": len(reports),
+        }
+        tasks = notification_results_prune(dry_run=dry_run)
+        if tasks:
+            self.stdout.write(
+                _(
+                    "Notification tasks: %(verb)s %(count)s finished result(s) "
+                    "(each kept a response's id with its exact times)"
+                )
+                % {"verb": verb, "count": tasks}
+                + stop
+            )
+        summary = (
+            _(
+                "Older than %(days)s day(s): %(verb)s %(texts)s free-text answer(s), "
+                "%(digests)s client digest(s) and %(links)s code link(s), the rows "
+                "kept by %(imports)s response import(s) and %(drafts)s first paper "
+                "entry(ies) in %(surveys)s survey(s)"
+            )
+            % totals
         )
         self.stdout.write(
-            f"Older than {days} day(s): {verb} {totals[0]} free-text answer(s), "
-            f"{totals[1]} client digest(s) and {totals[2]} code link(s) in "
-            f"{len(reports)} survey(s)"
-            + (" (dry run: nothing changed)." if dry_run else ".")
+            summary + (_(" (dry run: nothing changed).") if dry_run else stop)
         )
         self.stdout.write(
-            f"Saved questionnaires past their last day: "
-            f"{'would delete' if dry_run else 'deleted'} {drafts}."
+            _("Saved questionnaires past their last day: %(verb)s %(count)s") % {
+                "verb": (
+                    pgettext("retention", "would delete")
+                    if dry_run
+                    else pgettext("retention", "deleted")
+                ),
+                "count": drafts,
+            }
+            + stop
         )
