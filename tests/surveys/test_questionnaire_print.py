@@ -174,6 +174,10 @@ def test_an_editor_of_the_survey_prints_it_and_finds_the_button(
         reverse("wagtail_pilots_surveys:results", args=[survey.pk]), **EN
     ).content.decode()
     assert url(survey) in results and "Printable questionnaire" in results
+    # The page listing keeps its row of four daily screens.
+    listing = client.get(f"/admin/pages/{home_page.pk}/", **EN).content.decode()
+    assert f"/admin/pilots/surveys/{survey.pk}/codes/" in listing
+    assert url(survey) not in listing
 
 
 def test_a_page_that_is_not_a_survey_is_404(admin_client, home_page):
