@@ -460,7 +460,7 @@ class SurveyForm(BaseForm):
         """The questions of the page shown with their bound fields, for
         templates: ``[{"question": Question, "fields": [BoundField, ...]}, ...]``."""
         result = []
-        numbers = {q.key: i for i, q in enumerate(self.questions, start=1)}
+        numbers = logic.question_numbers(self.questions)
         shown_page = self.pages[self.page_index] if self.pages else None
         visibility = self.visibility()
         page_keys = {q.key for q in shown_page.questions} if shown_page else set()

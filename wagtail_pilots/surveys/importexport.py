@@ -38,7 +38,7 @@ from import_export import fields, resources, widgets
 from ..importexport.registry import Column, ImportExportKind
 from ..importexport.resources import BatchResourceMixin, ExportOnlyResource
 from ..importexport.widgets import cell_text, parse_date_cell
-from . import logic
+from . import logic, printing
 from .forms import NOT_ASKED_LABEL, OTHER_LABEL
 from .models import (
     Channel,
@@ -243,11 +243,20 @@ def is_not_asked_mark(text):
     return text.casefold() in {m.casefold() for m in marks}
 
 
-def is_other(question, text):
+def is_other(question, text, coding=CODING_TEXT):
+    """Whether ``text`` chooses “other, please specify”: its name, or under a
+    numeric coding (正序 or 倒序) its code, the number after the last option
+    (:func:`.printing.other_code`, as the printed questionnaire shows it)."""
     if not logic.offers_other(question):
         return False
     names = {logic.OTHER, "other", "其他", "其他（请注明）", str(OTHER_LABEL)}
-    return text.casefold() in {n.casefold() for n in names}
+    if text.casefold() in {n.casefold() for n in names}:
+        return True
+    if coding in (CODING_FIRST, CODING_LAST):
+        number = _number(text)
+        code = printing.other_code(question)
+        return number is not None and code is not None and number == code
+    return False
 
 
 def _sample(question):
@@ -401,7 +410,7 @@ class RowParser:
                     missing[name] = question.key
                 continue
             try:
-                if is_other(question, text):
+                if is_other(question, text, coding):
                     data[question.key] = logic.OTHER
                 elif question.field_type == SCALE:
                     data[question.key] = self.option(question, text, coding).pk
@@ -410,7 +419,7 @@ class RowParser:
                 elif question.field_type in MULTI_CHOICE_TYPES:
                     data[question.key] = [
                         logic.OTHER
-                        if is_other(question, item)
+                        if is_other(question, item, coding)
                         else self.choice(question, item, coding)
                         for item in MULTI_SEPARATORS.split(text)
                         if item
@@ -833,7 +842,10 @@ class ResponsesKind(ImportExportKind):
                     "drop-down list. Numbers are read only as the row's column "
                     "“数字编码” declares: 正序 (1 = the first option below), 倒序 "
                     "(1 = the last option) or 分值 (the option's score); left "
-                    "empty or 文字, a number is refused with its row and column."
+                    "empty or 文字, a number is refused with its row and column. "
+                    "“Other, please specify” has the number after the last "
+                    "option, in either order. The printed questionnaire shows "
+                    "the 正序 codes."
                 )
             ],
             [],
@@ -846,16 +858,19 @@ class ResponsesKind(ImportExportKind):
             ],
         ]
         for question in questions:
-            values = [o.label for o in question.options] or question.choices
-            scores = [o.score for o in question.options] or [""] * len(values)
-            for n, (value, score) in enumerate(zip(values, scores, strict=True)):
+            # The codes of the printed questionnaire (printing.answer_codes):
+            # 正序, then “other” after the last option in either order.
+            codes = printing.answer_codes(question)
+            scores = [o.score for o in question.options]
+            count = len(printing.answer_values(question))
+            for n, code in enumerate(codes):
                 notes.append(
                     [
                         question.label if n == 0 else "",
-                        value,
-                        n + 1,
-                        len(values) - n,
-                        score,
+                        code.label,
+                        code.code,
+                        code.code if code.other else count - n,
+                        "" if code.other or not scores else scores[n],
                     ]
                 )
         return notes

@@ -61,6 +61,13 @@ class SurveySection:
     questions: list[Question] = field(default_factory=list)
 
 
+def question_numbers(questions: Sequence[Question]) -> dict[str, int]:
+    """Each question's number as the respondent reads it (1, 2, 3… in survey
+    order, across pages, hidden questions included): the web form, paper
+    entry and the printed questionnaire all number questions with this."""
+    return {q.key: number for number, q in enumerate(questions, start=1)}
+
+
 def paginate(questions: Sequence[Question]) -> list[SurveySection]:
     """The pages of a survey: a new page starts at each question marked so.
 

@@ -28,5 +28,10 @@ urlpatterns = [
     ),
     path("<int:page_id>/codes/print/", admin.print_codes, name="print_codes"),
     path("<int:page_id>/paper/", admin.paper_entry, name="paper"),
+    path(
+        "<int:page_id>/questionnaire/",
+        admin.print_questionnaire,
+        name="questionnaire",
+    ),
     path("<int:page_id>/question-sets/", admin.question_sets, name="question_sets"),
 ]

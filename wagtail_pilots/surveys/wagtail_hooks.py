@@ -21,12 +21,17 @@ def register_survey_admin_urls():
     return [path("pilots/surveys/", include(urls, namespace="wagtail_pilots_surveys"))]
 
 
-def _survey_buttons(page, user, priority, button_class=Button):
+# The screens a page listing row shows beside a survey's title: the daily
+# ones (the printable questionnaire is on the survey's own header and edit form).
+LISTING_SCREENS = 4
+
+
+def _survey_buttons(page, user, priority, button_class=Button, limit=None):
     if not isinstance(page.specific_deferred, SurveyPageMixin):
         return
     if not page.permissions_for_user(user).can_edit():
         return
-    for offset, (label, url, icon) in enumerate(survey_admin_buttons(page)):
+    for offset, (label, url, icon) in enumerate(survey_admin_buttons(page)[:limit]):
         yield button_class(label, url, icon_name=icon, priority=priority + offset)
 
 
@@ -51,7 +56,7 @@ def survey_header_buttons(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_buttons")
 def survey_listing_buttons(page, user, next_url=None):
     # Beside the survey's title in page listings, not inside the "⋯" menu.
-    yield from _survey_buttons(page, user, 15, ListingButton)
+    yield from _survey_buttons(page, user, 15, ListingButton, LISTING_SCREENS)
 
 
 @hooks.register(IMPORTEXPORT_HOOK)

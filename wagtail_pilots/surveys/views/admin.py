@@ -32,7 +32,8 @@ from wagtail_pilots.models import Unit
 from ...pages import pages_using
 from ..forms import CONFIRM, SERIAL, UNANSWERED
 from ..importexport import ResponsesKind
-from ..models import AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
+from ..models import Access, AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
+from ..printing import questionnaire
 from ..question_sets import QUESTION_SETS
 from ..questions import survey_questions
 from ..selectors import (
@@ -512,6 +513,35 @@ def print_codes(request, page_id):
 
 
 @survey_view
+def print_questionnaire(request, page_id):
+    """The survey as a paper questionnaire, printed from the browser (A4): its
+    questions numbered as the web form numbers them, each answer with the code
+    the response import reads (正序), conditions written out in words, a box
+    for the serial number and, for a survey that needs 参与码, one for the
+    code slip. Printed from the page's current version, as the web form, paper
+    entry and the import use it."""
+    page = get_survey_for_user(request, page_id)
+    questions = survey_questions(page)
+    needs_code = page.access == Access.CODE
+    survey_url = ""
+    if needs_code and page.live:
+        survey_url, _site_is_local = survey_public_url(page, request)
+    return TemplateResponse(
+        request,
+        "wagtail_pilots/surveys/admin/questionnaire_print.html",
+        {
+            "page": page,
+            "parts": questionnaire(questions),
+            "question_count": len(questions),
+            "needs_code": needs_code,
+            "survey_url": survey_url,
+            "anonymous": page.anonymous,
+            "header_title": page.title,
+        },
+    )
+
+
+@survey_view
 def paper_entry(request, page_id):
     """Type in paper questionnaires (channel = paper), one after another.
 
@@ -678,12 +708,16 @@ def survey_admin_links(page):
         ),
         (_("Paper entry"), reverse("wagtail_pilots_surveys:paper", args=[page.pk])),
         (_("Access codes"), reverse("wagtail_pilots_surveys:codes", args=[page.pk])),
+        (
+            _("Printable questionnaire"),
+            reverse("wagtail_pilots_surveys:questionnaire", args=[page.pk]),
+        ),
     ]
 
 
 def survey_admin_buttons(page):
     """(label, url, icon) of a survey's admin screens, for buttons."""
-    icons = ["table", "list-ul", "edit", "key"]
+    icons = ["table", "list-ul", "edit", "key", "doc-full"]
     return [
         (label, url, icon)
         for (label, url), icon in zip(survey_admin_links(page), icons, strict=True)
