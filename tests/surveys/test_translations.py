@@ -252,6 +252,37 @@ def test_the_raw_export_keeps_the_sources_words(client, survey, english_survey):
     assert "不满意" in row and "党员" in row
 
 
+def test_the_translations_admin_screens_are_its_sources(
+    admin_client, survey, english_survey
+):
+    """Paper entry, codes, imports and exports opened from the English page
+    work on the source survey: one set of responses in every language."""
+    from wagtail_pilots.importexport.views import export_url, import_url
+    from wagtail_pilots.surveys.importexport import ResponsesKind
+
+    paper = admin_client.post(
+        reverse("wagtail_pilots_surveys:paper", args=[english_survey.pk]),
+        post_data(survey, wp_serial="P-001"),
+    )
+    assert paper.status_code == 302
+    assert SurveyResponse.objects.get().survey_id == survey.pk
+
+    kind = ResponsesKind()
+    shown = admin_client.get(import_url(kind, english_survey))
+    assert shown.status_code == 200
+    assert shown.context["scope_page"].pk == survey.pk
+    exported = admin_client.get(export_url(kind, english_survey))
+    assert exported.status_code == 200
+    body = (
+        b"".join(exported.streaming_content)
+        if exported.streaming
+        else exported.content
+    ).decode("utf-8-sig")
+    # The paper questionnaire, in the source's words (the import's too).
+    assert body.splitlines()[0].startswith("您的身份,总体评价")
+    assert body.splitlines()[1].startswith("党员,满意")
+
+
 def test_a_quota_counts_the_answers_of_every_language(client, survey, english_survey):
     SurveyQuota.objects.create(page=survey, group="党员", limit=1)
     assert client.post(survey.url, post_data(survey)).status_code == 302
@@ -271,9 +302,7 @@ def test_the_sources_access_codes_open_the_translation_once(
 
     first_step = client.get(english_survey.url)
     assert "Step 1: enter your access code" in first_step.content.decode()
-    checked = client.post(
-        english_survey.url, {"wp_step": "code", "wp_code": code.code}
-    )
+    checked = client.post(english_survey.url, {"wp_step": "code", "wp_code": code.code})
     assert checked.status_code == 200
     assert "Overall, how satisfied are you?" in checked.content.decode()
 
@@ -556,7 +585,6 @@ def test_a_translation_costs_a_fixed_number_of_queries_more(
 
 def test_lists_show_each_survey_once(admin_client, client, survey, english_survey):
     from django.utils import translation
-
     from wagtail.models import Page
 
     from wagtail_pilots.surveys.selectors import surveys_for_dashboard, surveys_open

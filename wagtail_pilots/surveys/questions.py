@@ -232,7 +232,9 @@ def translate_questions(questions, wording, option_texts=None):
             if labelled and len(own.rows) == len(labelled):
                 row_texts = iter(own.rows)
                 changes["rows"] = [
-                    r if r.unit_id is not None else replace(r, translated=next(row_texts))
+                    r
+                    if r.unit_id is not None
+                    else replace(r, translated=next(row_texts))
                     for r in question.rows
                 ]
         result.append(replace(question, **changes) if changes else question)

@@ -1135,14 +1135,16 @@ def surveys_open(*, now=None, limit=None, parent=None):
                 under |= Q(path__startswith=section.path, depth__gt=section.depth)
             found = found.filter(under)
         # Each survey once, decided by its source's dates and count.
-        found = source_surveys(found).order_by(
-            F("closes_at").asc(nulls_last=True), "title"
-        ).prefetch_related(
-            Prefetch(
-                "form_fields",
-                queryset=model.get_question_model()
-                .objects.only("pk", "page_id", "field_type", "rows")
-                .prefetch_related("row_units"),
+        found = (
+            source_surveys(found)
+            .order_by(F("closes_at").asc(nulls_last=True), "title")
+            .prefetch_related(
+                Prefetch(
+                    "form_fields",
+                    queryset=model.get_question_model()
+                    .objects.only("pk", "page_id", "field_type", "rows")
+                    .prefetch_related("row_units"),
+                )
             )
         )
         pages += found[:limit] if limit else found

@@ -34,7 +34,6 @@ from ..forms import CONFIRM, SERIAL, UNANSWERED
 from ..importexport import ResponsesKind
 from ..models import AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
 from ..question_sets import QUESTION_SETS
-from ..translations import questions_for_viewer, source_surveys
 from ..selectors import (
     ResultFilters,
     raw_response_rows,
@@ -55,6 +54,7 @@ from ..services import (
     paper_entry_record,
     question_set_insert,
 )
+from ..translations import questions_for_viewer, source_surveys
 
 
 def survey_view(view):
