@@ -274,9 +274,7 @@ def test_the_translations_admin_screens_are_its_sources(
     exported = admin_client.get(export_url(kind, english_survey))
     assert exported.status_code == 200
     body = (
-        b"".join(exported.streaming_content)
-        if exported.streaming
-        else exported.content
+        b"".join(exported.streaming_content) if exported.streaming else exported.content
     ).decode("utf-8-sig")
     # The paper questionnaire, in the source's words (the import's too).
     assert body.splitlines()[0].startswith("您的身份,总体评价")
@@ -606,3 +604,36 @@ def test_scale_names_are_unique_per_language(scale, en):
     with pytest.raises(ValidationError):
         copy.full_clean()
     Scale(name=THREE_LEVEL + "（新）").full_clean()
+
+
+# The example site's demo ---------------------------------------------------------
+
+
+def test_the_demo_translates_its_surveys_into_english(client, home_page, en):
+    """``EXAMPLE_SITE_I18N=1 make demo``: the survey in pages in English, its
+    condition working (it names its question by key)."""
+    from example_site.demo import surveys as demo
+    from example_site.demo import translations
+
+    demo.open_survey(home_page)
+    logic, _created = demo.logic_survey(home_page)
+    translated = translations.load(home=home_page)
+    assert len(translated) == 2
+    assert translations.load(home=home_page) == translated  # safe to run again
+    english_logic = SurveyPage.objects.get(
+        translation_key=logic.translation_key, locale=en
+    )
+    assert english_logic.live
+
+    shown = client.get(english_logic.url).content.decode()
+    assert "Your visit to a service centre" in shown
+    assert "Overall, how satisfied were you with this visit?" in shown
+    assert "Fairly satisfied" in shown
+
+    overall = next(q for q in survey_questions(logic) if q.field_type == "scale")
+    dissatisfied = next(o for o in overall.options if o.label == "不满意")
+    data = post_data(logic, group="个体工商户", overall=None, token="demo")
+    data.update({overall.key: str(dissatisfied.pk), "wp_nav": "next", "wp_page": "0"})
+    why = client.post(english_logic.url, data).content.decode()
+    assert "Why you were dissatisfied" in why
+    assert "Documents asked for again and again" in why
