@@ -1,21 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
-from wagtail import urls as wagtail_urls
-from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.documents import urls as wagtaildocs_urls
 
-urlpatterns = [
-    path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
-    # Lets visitors switch between Chinese and English (set_language view).
-    path("i18n/", include("django.conf.urls.i18n")),
-]
+from example_site.routes import site_urlpatterns
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
-
-    urlpatterns += staticfiles_urlpatterns()
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns = site_urlpatterns(i18n=getattr(settings, "WAGTAIL_I18N_ENABLED", False))

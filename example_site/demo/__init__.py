@@ -8,7 +8,7 @@ exist yet.
 
 from importlib import import_module
 
-LOADERS = ("core", "pilots", "surveys", "scorecards", "importexport")
+LOADERS = ("core", "pilots", "surveys", "scorecards", "importexport", "translations")
 
 
 def iter_loaders():

@@ -43,13 +43,22 @@ def _add_survey(parent, *, slug, title, intro, fields, thank_you, **settings):
         title=title, slug=slug, intro=intro, thank_you_text=thank_you, **settings
     )
     parent.add_child(instance=page)
+    # Conditions name earlier questions by label here; they are stored by the
+    # key each question gets when saved (q1, q2… for a Chinese label).
+    keys = {}
     for position, spec in enumerate(fields):
         spec = dict(spec)
         units = spec.pop("units", None)
+        if spec.get("conditions"):
+            spec["conditions"] = [
+                {**rule, "question": keys.get(rule["question"], rule["question"])}
+                for rule in spec["conditions"]
+            ]
         field = SurveyField(page=page, sort_order=position, **spec)
         if units:
             field.row_units = units
         field.save()
+        keys[field.label] = field.clean_name
     page.save_revision().publish()
     page.refresh_from_db()
     return page
@@ -312,10 +321,6 @@ def logic_survey(parent):
         return existing, False
     scale = Scale.objects.get(name="满意度（三级）")
     now = timezone.now()
-
-    def key(label):
-        return SurveyField(label=label).get_field_clean_name()
-
     page = _add_survey(
         parent,
         slug=LOGIC_SLUG,
@@ -347,7 +352,7 @@ def logic_survey(parent):
                 "page_title": "不满意的原因",
                 "conditions": [
                     {
-                        "question": key("对这次办事的总体评价"),
+                        "question": "对这次办事的总体评价",
                         "op": "in",
                         "values": ["不满意"],
                     }
@@ -366,7 +371,7 @@ def logic_survey(parent):
                 "scale": scale,
                 "conditions": [
                     {
-                        "question": key("您的身份"),
+                        "question": "您的身份",
                         "op": "in",
                         "values": ["企业代表", "个体工商户"],
                     }

@@ -32,5 +32,13 @@ STORAGES = {
 WAGTAILADMIN_BASE_URL = "http://testserver"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
-# A department's own page types built on the suite's mixins (tests/custom_site).
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.custom_site"]
+# A department's own page types built on the suite's mixins (tests/custom_site),
+# and wagtail-localize, which a site translating its surveys may use
+# (tests/surveys/test_translations.py; Wagtail's i18n itself is switched on
+# there, test by test, so that every other test runs a one-language site).
+INSTALLED_APPS = [
+    *INSTALLED_APPS,
+    "tests.custom_site",
+    "wagtail_localize",
+    "wagtail_localize.locales",
+]

@@ -269,6 +269,14 @@ class ImportExportKind:
             return False
         return page.permissions_for_user(user).can_edit()
 
+    def scope_page(self, page):
+        """The page an import or export of this kind for ``page`` is about:
+        ``page``, or the survey a translated survey page words (its source:
+        all the languages of a survey are one set of responses, codes and
+        results, see ``surveys/translations.py``)."""
+        get_source = getattr(page, "get_survey_source", None)
+        return get_source() if callable(get_source) else page
+
     def check_page(self, page):
         """Raise ``ValueError`` with a message when ``page`` does not suit an
         import of the kind. Kinds add their own rules (calling ``super()``)."""

@@ -81,6 +81,7 @@ def _scope_or_404(kind, request):
             kind.check_scope(page)
         except ValueError:
             raise Http404 from None
+        page = kind.scope_page(page)
     return page
 
 

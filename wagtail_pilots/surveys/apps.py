@@ -10,7 +10,13 @@ class SurveysAppConfig(AppConfig):
 
     def ready(self):
         from django.core import checks
+        from django.db.models.signals import post_delete, post_save
+        from wagtail.models import Locale
 
         from .models import check_survey_pages
+        from .translations import forget_locales
 
         checks.register(check_survey_pages)
+        # The default locale's id is kept per process (translations.py).
+        post_save.connect(forget_locales, sender=Locale, dispatch_uid="wp_locales")
+        post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wp_locale")

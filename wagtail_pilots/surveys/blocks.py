@@ -23,7 +23,8 @@ class SurveyFormBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
         survey = value.get("survey")
-        survey = survey.specific if survey is not None else None
+        # In the visitor's language when the survey is translated into it.
+        survey = survey.specific.localized if survey is not None else None
         context["survey"] = survey
         # Rendered without the page's request ({{ page.body }} rather than
         # {% include_block %}) there is no CSRF token: the template links to
@@ -32,13 +33,10 @@ class SurveyFormBlock(blocks.StructBlock):
         if survey is not None and survey.live:
             state = survey.get_state()
             context["survey_state"] = state
-            if (
-                has_csrf
-                and state == "open"
-                and survey.access != Access.ONCE_PER_BROWSER
-            ):
+            access = survey.get_survey_source().access
+            if has_csrf and state == "open" and access != Access.ONCE_PER_BROWSER:
                 context["form"] = survey.get_form(
-                    page=survey, require_code=survey.access == Access.CODE
+                    page=survey, require_code=access == Access.CODE
                 )
         return context
 
@@ -57,17 +55,21 @@ class SurveyResultsBlock(blocks.StructBlock):
         template = "wagtail_pilots/surveys/blocks/survey_results_block.html"
 
     def get_context(self, value, parent_context=None):
+        from .questions import survey_questions
         from .selectors import public_results
+        from .translations import translated_questions
 
         context = super().get_context(value, parent_context=parent_context)
         survey = value.get("survey")
-        survey = survey.specific if survey is not None else None
+        survey = survey.specific.localized if survey is not None else None
         context["survey"] = survey
-        context["results"] = (
-            public_results(survey=survey)
-            if survey is not None and survey.live and survey.results_are_public()
-            else None
-        )
+        results = None
+        if survey is not None and survey.live and survey.results_are_public():
+            # The source's figures, in the words of the visitor's language.
+            source = survey.get_survey_source()
+            questions = translated_questions(survey_questions(source), survey)
+            results = public_results(survey=source, questions=questions)
+        context["results"] = results
         return context
 
 

@@ -10,8 +10,10 @@ from collections import OrderedDict
 
 import django.forms
 import django.forms.utils
+from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare, get_random_string
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -614,13 +616,38 @@ class SurveyFormBuilder(FormBuilder):
 
     form_class = SurveyForm
 
-    def __init__(self, fields):
+    def __init__(self, fields, *, questions=None):
         super().__init__(fields)
-        self.questions = [question_from_field(f) for f in fields]
+        #: The questions as the form asks them: a translated survey passes
+        #: its source's questions in the translation's words.
+        self.questions = (
+            questions
+            if questions is not None
+            else [question_from_field(f) for f in fields]
+        )
 
     def _question(self, field):
         key = field.clean_name or field.get_field_clean_name()
         return next(q for q in self.questions if q.key == key)
+
+    def get_field_options(self, field):
+        options = super().get_field_options(field)
+        question = self._question(field)
+        if question.label != field.label:
+            options["label"] = question.label
+        if question.help_text != field.help_text:
+            # Escaped as Wagtail escapes the field's own help text.
+            allow_html = getattr(settings, "WAGTAILFORMS_HELP_TEXT_ALLOW_HTML", False)
+            options["help_text"] = (
+                question.help_text
+                if allow_html
+                else conditional_escape(question.help_text)
+            )
+        return options
+
+    def get_formatted_field_choices(self, field):
+        # The source's choices as values, worded as the question words them.
+        return self._question(field).choice_pairs()
 
     def _radio(self, choices, options):
         return django.forms.ChoiceField(
@@ -635,7 +662,7 @@ class SurveyFormBuilder(FormBuilder):
     def create_scale_field(self, field, options):
         question = self._question(field)
         options.pop("initial", None)
-        choices = [(str(o.pk), o.label) for o in question.options]
+        choices = [(str(o.pk), o.text) for o in question.options]
         return self._radio(self._with_other(question, choices), options)
 
     def create_radio_field(self, field, options):
@@ -661,10 +688,10 @@ class SurveyFormBuilder(FormBuilder):
     def create_matrix_field(self, field, options):
         question = self._question(field)
         options.pop("initial", None)
-        choices = [(str(o.pk), o.label) for o in question.options]
+        choices = [(str(o.pk), o.text) for o in question.options]
         rows = MatrixRows()
         for row in question.rows:
-            row_options = {**options, "label": row.label, "help_text": ""}
+            row_options = {**options, "label": row.text, "help_text": ""}
             row_field = self._radio(choices, row_options)
             row_field.matrix_question = question.label
             rows.append((row.key, row_field))
@@ -673,7 +700,7 @@ class SurveyFormBuilder(FormBuilder):
     def create_group_field(self, field, options):
         question = self._question(field)
         options.pop("initial", None)
-        return self._radio([(c, c) for c in question.choices], options)
+        return self._radio(question.choice_pairs(), options)
 
     def create_multiline_field(self, field, options):
         options["max_length"] = pilots_settings.SURVEY_TEXT_MAX_LENGTH
@@ -708,7 +735,11 @@ class SurveyFormBuilder(FormBuilder):
                     django.forms.CharField(
                         label=question.follow_up_label or _("Please tell us more"),
                         help_text=_("If you chose %(options)s (optional)")
-                        % {"options": "、".join(question.follow_up_options)},
+                        % {
+                            "options": "、".join(
+                                question.text_of(o) for o in question.follow_up_options
+                            )
+                        },
                         required=False,
                         max_length=pilots_settings.SURVEY_TEXT_MAX_LENGTH,
                         widget=django.forms.Textarea(attrs={"rows": 3}),
@@ -777,10 +808,20 @@ class SurveyAdminPageForm(WagtailAdminFormPageForm):
                 form.add_error(
                     "choices", _("List the respondent groups, one per line.")
                 )
+        if self._is_translation():
+            # A translation only words the source's questions: conditions,
+            # groups and quotas are the source's, checked where they are
+            # edited (a translated choice is not a condition's value).
+            return cleaned
         self._check_group_populations(formset)
         self._check_quotas(formset)
         self._check_logic(formset)
         return cleaned
+
+    def _is_translation(self):
+        from .translations import is_translation
+
+        return bool(self.instance.pk) and is_translation(self.instance)
 
     def _assign_question_keys(self, formset):
         """New questions get their key now, so that a draft's revision, its

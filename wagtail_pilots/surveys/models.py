@@ -35,7 +35,7 @@ from wagtail.contrib.forms.models import (
     validate_to_address,
 )
 from wagtail.fields import RichTextField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
@@ -53,10 +53,17 @@ from .widgets import FilterableCheckboxSelectMultiple, QuestionTypeSelect
 # Scales ---------------------------------------------------------------------
 
 
-class Scale(index.Indexed, ClusterableModel):
-    """An ordered list of answer options (满意 / 基本满意 / 不满意 …)."""
+class Scale(TranslatableMixin, index.Indexed, ClusterableModel):
+    """An ordered list of answer options (满意 / 基本满意 / 不满意 …).
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    Translatable with Wagtail's locales: the scale's translation into a
+    survey page's language (made with "Translate", by Wagtail's
+    ``simple_translation`` or wagtail-localize) gives the options' wording on
+    that translation of the survey; answers always count the source options
+    (see ``translations.py``).
+    """
+
+    name = models.CharField(_("name"), max_length=100)
     description = models.CharField(_("description"), max_length=255, blank=True)
 
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
@@ -68,16 +75,43 @@ class Scale(index.Indexed, ClusterableModel):
         InlinePanel("options", label=_("option"), min_num=2),
     ]
 
-    class Meta:
+    class Meta(TranslatableMixin.Meta):
         verbose_name = _("scale")
         verbose_name_plural = _("scales")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "locale"], name="wp_surveys_scale_name_locale"
+            )
+        ]
 
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        # The name is unique per language (a translation may keep it while
+        # it is being translated); the constraint's locale is not a form
+        # field, so the form is told here rather than by the database.
+        from wagtail.models import Locale
 
-class ScaleOption(Orderable):
+        locale_id = self.locale_id or getattr(Locale.get_default(), "pk", None)
+        taken = (
+            type(self)
+            .objects.filter(name=self.name, locale_id=locale_id)
+            .exclude(pk=self.pk)
+        )
+        if self.name and taken.exists():
+            raise ValidationError(
+                {"name": _("A scale with this name already exists.")},
+                code="unique",
+            )
+
+
+class ScaleOption(TranslatableMixin, Orderable):
+    """One option of a scale. Its translation (same ``translation_key``, in the
+    scale's translation) gives its wording in another language."""
+
     scale = ParentalKey(Scale, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(_("label"), max_length=100)
     score = models.DecimalField(
@@ -103,9 +137,10 @@ class ScaleOption(Orderable):
         FieldRowPanel([FieldPanel("satisfied"), FieldPanel("excluded")]),
     ]
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta):
         verbose_name = _("scale option")
         verbose_name_plural = _("scale options")
+        ordering = ["sort_order"]
 
     def __str__(self):
         return self.label
@@ -149,7 +184,9 @@ from .questions import (  # noqa: E402
     SCALE,
     needs_numbered_key,
     next_question_key,
+    question_from_field,
 )
+from .translations import LocalizeFields  # noqa: E402
 
 SURVEY_FIELD_CHOICES = (
     (SCALE, _("scale question")),
@@ -305,6 +342,32 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
         ),
     ]
 
+    # With wagtail-localize (and a question model that is translatable, as
+    # SurveyField is): translators get the wording, everything that decides
+    # what is stored stays the source's. See translations.py.
+    override_translatable_fields = LocalizeFields(
+        translated=[
+            "label",
+            "help_text",
+            "choices",
+            "rows",
+            "page_title",
+            "follow_up_label",
+        ],
+        synchronized=[
+            "clean_name",
+            "field_type",
+            "required",
+            "default_value",
+            "scale",
+            "page_break",
+            "conditions",
+            "conditions_match",
+            "other_option",
+            "follow_up_options",
+        ],
+    )
+
     def uses_logic(self):
         """Whether any of the page, condition or follow-up settings is used
         (the editor folds them away otherwise)."""
@@ -363,8 +426,13 @@ class AbstractSurveyField(ClusterableModel, AbstractFormField):
         super().save(*args, **kwargs)
 
 
-class SurveyField(AbstractSurveyField):
-    """The questions of the default :class:`SurveyPage`."""
+class SurveyField(TranslatableMixin, AbstractSurveyField):
+    """The questions of the default :class:`SurveyPage`.
+
+    Translatable (a locale and a ``translation_key``, set from the page) so
+    that wagtail-localize offers each question's wording for translation;
+    ``copy_for_translation`` keeps the key of each question.
+    """
 
     page = ParentalKey(
         "SurveyPage", on_delete=models.CASCADE, related_name="form_fields"
@@ -373,6 +441,7 @@ class SurveyField(AbstractSurveyField):
     class Meta(AbstractSurveyField.Meta):
         verbose_name = _("survey question")
         verbose_name_plural = _("survey questions")
+        unique_together = [("translation_key", "locale")]
 
 
 class Access(models.TextChoices):
@@ -487,6 +556,8 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     form_builder = SurveyFormBuilder
     # A copied survey starts empty.
     exclude_fields_in_copy = ["response_count"]
+    # wagtail-localize: addresses are not words to translate.
+    override_translatable_fields = LocalizeFields(synchronized=["notify_to"])
 
     survey_settings_panels = [
         FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
@@ -524,6 +595,10 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
     # State ------------------------------------------------------------------
 
     def get_state(self, now=None):
+        source = self.get_survey_source()
+        if source.pk != self.pk:
+            # A translation is open, closed or full with its source.
+            return source.get_state(now)
         now = now or timezone.now()
         if self.opens_at and now < self.opens_at:
             return SurveyState.NOT_OPEN
@@ -536,6 +611,9 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         return SurveyState.OPEN
 
     def results_are_public(self, now=None):
+        source = self.get_survey_source()
+        if source.pk != self.pk:
+            return source.results_are_public(now)
         if self.results_visibility == ResultsVisibility.LIVE:
             return True
         if self.results_visibility == ResultsVisibility.AFTER_CLOSING:
@@ -578,11 +656,32 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
             .prefetch_related("scale__options", "row_units")
         )
 
+    # Translations (see translations.py) ------------------------------------
+
+    def get_survey_source(self):
+        """The survey this page is a translation of (its page in the default
+        language), or this page: the one whose responses, codes, quotas and
+        settings count. No query for a page that is its own source."""
+        from .translations import survey_source
+
+        return survey_source(self)
+
+    def get_form_class(self):
+        from .translations import is_translation, translated_questions
+
+        if not is_translation(self):
+            return super().get_form_class()
+        # A translation asks the source's questions in its own words: the
+        # answers are the source's values, whatever language they came in.
+        fields = list(self.get_survey_source().get_form_fields())
+        questions = translated_questions([question_from_field(f) for f in fields], self)
+        return self.form_builder(fields, questions=questions).get_form_class()
+
     def get_data_fields(self):
         from .questions import survey_questions
 
         fields = [("submit_time", _("Submission date"))]
-        for question in survey_questions(self):
+        for question in survey_questions(self.get_survey_source()):
             if question.field_type == MATRIX:
                 fields += [
                     (f"{question.key}__{row.key}", f"{question.label} / {row.label}")
@@ -596,7 +695,7 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         return SurveyResponse
 
     def get_submissions(self):
-        return SurveyResponse.objects.filter(survey=self)
+        return SurveyResponse.objects.filter(survey=self.get_survey_source())
 
     def route(self, request, path_components):
         # ``<survey>/results/`` shows the public results (when allowed).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 SCALE = "scale"
@@ -20,18 +20,35 @@ MULTI_CHOICE_TYPES = ("checkboxes", "multiselect")
 
 @dataclass(frozen=True)
 class Option:
+    """A scale option. ``label`` is the source's wording, what answers,
+    conditions and exports use; ``text`` is what a respondent reads (the
+    scale's translation in a translated survey, see ``translations.py``)."""
+
     pk: int
     label: str
     score: Decimal
     satisfied: bool
     excluded: bool
+    translated: str = ""
+
+    @property
+    def text(self):
+        return self.translated or self.label
 
 
 @dataclass(frozen=True)
 class Row:
+    """A matrix row: ``key`` and ``label`` are the source's (stored with each
+    answer), ``text`` the wording shown."""
+
     key: str
     label: str
     unit_id: int | None = None
+    translated: str = ""
+
+    @property
+    def text(self):
+        return self.translated or self.label
 
 
 @dataclass
@@ -52,6 +69,25 @@ class Question:
     other: bool = False
     follow_up_options: list[str] = field(default_factory=list)
     follow_up_label: str = ""
+    #: The wording shown for each of ``choices`` (a translation's), by
+    #: position; empty: the choices as they are.
+    choice_texts: list[str] = field(default_factory=list)
+
+    def choice_pairs(self):
+        """``[(value, text)]`` of the choices: the value stored, the text shown."""
+        texts = self.choice_texts if len(self.choice_texts) == len(self.choices) else []
+        return list(zip(self.choices, texts or self.choices, strict=True))
+
+    def text_of(self, value):
+        """The wording shown for a stored value (an option's label or a
+        choice); the value itself when it is neither."""
+        for option in self.options:
+            if option.label == value:
+                return option.text
+        for choice, text in self.choice_pairs():
+            if choice == value:
+                return text
+        return value
 
     @property
     def is_rated(self):
@@ -139,6 +175,70 @@ def question_from_field(form_field):
     if form_field.field_type in (GROUP, *CHOICE_TYPES, *MULTI_CHOICE_TYPES):
         question.choices = split_choices(form_field.choices)
     return question
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What a translation of a survey says of one question: its texts only."""
+
+    key: str
+    label: str = ""
+    help_text: str = ""
+    page_title: str = ""
+    follow_up_label: str = ""
+    choices: tuple[str, ...] = ()
+    rows: tuple[str, ...] = ()
+
+
+def wording_from_field(form_field):
+    return Wording(
+        key=form_field.clean_name or form_field.get_field_clean_name(),
+        label=form_field.label or "",
+        help_text=form_field.help_text or "",
+        page_title=getattr(form_field, "page_title", "") or "",
+        follow_up_label=getattr(form_field, "follow_up_label", "") or "",
+        choices=tuple(split_choices(getattr(form_field, "choices", ""))),
+        rows=tuple(split_lines(getattr(form_field, "rows", ""))),
+    )
+
+
+def translate_questions(questions, wording, option_texts=None):
+    """``questions`` (a survey's source questions) worded by a translation.
+
+    ``wording``: the translation's :class:`Wording` per question, matched by
+    key; ``option_texts``: ``{option pk: text}`` from the scales'
+    translations. Choices and matrix rows are matched by position, and only
+    when the translation has as many as the source (otherwise the source's
+    wording stays). Keys, values, options, conditions and everything that is
+    stored stay the source's: only the ``text`` shown changes.
+    """
+    by_key = {w.key: w for w in wording}
+    texts = option_texts or {}
+    result = []
+    for question in questions:
+        changes = {}
+        if texts and question.options:
+            changes["options"] = [
+                replace(o, translated=texts.get(o.pk, "")) for o in question.options
+            ]
+        own = by_key.get(question.key)
+        if own is not None:
+            for name in ("label", "help_text", "page_title", "follow_up_label"):
+                if getattr(own, name):
+                    changes[name] = getattr(own, name)
+            if question.choices and len(own.choices) == len(question.choices):
+                changes["choice_texts"] = list(own.choices)
+            labelled = [r for r in question.rows if r.unit_id is None]
+            if labelled and len(own.rows) == len(labelled):
+                row_texts = iter(own.rows)
+                changes["rows"] = [
+                    r
+                    if r.unit_id is not None
+                    else replace(r, translated=next(row_texts))
+                    for r in question.rows
+                ]
+        result.append(replace(question, **changes) if changes else question)
+    return result
 
 
 def survey_questions(survey):

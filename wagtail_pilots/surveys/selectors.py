@@ -35,6 +35,7 @@ from .questions import GROUP, MATRIX, Question, survey_questions
 
 # The answer rules in SQL, re-exported (their pure form is in :mod:`.stats`).
 from .stats_sql import SATISFIED, VALID
+from .translations import default_locale_id, i18n_enabled, source_surveys
 
 
 def _rated_aggregates(queryset, dims):
@@ -201,7 +202,7 @@ def _option_counts(question, counts):
     if question.options:
         items = [
             OptionCount(
-                o.label,
+                o.text,
                 counts.get(o.pk, 0),
                 _share(counts.get(o.pk, 0), total),
                 o.satisfied,
@@ -211,8 +212,8 @@ def _option_counts(question, counts):
         ]
     else:
         items = [
-            OptionCount(c, counts.get(c, 0), _share(counts.get(c, 0), total))
-            for c in question.choices
+            OptionCount(text, counts.get(c, 0), _share(counts.get(c, 0), total))
+            for c, text in question.choice_pairs()
         ]
     if logic.offers_other(question):
         count = counts.get(logic.OTHER, 0)
@@ -434,6 +435,13 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
 
     channel_labels = dict(Channel.choices)
     group_names = sorted(group_counts)
+    # Groups are stored as the source words them, shown as the questions do.
+    group_texts = {
+        choice: text
+        for q in questions
+        if q.field_type == GROUP
+        for choice, text in q.choice_pairs()
+    }
     total_responses = sum(channel_counts.values())
     conditional = logic.conditional_keys(questions)
     not_asked = {}
@@ -462,7 +470,7 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
                 item.rows = [
                     Breakdown(
                         row.key,
-                        row.label,
+                        row.text,
                         result("row", question.key, row.key),
                         unit_id=row.unit_id,
                         options=_option_counts(
@@ -472,7 +480,8 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
                     for row in question.rows
                 ]
             item.groups = [
-                Breakdown(g, g, result("group", question.key, g)) for g in group_names
+                Breakdown(g, group_texts.get(g, g), result("group", question.key, g))
+                for g in group_names
             ]
             item.channels = [
                 Breakdown(c, str(channel_labels[c]), result("channel", question.key, c))
@@ -987,14 +996,20 @@ def response_answer_lines(*, questions, data) -> list[AnswerLine]:
         else:
             lines.append(AnswerLine(label, str(export_value(value)), level=level))
 
+    def worded(question, value):
+        # Stored as the source words it, shown as ``questions`` word it.
+        if isinstance(value, list):
+            return [question.text_of(v) for v in value]
+        return question.text_of(value) if isinstance(value, str) else value
+
     for question in questions:
         value = data.get(question.key, "")
         if question.field_type == MATRIX and value is not None:
             lines.append(AnswerLine(question.label, state="heading"))
             for row in question.rows:
-                line(row.label, export_value(value, row.key), level=1)
+                line(row.text, worded(question, export_value(value, row.key)), level=1)
             continue
-        line(question.label, value)
+        line(question.label, worded(question, value))
         if value is None:
             continue
         other = data.get(question.key + logic.OTHER_SUFFIX)
@@ -1123,15 +1138,26 @@ def surveys_open(*, now=None, limit=None, parent=None):
             )
         )
         if parent is not None:
-            found = found.descendant_of(parent)
-        found = found.order_by(
-            F("closes_at").asc(nulls_last=True), "title"
-        ).prefetch_related(
-            Prefetch(
-                "form_fields",
-                queryset=model.get_question_model()
-                .objects.only("pk", "page_id", "field_type", "rows")
-                .prefetch_related("row_units"),
+            # Under the parent or under its translations: a listing in one
+            # language lists the surveys of the section in every language.
+            parents = [parent]
+            if i18n_enabled():
+                parents = list(parent.get_translations(inclusive=True))
+            under = Q()
+            for section in parents:
+                under |= Q(path__startswith=section.path, depth__gt=section.depth)
+            found = found.filter(under)
+        # Each survey once, decided by its source's dates and count.
+        found = (
+            source_surveys(found)
+            .order_by(F("closes_at").asc(nulls_last=True), "title")
+            .prefetch_related(
+                Prefetch(
+                    "form_fields",
+                    queryset=model.get_question_model()
+                    .objects.only("pk", "page_id", "field_type", "rows")
+                    .prefetch_related("row_units"),
+                )
             )
         )
         pages += found[:limit] if limit else found
@@ -1139,6 +1165,7 @@ def surveys_open(*, now=None, limit=None, parent=None):
     pages.sort(key=lambda page: (page.closes_at is None, page.closes_at or now))
     if limit:
         pages = pages[:limit]
+    shown = _in_active_language(pages)
     result = []
     for page in pages:
         choices = texts = 0
@@ -1151,13 +1178,39 @@ def surveys_open(*, now=None, limit=None, parent=None):
                 choices += 1
         result.append(
             OpenSurvey(
-                page=page,
+                page=shown.get(page.pk, page),
                 closes_at=page.closes_at,
                 minutes=stats.answer_minutes(choices=choices, texts=texts),
                 code_required=page.access == Access.CODE,
             )
         )
     return result
+
+
+def _in_active_language(pages):
+    """``{source pk: its live, public translation in the active language}``
+    for the ``pages`` translated into it (one query per page type; none
+    without Wagtail's i18n or in the default language)."""
+    from wagtail.models import Locale
+
+    if not pages or not i18n_enabled():
+        return {}
+    try:
+        active = Locale.get_active()
+    except (LookupError, Locale.DoesNotExist):
+        return {}
+    if active.pk == default_locale_id():
+        return {}
+    shown = {}
+    for model in {type(page) for page in pages}:
+        sources = {p.translation_key: p.pk for p in pages if type(p) is model}
+        for translation in (
+            model.objects.live()
+            .public()
+            .filter(translation_key__in=sources, locale_id=active.pk)
+        ):
+            shown[sources[translation.translation_key]] = translation
+    return shown
 
 
 def survey_groups_and_units(*, survey, questions=None):
@@ -1229,14 +1282,15 @@ def surveys_for_dashboard(*, pages, now=None, limit=20):
 
     now = now or timezone.now()
     today = timezone.localdate(now)
-    surveys = [
-        page
-        for page in pages_using(SurveyPageMixin)
-        .filter(pk__in=pages.values("pk"))
-        .live()
-        .specific()
-        if page.get_state(now) == SurveyState.OPEN
-    ]
+    sources = source_surveys(
+        pages_using(SurveyPageMixin).filter(pk__in=pages.values("pk"))
+    )
+    surveys = []
+    for page in sources.live().specific():
+        # Each survey once, as its source (its translations pool into it).
+        page.__dict__["_wp_survey_source"] = page
+        if page.get_state(now) == SurveyState.OPEN:
+            surveys.append(page)
     surveys.sort(key=lambda p: (p.closes_at is None, p.closes_at or now, p.title))
     surveys = surveys[:limit]
     ids = [p.pk for p in surveys]

@@ -77,5 +77,8 @@ def add_open_surveys_panel(request, panels):
 @hooks.register("after_publish_page")
 def recount_survey_quotas(request, page):
     # A quota published on a running survey starts from the responses stored.
+    # (A translation's quotas are its source's: nothing to count there.)
     if isinstance(page.specific_deferred, SurveyPageMixin):
-        quotas_recount(survey=page.specific)
+        survey = page.specific
+        if survey.get_survey_source().pk == survey.pk:
+            quotas_recount(survey=survey)

@@ -35,7 +35,6 @@ from ..importexport import ResponsesKind
 from ..models import Access, AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
 from ..printing import questionnaire
 from ..question_sets import QUESTION_SETS
-from ..questions import survey_questions
 from ..selectors import (
     ResultFilters,
     raw_response_rows,
@@ -56,6 +55,7 @@ from ..services import (
     paper_entry_record,
     question_set_insert,
 )
+from ..translations import questions_for_viewer, source_surveys
 
 
 def survey_view(view):
@@ -73,10 +73,14 @@ def survey_view(view):
 
 
 def get_survey_for_user(request, page_id):
-    """The survey page, or 404; PermissionDenied unless the user may edit it."""
+    """The survey page, or 404; PermissionDenied unless the user may edit it.
+
+    A translation's screens are its source's: one survey in all its
+    languages (see ``translations.py``)."""
     page = get_object_or_404(Page, pk=page_id).specific
     if not isinstance(page, SurveyPageMixin):
         raise Http404
+    page = page.get_survey_source()
     if not page.permissions_for_user(request.user).can_edit():
         raise PermissionDenied
     return page
@@ -110,8 +114,13 @@ class ResultsFilterForm(forms.Form):
     def __init__(self, *args, questions, **kwargs):
         super().__init__(*args, **kwargs)
         everything = [("", pgettext_lazy("filter choice", "All"))]
-        groups = [c for q in questions if q.field_type == "group" for c in q.choices]
-        self.fields["group"].choices = everything + [(g, g) for g in groups]
+        groups = [
+            pair
+            for q in questions
+            if q.field_type == "group"
+            for pair in q.choice_pairs()
+        ]
+        self.fields["group"].choices = everything + groups
         self.fields["channel"].choices = everything + list(Channel.choices)
         unit_ids = {r.unit_id for q in questions for r in q.rows if r.unit_id}
         self.fields["unit"].queryset = Unit.objects.filter(pk__in=unit_ids)
@@ -138,7 +147,8 @@ class ResultsFilterForm(forms.Form):
 
 
 def _results_filters(request, page, form_class=ResultsFilterForm):
-    questions = survey_questions(page)
+    # Worded in the viewer's language when the survey has a translation in it.
+    questions = questions_for_viewer(page)
     data = request.GET.copy()
     data.pop("p", None)  # the page number of a list is no filter
     form = form_class(data or None, questions=questions)
@@ -183,7 +193,7 @@ def results(request, page_id):
         request.user, "change"
     )
     others = (
-        pages_using(SurveyPageMixin)
+        source_surveys(pages_using(SurveyPageMixin))
         .filter(pk__in=editable.values("pk"))
         .exclude(pk=page.pk)
         .order_by("-first_published_at", "title")
@@ -300,7 +310,7 @@ def response_detail(request, page_id, response_id):
             if response.channel in Channel.values
             else response.channel,
             "lines": response_answer_lines(
-                questions=survey_questions(page), data=response.data
+                questions=questions_for_viewer(page), data=response.data
             ),
             "units": units_of_responses(survey=page, response_ids=[response.pk]).get(
                 response.pk, []

@@ -76,14 +76,15 @@ CODES_PAUSED = _(
 
 
 def answered_cookie_name(page):
-    return f"wp_survey_{page.pk}"
+    """Named after the survey's source: answering one language answers all."""
+    return f"wp_survey_{page.get_survey_source().pk}"
 
 
 def _answered_in_this_browser(page, request):
     value = request.get_signed_cookie(
         answered_cookie_name(page), default=None, salt="wagtail_pilots.surveys"
     )
-    return value == str(page.pk)
+    return value == str(page.get_survey_source().pk)
 
 
 def _refuse(page, request, message, *, retry_after):
@@ -94,8 +95,9 @@ def _refuse(page, request, message, *, retry_after):
 
 
 def code_ceiling_scope(page):
-    """Failed codes of one survey from every client, counted per hour."""
-    return f"surveys:code-ceiling:{page.pk}"
+    """Failed codes of one survey (all its languages) from every client,
+    counted per hour."""
+    return f"surveys:code-ceiling:{page.get_survey_source().pk}"
 
 
 RECEIPT_PARAM = "done"
@@ -161,6 +163,7 @@ def _render(
         and page.access != Access.CODE
     ):
         resume_form = ResumeCodeForm()
+    survey = page.get_survey_source()
     context.update(
         {
             "form": form,
@@ -169,8 +172,8 @@ def _render(
             "draft_saved": draft_saved,
             "survey_note": note,
             "survey_message": message,
-            "survey_state": page.get_state(),
-            "results_public": page.results_are_public(),
+            "survey_state": survey.get_state(),
+            "results_public": survey.results_are_public(),
             "is_preview": preview,
         }
     )
@@ -219,7 +222,9 @@ def _check_code_step(page, request, client, code_scope):
         return refused
     code_form = AccessCodeForm(request.POST)
     if code_form.is_valid():
-        problem = access_code_problem(survey=page, code=code_form.cleaned_data[CODE])
+        problem = access_code_problem(
+            survey=page.get_survey_source(), code=code_form.cleaned_data[CODE]
+        )
         if problem is None:
             code = code_form.cleaned_data[CODE]
             draft = services.draft_find(survey=page, access_code=code)
@@ -399,22 +404,27 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     Order matters: the rate limit first (cheap, in the cache), then the honeypot,
     then the form; a response is stored by :func:`~..services.response_submit`
     before anything else (the notification is queued after commit).
+
+    A translation of a survey (``page``) shows its own words, and everything
+    else is its source's (``survey``): the state, access, codes, limits and
+    the response itself (see ``translations.py``).
     """
+    survey = page.get_survey_source()
     if request.method != "POST" and not preview:
         receipt = _read_receipt(page, request)
         if receipt is not None:
             return render_thanks(page, request, receipt)
-    state = page.get_state()
+    state = survey.get_state()
     if state != SurveyState.OPEN and not preview:
         return _render(page, request, message=STATE_MESSAGES[state])
     if (
-        page.access == Access.ONCE_PER_BROWSER
+        survey.access == Access.ONCE_PER_BROWSER
         and not preview
         and _answered_in_this_browser(page, request)
     ):
         return _render(page, request, message=ALREADY_ANSWERED)
 
-    require_code = page.access == Access.CODE
+    require_code = survey.access == Access.CODE
     # A code-required survey asks for the code first and checks it, so nobody
     # answers every question to learn at the end that the code was mistyped.
     code_first = require_code and not preview
@@ -433,12 +443,12 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, form=form, preview=preview)
 
     client = ratelimit.client_key(request)
-    code_scope = f"surveys:code:{page.pk}"
+    code_scope = f"surveys:code:{survey.pk}"
     nav = request.POST.get(NAV)
     # Moving between pages is not a submission: only sending is rate-limited.
     if nav not in (NAV_BACK, NAV_NEXT):
         rate = ratelimit.Rate.parse(pilots_settings.SURVEY_SUBMIT_RATE)
-        if not ratelimit.hit(f"surveys:submit:{page.pk}", client, rate):
+        if not ratelimit.hit(f"surveys:submit:{survey.pk}", client, rate):
             return _refuse(page, request, TOO_MANY, retry_after=rate.window)
 
     if code_first and request.POST.get(STEP) == STEP_CODE:
@@ -489,7 +499,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
     group, data = form.answers()
     try:
         response, _created = response_submit(
-            survey=page,
+            survey=survey,
             data=data,
             code=form.cleaned_data.get(CODE),
             token=form.cleaned_data.get(TOKEN),
@@ -510,10 +520,10 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
         return _render(page, request, message=exc.message)
 
     landing = _thanks_redirect(page, request, receipt_number(response))
-    if page.access == Access.ONCE_PER_BROWSER:
+    if survey.access == Access.ONCE_PER_BROWSER:
         landing.set_signed_cookie(
             answered_cookie_name(page),
-            str(page.pk),
+            str(survey.pk),
             salt="wagtail_pilots.surveys",
             max_age=365 * 86400,
             httponly=True,
@@ -524,17 +534,22 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
 
 
 def serve_results(page, request):
-    """The public results, when the survey's settings allow them."""
+    """The public results, when the survey's settings allow them: a
+    translation shows its source's results in its own words."""
+    from ..questions import survey_questions
     from ..selectors import public_results
+    from ..translations import translated_questions
 
     context = page.get_context(request)
-    allowed = page.results_are_public()
-    context.update(
-        {
-            "results_allowed": allowed,
-            "results": public_results(survey=page) if allowed else None,
-        }
-    )
+    survey = page.get_survey_source()
+    allowed = survey.results_are_public()
+    results = None
+    if allowed:
+        questions = survey_questions(survey)
+        if survey.pk != page.pk:
+            questions = translated_questions(questions, page)
+        results = public_results(survey=survey, questions=questions)
+    context.update({"results_allowed": allowed, "results": results})
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/survey_results_page.html",
