@@ -336,6 +336,7 @@ AUDIT = {
     SURVEYS + "print_codes": (PAGE, _page("survey"), None),
     SURVEYS + "paper": (PAGE, _page("survey"), None),
     SURVEYS + "question_sets": (PAGE, _page("survey"), None),
+    SURVEYS + "questionnaire": (PAGE, _page("survey"), None),
     SURVEYS + "responses": (PAGE, _page("survey"), None),
     SURVEYS + "response_detail": (
         PAGE,
