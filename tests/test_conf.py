@@ -97,6 +97,23 @@ def test_cache_alias_that_exists_passes(settings):
     assert run_check() == ""
 
 
+@override_settings(WAGTAIL_PILOTS={"IMPORT_STORAGE": "s3"})
+def test_unknown_import_storage_fails_at_start_up():
+    message = run_check()
+    assert "wagtail_pilots.E007" in message
+    assert "names the storage 's3', which is not in STORAGES" in message
+    assert "Defined: default, staticfiles." in message
+
+
+def test_import_storage_that_exists_passes(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "pilots_imports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.WAGTAIL_PILOTS = {"IMPORT_STORAGE": "pilots_imports"}
+    assert run_check() == ""
+
+
 @pytest.mark.parametrize(
     ("key", "value"),
     [
@@ -105,6 +122,7 @@ def test_cache_alias_that_exists_passes(settings):
         ("SURVEY_MIN_FILL_SECONDS", 1.5),
         ("BASE_TEMPLATE", None),
         ("UNIT_KINDS", "cooperative"),
+        ("IMPORT_STORAGE", 3),
     ],
 )
 def test_value_of_the_wrong_type_fails_at_start_up(key, value):
