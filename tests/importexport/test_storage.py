@@ -6,6 +6,7 @@ local disk, where the web process's file is not.
 """
 
 import io
+import stat
 
 import pytest
 from django.core.files.base import ContentFile
@@ -132,6 +133,10 @@ def test_with_the_local_default_a_worker_on_another_machine_finds_no_file(
         post_file(client, csv_bytes(unit_rows(3)))
     batch = ImportBatch.objects.get()
     assert local_files(tmp_path / "web") == [batch.stored_name]
+    # Readable by the site's user only.
+    waiting = tmp_path / "web" / batch.stored_name
+    assert stat.S_IMODE(waiting.stat().st_mode) == 0o600
+    assert stat.S_IMODE(waiting.parent.stat().st_mode) == 0o700
     worker = {"IMPORT_TEMP_DIR": str(tmp_path / "worker")}
     with override_settings(WAGTAIL_PILOTS=worker):
         client.post(batch_url(batch), {"action": "import"})
