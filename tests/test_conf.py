@@ -80,37 +80,50 @@ def test_readable_rates_pass(rate):
         assert run_check() == ""
 
 
-@override_settings(WAGTAIL_PILOTS={"CACHE_ALIAS": "redis"})
-def test_unknown_cache_alias_fails_at_start_up():
-    message = run_check()
-    assert "wagtail_pilots.E005" in message
-    assert "names the cache 'redis', which is not in CACHES" in message
-    assert "Use one of: default." in message
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "CACHE_ALIAS",
+            "redis",
+            [
+                "wagtail_pilots.E005",
+                "names the cache 'redis', which is not in CACHES",
+                "Use one of: default.",
+            ],
+        ),
+        (
+            "IMPORT_STORAGE",
+            "s3",
+            [
+                "wagtail_pilots.E007",
+                "names the storage 's3', which is not in STORAGES",
+                "Defined: default, staticfiles.",
+            ],
+        ),
+    ],
+)
+def test_an_alias_missing_from_its_setting_fails_at_start_up(key, value, expected):
+    with override_settings(WAGTAIL_PILOTS={key: value}):
+        message = run_check()
+    for text in expected:
+        assert text in message
 
 
-def test_cache_alias_that_exists_passes(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
-    settings.WAGTAIL_PILOTS = {"CACHE_ALIAS": "shared"}
-    assert run_check() == ""
-
-
-@override_settings(WAGTAIL_PILOTS={"IMPORT_STORAGE": "s3"})
-def test_unknown_import_storage_fails_at_start_up():
-    message = run_check()
-    assert "wagtail_pilots.E007" in message
-    assert "names the storage 's3', which is not in STORAGES" in message
-    assert "Defined: default, staticfiles." in message
-
-
-def test_import_storage_that_exists_passes(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "pilots_imports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
-    settings.WAGTAIL_PILOTS = {"IMPORT_STORAGE": "pilots_imports"}
+@pytest.mark.parametrize(
+    ("setting", "key", "backend"),
+    [
+        ("CACHES", "CACHE_ALIAS", "django.core.cache.backends.locmem.LocMemCache"),
+        ("STORAGES", "IMPORT_STORAGE", "django.core.files.storage.InMemoryStorage"),
+    ],
+)
+def test_an_alias_that_exists_passes(settings, setting, key, backend):
+    setattr(
+        settings,
+        setting,
+        {**getattr(settings, setting), "shared": {"BACKEND": backend}},
+    )
+    settings.WAGTAIL_PILOTS = {key: "shared"}
     assert run_check() == ""
 
 
