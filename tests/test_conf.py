@@ -80,20 +80,50 @@ def test_readable_rates_pass(rate):
         assert run_check() == ""
 
 
-@override_settings(WAGTAIL_PILOTS={"CACHE_ALIAS": "redis"})
-def test_unknown_cache_alias_fails_at_start_up():
-    message = run_check()
-    assert "wagtail_pilots.E005" in message
-    assert "names the cache 'redis', which is not in CACHES" in message
-    assert "Use one of: default." in message
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "CACHE_ALIAS",
+            "redis",
+            [
+                "wagtail_pilots.E005",
+                "names the cache 'redis', which is not in CACHES",
+                "Use one of: default.",
+            ],
+        ),
+        (
+            "IMPORT_STORAGE",
+            "s3",
+            [
+                "wagtail_pilots.E007",
+                "names the storage 's3', which is not in STORAGES",
+                "Defined: default, staticfiles.",
+            ],
+        ),
+    ],
+)
+def test_an_alias_missing_from_its_setting_fails_at_start_up(key, value, expected):
+    with override_settings(WAGTAIL_PILOTS={key: value}):
+        message = run_check()
+    for text in expected:
+        assert text in message
 
 
-def test_cache_alias_that_exists_passes(settings):
-    settings.CACHES = {
-        **settings.CACHES,
-        "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
-    settings.WAGTAIL_PILOTS = {"CACHE_ALIAS": "shared"}
+@pytest.mark.parametrize(
+    ("setting", "key", "backend"),
+    [
+        ("CACHES", "CACHE_ALIAS", "django.core.cache.backends.locmem.LocMemCache"),
+        ("STORAGES", "IMPORT_STORAGE", "django.core.files.storage.InMemoryStorage"),
+    ],
+)
+def test_an_alias_that_exists_passes(settings, setting, key, backend):
+    setattr(
+        settings,
+        setting,
+        {**getattr(settings, setting), "shared": {"BACKEND": backend}},
+    )
+    settings.WAGTAIL_PILOTS = {key: "shared"}
     assert run_check() == ""
 
 
@@ -105,6 +135,7 @@ def test_cache_alias_that_exists_passes(settings):
         ("SURVEY_MIN_FILL_SECONDS", 1.5),
         ("BASE_TEMPLATE", None),
         ("UNIT_KINDS", "cooperative"),
+        ("IMPORT_STORAGE", 3),
     ],
 )
 def test_value_of_the_wrong_type_fails_at_start_up(key, value):

@@ -1,8 +1,9 @@
 """StreamField blocks that put the suite into the pages a site already has.
 
-Each sub-app that offers blocks lists them in its own ``blocks.py`` as
-``SUITE_BLOCKS = [("name", SomeBlock()), ...]``. A site adds all of them to a
-StreamField in one go::
+An app offers blocks through its ``AppConfig``: a ``get_suite_blocks()``
+method returning ``[("name", SomeBlock()), ...]``. The suite's feature apps
+return the ``SUITE_BLOCKS`` of their own ``blocks.py``; a site's app may offer
+its blocks the same way. A site adds all of them to a StreamField in one go::
 
     from wagtail_pilots.blocks import suite_blocks
 
@@ -12,37 +13,30 @@ StreamField in one go::
         *suite_blocks(),
     ])
 
-Only the sub-apps in ``INSTALLED_APPS`` contribute, so a site that installs just
-the surveys gets just the survey blocks.
+Only installed apps contribute, so a site that installs just the surveys gets
+just the survey blocks; this module names none of them. The hook is the app
+config's rather than a Wagtail hook because ``suite_blocks()`` runs while
+models are defined, before Wagtail may load the apps' ``wagtail_hooks.py``.
 """
-
-from importlib import import_module
 
 from django.apps import apps
 
-SUB_APPS = (
-    "wagtail_pilots.pilots",
-    "wagtail_pilots.surveys",
-    "wagtail_pilots.scorecards",
-)
+#: The name of the ``AppConfig`` method that offers an app's blocks.
+HOOK_METHOD = "get_suite_blocks"
 
 
 def suite_blocks(*, exclude=()):
-    """``(name, block)`` pairs from every installed sub-app, in a stable order.
+    """``(name, block)`` pairs from every installed app that offers blocks, in
+    the order of ``INSTALLED_APPS``.
 
     Pass block names in ``exclude`` to leave some out.
     """
     result = []
-    for app_name in SUB_APPS:
-        if not apps.is_installed(app_name):
+    for config in apps.get_app_configs():
+        offer = getattr(config, HOOK_METHOD, None)
+        if offer is None:
             continue
-        try:
-            module = import_module(f"{app_name}.blocks")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"{app_name}.blocks":
-                continue
-            raise
-        for name, block in getattr(module, "SUITE_BLOCKS", ()):
+        for name, block in offer():
             if name not in exclude:
                 result.append((name, block))
     return result

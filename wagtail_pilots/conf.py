@@ -12,9 +12,9 @@ Every key is optional; missing keys take the defaults below. Read settings throu
 
 The dictionary is checked at start-up by Django's system checks
 (:func:`check_settings`, registered in ``apps.py``): an unknown key, a value of the
-wrong type, an unreadable ``SURVEY_SUBMIT_RATE``, a count below 1 or a
-``CACHE_ALIAS`` that is not in ``CACHES`` is an error that stops ``runserver``,
-``migrate`` and ``check``.
+wrong type, an unreadable ``SURVEY_SUBMIT_RATE``, a count below 1, a
+``CACHE_ALIAS`` that is not in ``CACHES`` or an ``IMPORT_STORAGE`` that is not in
+``STORAGES`` is an error that stops ``runserver``, ``migrate`` and ``check``.
 
 Keys
 ----
@@ -110,9 +110,16 @@ Import / export
 ``IMPORT_BACKGROUND_THRESHOLD``
     Files larger than this many bytes are checked and imported by a background task
     (django-tasks) with progress shown in the admin. Default 1 MB.
+``IMPORT_STORAGE``
+    The alias in Django's ``STORAGES`` where uploaded files wait between the
+    upload and the import, e.g. ``"pilots_imports"`` for an S3 bucket or a shared
+    volume. Set it when background tasks run on another machine than the admin:
+    the worker reads the file from there. Use a private location (never the
+    public media storage): the files hold the uploaded data. ``None`` (the
+    default) keeps them in the local folder ``IMPORT_TEMP_DIR``.
 ``IMPORT_TEMP_DIR``
-    Where uploaded files wait between preview and confirmation. ``None`` means a
-    ``wagtail-pilots-imports`` folder in the system temporary directory.
+    The local folder of uploads when ``IMPORT_STORAGE`` is ``None``. ``None``
+    means a ``wagtail-pilots-imports`` folder in the system temporary directory.
 ``IMPORT_ABANDONED_AFTER_HOURS``
     Uploads never confirmed are deleted after this many hours by
     ``manage.py pilots_import_cleanup``. Default ``24``.
@@ -156,6 +163,7 @@ DEFAULTS = {
     "IMPORT_MAX_UNCOMPRESSED_SIZE": 200 * 1024 * 1024,
     "IMPORT_MAX_COMPRESSION_RATIO": 200,
     "IMPORT_BACKGROUND_THRESHOLD": 1024 * 1024,
+    "IMPORT_STORAGE": None,
     "IMPORT_TEMP_DIR": None,
     "IMPORT_ABANDONED_AFTER_HOURS": 24,
 }
@@ -299,6 +307,20 @@ def check_settings(app_configs=None, **kwargs):
                 id="wagtail_pilots.E005",
             )
         )
+    storage = user.get("IMPORT_STORAGE")
+    if isinstance(storage, str) and storage not in settings.STORAGES:
+        errors.append(
+            Error(
+                f"WAGTAIL_PILOTS['IMPORT_STORAGE'] names the storage {storage!r}, "
+                "which is not in STORAGES.",
+                hint=(
+                    "Add it to STORAGES (a private location every worker can "
+                    "reach), or leave IMPORT_STORAGE at None for the local "
+                    f"folder. Defined: {', '.join(sorted(settings.STORAGES))}."
+                ),
+                id="wagtail_pilots.E007",
+            )
+        )
     return errors
 
 
@@ -306,6 +328,8 @@ def _expected_type(key, default):
     """The types a key accepts, from its default; None where any value goes."""
     if key == "IMPORT_TEMP_DIR":
         return (str, os.PathLike)
+    if key == "IMPORT_STORAGE":
+        return (str, type(None))
     if key == "UNIT_KINDS":
         return (list, tuple)
     if isinstance(default, bool):

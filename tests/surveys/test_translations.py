@@ -260,7 +260,7 @@ def test_the_translations_admin_screens_are_its_sources(
 ):
     """Paper entry, codes, imports and exports opened from the English page
     work on the source survey: one set of responses in every language."""
-    from wagtail_pilots.importexport.views import export_url, import_url
+    from wagtail_pilots.importexport.links import export_url, import_url
     from wagtail_pilots.surveys.importexport import ResponsesKind
 
     paper = admin_client.post(

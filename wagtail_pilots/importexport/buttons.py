@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets.button import Button
 
+from .links import export_url, import_url, template_url
 from .registry import PERMISSION_IMPORT, get_kinds, kinds_for_model
 
 
 def kind_buttons(kind, user, *, page=None, priority=100):
     """Import, template and export entries of ``kind`` that ``user`` may use;
     a kind with several layouts gets a template and exports for each."""
-    from .views import export_url, import_url, template_url
-
     label = kind.label
     layouts = kind.layouts or (None,)
     named = len(layouts) > 1

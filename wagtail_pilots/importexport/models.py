@@ -17,9 +17,10 @@ class ImportBatchQuerySet(models.QuerySet):
 class ImportBatch(models.Model):
     """One uploaded file, checked (dry run), then imported, maybe rolled back.
 
-    The uploaded file waits in a private temporary folder (``stored_name``, a name
-    chosen by the server, never by the client) between the preview and the
-    confirmation; it is deleted once imported, discarded or abandoned.
+    The uploaded file waits in the upload storage (``IMPORT_STORAGE``, by
+    default a private local folder) under ``stored_name``, a name chosen by the
+    server, never by the client, between the preview and the confirmation; it
+    is deleted once imported, discarded or abandoned.
     """
 
     # Records, not content: kept out of Wagtail's reference index.

@@ -12,7 +12,6 @@ from django.utils.decorators import method_decorator
 from django.utils.http import (
     content_disposition_header,
     url_has_allowed_host_and_scheme,
-    urlencode,
 )
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +25,7 @@ from .. import spreadsheets
 from . import uploads
 from .formats import ImportFileError
 from .forms import EXPORT_FORMATS, ImportForm
+from .links import export_url, import_url, template_url  # noqa: F401 (old path)
 from .models import ImportBatch
 from .registry import PERMISSION_IMPORT, ExportError, get_kind, get_kinds
 from .services import (
@@ -90,31 +90,6 @@ def _layout_or_404(kind, request):
         return kind.get_layout(request.GET.get("layout"))
     except ValueError:
         raise Http404 from None
-
-
-def _with_query(url, page=None, layout=None):
-    query = {}
-    if page is not None:
-        query["page"] = page.pk
-    if layout is not None:
-        query["layout"] = layout.name
-    return f"{url}?{urlencode(query)}" if query else url
-
-
-def import_url(kind, page=None):
-    url = reverse("wagtail_pilots_importexport:import", args=[kind.name])
-    return _with_query(url, page)
-
-
-def template_url(kind, page=None, fmt="xlsx", layout=None):
-    """``layout``: a :class:`~.registry.Layout` other than the default, or None."""
-    url = reverse("wagtail_pilots_importexport:template", args=[kind.name, fmt])
-    return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
-
-
-def export_url(kind, page=None, fmt="csv", layout=None):
-    url = reverse("wagtail_pilots_importexport:export", args=[kind.name, fmt])
-    return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
 
 
 def _layout_filename(kind, name, layout):

@@ -1,4 +1,3 @@
-from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,15 +13,6 @@ from .services import ACTION_IMPORT, ACTION_ROLLBACK
 @hooks.register(HOOK_NAME)
 def register_units_kind():
     return UnitsKind()
-
-
-if apps.is_installed("wagtail_pilots.surveys"):
-
-    @hooks.register(HOOK_NAME)
-    def register_survey_codes_kind():
-        from .access_codes import SurveyCodesKind
-
-        return SurveyCodesKind()
 
 
 @hooks.register("register_admin_urls")

@@ -1,6 +1,7 @@
 """StreamField blocks that put pilots into the pages a site already has.
 
-``SUITE_BLOCKS`` is picked up by :func:`wagtail_pilots.blocks.suite_blocks`.
+``SUITE_BLOCKS`` is offered to :func:`wagtail_pilots.blocks.suite_blocks` by
+this app's ``AppConfig.get_suite_blocks()``.
 """
 
 from datetime import date

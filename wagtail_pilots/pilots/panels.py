@@ -3,8 +3,12 @@
 from django.utils import timezone
 from wagtail.admin.ui.components import Component
 
-from .selectors import missing_reports, overdue_phases, pilot_page_models
-from .views import editable_pilots
+from .selectors import (
+    editable_pilots,
+    missing_reports,
+    overdue_phases,
+    pilot_page_models,
+)
 
 PANEL_LIMIT = 20
 

@@ -31,6 +31,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.models import Page
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from ..conf import pilots_settings
 from ..models import Unit
@@ -43,6 +44,7 @@ from .models import (
     HEALTH_CHOICES,
     STATUS_CHOICES,
     AbstractPilotPhase,
+    PilotProgramPage,
     PilotProgramPageMixin,
     PilotReportPageMixin,
 )
@@ -53,6 +55,14 @@ def pilot_page_models():
     suite's :class:`~.models.PilotProgramPage` (with a site's subclasses of it)
     and a site's own page types built on the mixin."""
     return root_page_models_using(PilotProgramPageMixin)
+
+
+def editable_pilots(user, *, model=None):
+    """Pilot pages of type ``model`` (default :class:`PilotProgramPage`) that
+    ``user`` may edit (Wagtail page permissions)."""
+    model = model or PilotProgramPage
+    editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
+    return model.objects.filter(pk__in=editable.values("pk"))
 
 
 @dataclass

@@ -35,18 +35,11 @@ from .models import (
 )
 from .selectors import (
     PilotSummary,
+    editable_pilots,
     pilot_page_models,
     summaries_with_reports,
     with_phase_totals,
 )
-
-
-def editable_pilots(user, *, model=None):
-    """Pilot pages of type ``model`` (default :class:`PilotProgramPage`) that
-    ``user`` may edit (Wagtail page permissions)."""
-    model = model or PilotProgramPage
-    editable = PagePermissionPolicy().instances_user_has_permission_for(user, "change")
-    return model.objects.filter(pk__in=editable.values("pk"))
 
 
 def _related(model, name):

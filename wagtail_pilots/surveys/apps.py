@@ -8,15 +8,23 @@ class SurveysAppConfig(AppConfig):
     verbose_name = _("Satisfaction surveys")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def get_suite_blocks(self):
+        """The blocks this app offers to ``wagtail_pilots.blocks.suite_blocks``."""
+        from .blocks import SUITE_BLOCKS
+
+        return SUITE_BLOCKS
+
     def ready(self):
         from django.core import checks
         from django.db.models.signals import post_delete, post_save
         from wagtail.models import Locale
 
+        from ..importexport.checks import importexport_required
         from .models import check_survey_pages
         from .translations import forget_locales
 
         checks.register(check_survey_pages)
+        checks.register(importexport_required(self.name))
         # The default locale's id is kept per process (translations.py).
         post_save.connect(forget_locales, sender=Locale, dispatch_uid="wp_locales")
         post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wp_locale")

@@ -6,6 +6,7 @@ from wagtail.snippets.models import register_snippet
 
 from ..importexport.registry import HOOK_NAME as IMPORTEXPORT_HOOK
 from . import urls
+from .codes_kind import SurveyCodesKind
 from .importexport import ResponsesKind, SurveyResultsKind
 from .models import SurveyPageMixin
 from .panels import OpenSurveysPanel
@@ -67,6 +68,11 @@ def register_responses_kind():
 @hooks.register(IMPORTEXPORT_HOOK)
 def register_survey_results_kind():
     return SurveyResultsKind()
+
+
+@hooks.register(IMPORTEXPORT_HOOK)
+def register_survey_codes_kind():
+    return SurveyCodesKind()
 
 
 @hooks.register("construct_homepage_panels")

@@ -11,7 +11,7 @@ One module per concept; this package re-exports their public names, so
 Patch a name where it is looked up (``services.rollback.RESTORE_CHUNK``), not
 here.
 
-- :mod:`.storage`: where uploaded files wait (temporary folder).
+- :mod:`.storage`: where uploaded files wait (``IMPORT_STORAGE``).
 - :mod:`.progress`: rows done so far, in the shared cache.
 - :mod:`.selectors`: the batches a user may see.
 - :mod:`.upload`: store a file, refuse a duplicate.
@@ -52,7 +52,7 @@ from .rollback import (
 )
 from .selectors import batches_visible_to, user_can_see_batch
 from .states import INTERRUPTED_MESSAGE, BatchStateError
-from .storage import read_batch_file, temp_dir
+from .storage import read_batch_file, temp_dir, upload_storage
 from .upload import DuplicateImportError, batch_upload, find_duplicate
 
 __all__ = [
@@ -91,5 +91,6 @@ __all__ = [
     "read_batch_table",
     "row_outcome_label",
     "temp_dir",
+    "upload_storage",
     "user_can_see_batch",
 ]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from ...conf import pilots_settings
 from ..models import ImportBatch
 from .states import INTERRUPTED_MESSAGE, BatchStateError, state_error, transition
-from .storage import stored_path, temp_dir
+from .storage import delete_strays, delete_upload
 
 
 def batch_discard(*, batch) -> ImportBatch:
@@ -17,7 +17,7 @@ def batch_discard(*, batch) -> ImportBatch:
     Raises :class:`BatchStateError`, deleting nothing, when the batch is being
     imported or was imported (maybe just now, by another request).
     """
-    path = stored_path(batch)
+    stored_name = batch.stored_name
     batch.stored_name = ""
     kept = transition(
         batch,
@@ -32,8 +32,7 @@ def batch_discard(*, batch) -> ImportBatch:
     )
     if not kept:
         raise state_error(batch, "discard")
-    if path is not None:
-        path.unlink(missing_ok=True)
+    delete_upload(stored_name)
     return batch
 
 
@@ -50,7 +49,7 @@ def fail_interrupted(*, older_than) -> int:
     )
     count = 0
     for batch in stale:
-        path = stored_path(batch)
+        stored_name = batch.stored_name
         batch.stored_name = ""
         batch.message = str(INTERRUPTED_MESSAGE)
         batch.finished_at = timezone.now()
@@ -62,8 +61,7 @@ def fail_interrupted(*, older_than) -> int:
             ImportBatch.Status.FAILED,
             fields=["stored_name", "message", "finished_at"],
         ):
-            if path is not None:
-                path.unlink(missing_ok=True)
+            delete_upload(stored_name)
             count += 1
     return count
 
@@ -71,7 +69,7 @@ def fail_interrupted(*, older_than) -> int:
 def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
     """Delete temporary files of uploads never confirmed; returns how many.
 
-    Also removes stray files in the temporary folder that no batch refers to.
+    Also removes stray uploads in the storage that no batch refers to.
     """
     hours = (
         pilots_settings.IMPORT_ABANDONED_AFTER_HOURS
@@ -95,8 +93,5 @@ def cleanup_abandoned(*, older_than_hours: float | None = None) -> int:
         )
     )
     count += fail_interrupted(older_than=cutoff)
-    for path in temp_dir().glob("*.upload"):
-        if path.name not in known and path.stat().st_mtime < cutoff.timestamp():
-            path.unlink(missing_ok=True)
-            count += 1
+    count += delete_strays(known=known, older_than=cutoff)
     return count

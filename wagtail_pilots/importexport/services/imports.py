@@ -21,7 +21,7 @@ from .datasets import (
 )
 from .progress import progress_callback, progress_key
 from .states import FINISH_FIELDS, INTERRUPTED_MESSAGE, fail, state_error, transition
-from .storage import stored_path
+from .storage import delete_upload
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
         progress=progress_callback(batch, on_progress),
     )
     resource.file_row_numbers = table.row_number
-    file_path = stored_path(batch)
+    stored_name = batch.stored_name
     try:
         with transaction.atomic():
             result = resource.import_data(
@@ -149,9 +149,8 @@ def batch_import(*, batch, user=None, on_progress=None) -> ImportBatch:
             % {"count": len({e["row"] for e in errors}) or 1},
             source=ImportBatch.Status.RUNNING,
         )
-    if file_path is not None:
-        # After the commit; a file left by a crash here is swept by the clean-up.
-        file_path.unlink(missing_ok=True)
+    # After the commit; a file left by a crash here is swept by the clean-up.
+    delete_upload(stored_name)
     return batch
 
 

@@ -4,11 +4,10 @@ imported for the same kind and page.
 
 import hashlib
 import os
-import uuid
 
 from ..formats import check_file_size
 from ..models import ImportBatch
-from .storage import temp_dir
+from .storage import store_upload
 
 
 class DuplicateImportError(Exception):
@@ -54,11 +53,7 @@ def batch_upload(
         existing = find_duplicate(kind=kind, sha256=sha256, page=page)
         if existing is not None:
             raise DuplicateImportError(existing)
-    stored_name = f"{uuid.uuid4().hex}.upload"
-    path = temp_dir() / stored_name
-    with open(path, "wb") as handle:
-        handle.write(data)
-    os.chmod(path, 0o600)
+    stored_name = store_upload(data)
     return ImportBatch.objects.create(
         kind=kind.name,
         file_name=os.path.basename(file_name)[:255] or "upload",

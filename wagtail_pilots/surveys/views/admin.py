@@ -26,7 +26,7 @@ from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.codes import format_code
-from wagtail_pilots.importexport.views import import_url
+from wagtail_pilots.importexport.links import import_url
 from wagtail_pilots.models import Unit
 
 from ...pages import pages_using

@@ -1,15 +1,15 @@
 """Export-only kind: a survey's one-time access codes, for printing.
 
-It only reads ``wagtail_pilots.surveys`` models (registered from this app's
-``wagtail_hooks.py`` when the surveys app is installed). The scorecards' own
-evaluator codes are the ``scorecard-codes`` kind of that app.
+Registered from this app's ``wagtail_hooks.py``, like the survey's other
+kinds, so that the import/export app never imports the surveys. The
+scorecards' own evaluator codes are the ``scorecard-codes`` kind of that app.
 """
 
 from django.utils.translation import gettext_lazy
 
 from ..codes import format_code
-from .registry import ImportExportKind
-from .resources import ExportOnlyResource
+from ..importexport.registry import ImportExportKind
+from ..importexport.resources import ExportOnlyResource
 
 
 class SurveyCodesKind(ImportExportKind):
@@ -20,19 +20,19 @@ class SurveyCodesKind(ImportExportKind):
 
     @property
     def models(self):
-        from ..surveys.models import AccessCode
+        from .models import AccessCode
 
         return (AccessCode,)
 
     @property
     def page_model(self):
         # Any page built on the survey mixin, not only the default SurveyPage.
-        from ..surveys.models import SurveyPageMixin
+        from .models import SurveyPageMixin
 
         return SurveyPageMixin
 
     def get_export_table(self, *, page=None):
-        from ..surveys.models import AccessCode
+        from .models import AccessCode
 
         headers = [
             "参与码/code",

@@ -1,0 +1,33 @@
+"""The addresses of the import/export screens of a kind (and maybe a page).
+
+Buttons, menus and other apps' screens link to these; they live apart from
+:mod:`.views` so that linking to a screen does not import the views.
+"""
+
+from django.urls import reverse
+from django.utils.http import urlencode
+
+
+def _with_query(url, page=None, layout=None):
+    query = {}
+    if page is not None:
+        query["page"] = page.pk
+    if layout is not None:
+        query["layout"] = layout.name
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def import_url(kind, page=None):
+    url = reverse("wagtail_pilots_importexport:import", args=[kind.name])
+    return _with_query(url, page)
+
+
+def template_url(kind, page=None, fmt="xlsx", layout=None):
+    """``layout``: a :class:`~.registry.Layout` other than the default, or None."""
+    url = reverse("wagtail_pilots_importexport:template", args=[kind.name, fmt])
+    return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
+
+
+def export_url(kind, page=None, fmt="csv", layout=None):
+    url = reverse("wagtail_pilots_importexport:export", args=[kind.name, fmt])
+    return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
