@@ -34,7 +34,6 @@ def urls(survey):
         f"{base}/responses/export/csv/",
         f"{base}/responses/export/xlsx/",
         f"{base}/codes/",
-        f"{base}/codes/export/csv/",
         f"{base}/codes/print/",
         f"{base}/paper/",
     ]
