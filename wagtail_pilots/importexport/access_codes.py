@@ -1,22 +1,68 @@
-"""Export-only kind: a survey's one-time access codes, for printing.
+"""Export-only kinds of access codes: the one way codes leave the site.
 
-It only reads ``wagtail_pilots.surveys`` models (registered from this app's
-``wagtail_hooks.py`` when the surveys app is installed). The scorecards' own
-evaluator codes are the ``scorecard-codes`` kind of that app.
+:class:`AccessCodesKind` is the base of both apps' kinds (``survey-codes``,
+``scorecard-codes``): the same columns first (code, unit, day of use), headed
+``zh/en`` like every other kind, then each app's own. The admin code screens
+link to these exports (``views.code_export_links``); there is no other export
+path for codes.
+
+:class:`SurveyCodesKind` only reads ``wagtail_pilots.surveys`` models
+(registered from this app's ``wagtail_hooks.py`` when the surveys app is
+installed).
 """
 
 from django.utils.translation import gettext_lazy
 
-from ..codes import format_code
-from .registry import ImportExportKind
+from .registry import Column, ImportExportKind
 from .resources import ExportOnlyResource
 
+CODE_COLUMNS = (
+    Column("code", en="code", zh="参与码"),
+    Column("unit", en="unit", zh="单位"),
+    Column("used_on", en="used on", zh="使用日期"),
+)
 
-class SurveyCodesKind(ImportExportKind):
-    name = "survey-codes"
-    label = gettext_lazy("survey access codes")
+
+class AccessCodesKind(ImportExportKind):
+    """Base of the code kinds. A subclass sets ``extra_columns`` and
+    :meth:`extra_values` (the app's own fields) and :meth:`code_queryset`."""
+
     resource_class = ExportOnlyResource
     importable = False
+    extra_columns = ()
+
+    @property
+    def columns(self):
+        return CODE_COLUMNS + tuple(self.extra_columns)
+
+    def code_queryset(self, page):
+        raise NotImplementedError
+
+    def extra_values(self, code):
+        return []
+
+    def get_export_table(self, *, page=None):
+        headers = [column.header for column in self.columns]
+        codes = self.code_queryset(page).select_related("unit")
+        rows = (
+            [
+                code.formatted,
+                code.unit.name if code.unit_id else "",
+                code.used_on,
+                *self.extra_values(code),
+            ]
+            for code in codes.iterator(chunk_size=2000)
+        )
+        return headers, rows
+
+
+class SurveyCodesKind(AccessCodesKind):
+    name = "survey-codes"
+    label = gettext_lazy("survey access codes")
+    extra_columns = (
+        Column("group", en="respondent group", zh="答卷人类别"),
+        Column("batch", en="batch", zh="批次"),
+    )
 
     @property
     def models(self):
@@ -31,32 +77,13 @@ class SurveyCodesKind(ImportExportKind):
 
         return SurveyPageMixin
 
-    def get_export_table(self, *, page=None):
+    def code_queryset(self, page):
         from ..surveys.models import AccessCode
 
-        headers = [
-            "参与码/code",
-            "对象类别/group",
-            "单位/unit",
-            "批次/batch",
-            "已使用/used",
-        ]
-        codes = (
-            AccessCode.objects.filter(survey_id=page.pk)
-            .select_related("unit")
-            .order_by("pk")
-        )
-        rows = (
-            [
-                format_code(c.code),
-                c.group,
-                c.unit.name if c.unit_id else "",
-                c.batch,
-                "是" if c.used_on else "",
-            ]
-            for c in codes.iterator(chunk_size=2000)
-        )
-        return headers, rows
+        return AccessCode.for_page(page).order_by("pk")
+
+    def extra_values(self, code):
+        return [code.group, code.batch]
 
     def get_export_filename(self, *, page=None):
         return f"survey-codes-{page.slug}"
