@@ -25,6 +25,7 @@ from django.conf import settings
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 DEFAULT_LENGTH = 8
 GROUP = 4
+DEFAULT_PURPOSE = "wagtail_pilots.access_code"
 
 
 def generate_code(length=DEFAULT_LENGTH):
@@ -56,7 +57,7 @@ def format_code(code):
     return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
-def code_digest(code, *, purpose="wagtail_pilots.access_code", secret=None):
+def code_digest(code, *, purpose=DEFAULT_PURPOSE, secret=None):
     """Keyed SHA-256 of the normalised code, hex. Store it with a unique index.
 
     Keyed with ``SECRET_KEY`` unless ``secret`` is given."""
@@ -65,7 +66,7 @@ def code_digest(code, *, purpose="wagtail_pilots.access_code", secret=None):
     return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
 
 
-def code_digests(code, *, purpose="wagtail_pilots.access_code"):
+def code_digests(code, *, purpose=DEFAULT_PURPOSE):
     """The digests ``code`` may be stored under: with ``SECRET_KEY`` first, then
     with each of ``SECRET_KEY_FALLBACKS``. Look codes up with ``digest__in``."""
     secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]

@@ -42,6 +42,10 @@ Keys
     Wrong access codes accepted per survey and per scorecard in one hour, from
     all clients together; beyond it code entry is refused (HTTP 429) until the
     hour is over, so guessing from many addresses stays slow. Default ``100``.
+``ACCESS_CODES_MAX``
+    The most access codes one request creates, for surveys and scorecards alike
+    (the admin form, the services and the command-line all check it). Default
+    ``5000``.
 ``TASK_TIME_LIMIT``
     Seconds a background task may run. The notification e-mail is stopped after
     this long; ``manage.py pilots_recover_tasks`` treats a task still marked
@@ -140,6 +144,7 @@ DEFAULTS = {
     "CLIENT_IP_HEADER": None,
     "TRUSTED_PROXY_COUNT": 1,
     "CODE_FAILURES_PER_HOUR": 100,
+    "ACCESS_CODES_MAX": 5000,
     "TASK_TIME_LIMIT": 600,
     # pilots
     "BASE_TEMPLATE": "base.html",
@@ -170,7 +175,12 @@ DEFAULTS = {
 
 
 # Counts and periods that make no sense below 1 (system check E006).
-AT_LEAST_ONE = ("SURVEY_RETENTION_DAYS", "SURVEY_MIN_CELL_SIZE", "SURVEY_DRAFT_DAYS")
+AT_LEAST_ONE = (
+    "ACCESS_CODES_MAX",
+    "SURVEY_RETENTION_DAYS",
+    "SURVEY_MIN_CELL_SIZE",
+    "SURVEY_DRAFT_DAYS",
+)
 
 
 class PilotsSettings:

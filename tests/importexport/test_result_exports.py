@@ -98,8 +98,8 @@ def test_scorecard_codes_export(admin_client, scorecard):
     )
     rows = download(admin_client, "scorecard-codes", scorecard)
     assert len(rows) == 4
-    assert {r[0] for r in rows[1:]} == {"'+考核组"}
-    printed = {r[1].replace("-", "") for r in rows[1:]}
+    assert {r[3] for r in rows[1:]} == {"'+考核组"}
+    printed = {r[0].replace("-", "") for r in rows[1:]}
     assert printed == {c.code.replace("-", "") for c in codes}
 
 
@@ -113,13 +113,13 @@ def test_survey_codes_export_only_reads_the_surveys(admin_client, home_page):
     rows = download(admin_client, "survey-codes", survey)
     assert rows[0] == [
         "参与码/code",
-        "对象类别/group",
         "单位/unit",
+        "使用日期/used on",
+        "答卷人类别/respondent group",
         "批次/batch",
-        "已使用/used",
     ]
     assert len(rows) == 3
-    assert {r[1] for r in rows[1:]} == {"'@村民"}
+    assert {r[3] for r in rows[1:]} == {"'@村民"}
     assert SurveyCode.objects.count() == 2
 
 

@@ -332,7 +332,6 @@ AUDIT = {
     SURVEYS + "export_results": (PAGE, _page_fmt("survey"), None),
     SURVEYS + "export_responses": (PAGE, _page_fmt("survey"), None),
     SURVEYS + "codes": (PAGE, _page("survey"), None),
-    SURVEYS + "export_codes": (PAGE, _page_fmt("survey"), None),
     SURVEYS + "print_codes": (PAGE, _page("survey"), None),
     SURVEYS + "paper": (PAGE, _page("survey"), None),
     SURVEYS + "question_sets": (PAGE, _page("survey"), None),

@@ -164,7 +164,7 @@ def test_codes_are_generated_and_exported(admin_client, scorecard):
     page = admin_client.get(url).content.decode()
     assert "考核组" in page
     headers, rows = export_table(kind=get_kind("scorecard-codes"), page=scorecard)
-    assert headers[1] == "参与码/code" and len(list(rows)) == 3
+    assert headers[0] == "参与码/code" and len(list(rows)) == 3
 
 
 def test_published_shown_verified_and_listed(

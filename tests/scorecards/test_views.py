@@ -260,7 +260,12 @@ def test_codes_generate_print_and_export(admin_client, scored):
     code = AccessCode.objects.first()
     printed = admin_client.get(url, {"group": group.pk, "print": 1}).content.decode()
     assert code.code[:4] in printed
-    csv = b"".join(admin_client.get(url, {"format": "csv"}).streaming_content).decode()
+    export = reverse(
+        "wagtail_pilots_importexport:export", args=["scorecard-codes", "csv"]
+    )
+    csv = b"".join(
+        admin_client.get(export, {"page": scored.pk}).streaming_content
+    ).decode()
     assert csv.count("\n") == 5
     bad = admin_client.post(url, {"group": group.pk, "count": 0})
     assert bad.status_code == 200 and AccessCode.objects.count() == 4

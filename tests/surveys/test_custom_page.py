@@ -133,7 +133,7 @@ def test_access_codes_are_exported(admin_client, department_survey):
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 4
-    assert {r[1] for r in rows[1:]} == {"群众"}
+    assert {r[3] for r in rows[1:]} == {"群众"}
 
 
 def test_paper_questionnaires_are_imported(department_survey):

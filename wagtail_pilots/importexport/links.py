@@ -31,3 +31,18 @@ def template_url(kind, page=None, fmt="xlsx", layout=None):
 def export_url(kind, page=None, fmt="csv", layout=None):
     url = reverse("wagtail_pilots_importexport:export", args=[kind.name, fmt])
     return _with_query(url, page, None if kind.is_default_layout(layout) else layout)
+
+
+def code_export_links(user, kind_name, page):
+    """``[(label, url)]`` of the CSV and Excel exports of ``page``'s access
+    codes (kind ``kind_name``), for the code screens: the only way codes are
+    exported. Empty when the kind is not installed or ``user`` may not export."""
+    from .registry import get_kind
+
+    kind = get_kind(kind_name)
+    if kind is None or not kind.has_export_permission(user, page=page):
+        return []
+    return [
+        ("CSV", export_url(kind, page, "csv")),
+        ("XLSX", export_url(kind, page, "xlsx")),
+    ]

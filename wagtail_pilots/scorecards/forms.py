@@ -7,6 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminPageForm
 
+from ..access_codes import GenerateCodesForm
 from . import scoring
 
 HUNDRED = Decimal(100)
@@ -353,7 +354,30 @@ class ScorecardPageForm(WagtailAdminPageForm):
             seen.add(name)
 
 
-class GenerateCodesForm(forms.Form):
-    count = forms.IntegerField(
-        label=_("number of codes"), min_value=1, max_value=2000, initial=10
-    )
+class ScorecardCodesForm(GenerateCodesForm):
+    """Codes for one evaluator group of ``page``, with the evaluators' unit
+    and, for a subject who is also an evaluator, that subject."""
+
+    def __init__(self, *args, page, **kwargs):
+        from wagtail_pilots.models import Unit
+
+        super().__init__(*args, **kwargs)
+        self.fields["group"] = forms.ModelChoiceField(
+            label=_("evaluator group"), queryset=page.groups.all()
+        )
+        self.fields["unit"] = forms.ModelChoiceField(
+            label=_("evaluator's unit"),
+            queryset=Unit.objects.all(),
+            required=False,
+            help_text=_(
+                "needed in an own-unit group: the codes vote on this unit's subjects"
+            ),
+        )
+        self.fields["subject"] = forms.ModelChoiceField(
+            label=_("belongs to subject"),
+            queryset=page.subjects.all(),
+            required=False,
+            help_text=_(
+                "for a subject who is also an evaluator: the code never votes on them"
+            ),
+        )

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, resources, widgets
 from import_export.results import Error, Result, RowResult
 
-from wagtail_pilots.codes import format_code
+from wagtail_pilots.importexport.access_codes import AccessCodesKind
 from wagtail_pilots.importexport.registry import (
     Column,
     ExportError,
@@ -885,29 +885,28 @@ class ScorecardResultsKind(ImportExportKind):
         )
 
 
-class ScorecardCodesKind(ImportExportKind):
+class ScorecardCodesKind(AccessCodesKind):
     name = "scorecard-codes"
     label = gettext_lazy("evaluator access codes")
-    resource_class = ExportOnlyResource
     models = (AccessCode,)
     page_model = ScorecardPageMixin
-    importable = False
+    extra_columns = (
+        Column("group", en="evaluator group", zh="评价主体"),
+        Column("subject", en="belongs to subject", zh="属于评价对象"),
+    )
 
     def get_models(self, *, page=None):
         if page is None:
             return self.models
         return (page.specific_class.get_access_code_model(),)
 
-    def get_export_table(self, *, page=None):
-        headers = ["评价组/group", "参与码/code", "已使用/used"]
-        codes = (
+    def code_queryset(self, page):
+        return (
             page.specific_class.get_access_code_model()
-            .objects.filter(scorecard_id=page.pk)
-            .select_related("group")
+            .for_page(page)
+            .select_related("group", "subject__unit")
             .order_by("group__sort_order", "pk")
         )
-        rows = (
-            [c.group.name, format_code(c.code), "是" if c.used_at else ""]
-            for c in codes.iterator(chunk_size=2000)
-        )
-        return headers, rows
+
+    def extra_values(self, code):
+        return [code.group.name, code.subject.display_name if code.subject_id else ""]

@@ -25,6 +25,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page
 
+from ..access_codes import AbstractAccessCode as BaseAccessCode
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
 from ..panels import ScreenLinksPanel
@@ -740,12 +741,9 @@ def new_evaluator_id():
     return uuid.uuid4().hex
 
 
-class AbstractAccessCode(models.Model):
-    """A one-time code giving one evaluator of one group a ballot.
-
-    The code is kept for printing sheets; look-ups go through ``digest`` (keyed,
-    see :mod:`wagtail_pilots.codes`). ``used_at`` is set by a single conditional
-    UPDATE when the ballot is submitted.
+class AbstractAccessCode(BaseAccessCode):
+    """A one-time code giving one evaluator of one group a ballot (see
+    :mod:`wagtail_pilots.access_codes`); marked used when the ballot is stored.
 
     Abstract, without its keys: ``scorecard`` (``related_name="access_codes"``),
     ``group`` (to your evaluator group model) and ``subject`` (to your subject
@@ -753,10 +751,10 @@ class AbstractAccessCode(models.Model):
     when that subject is also an evaluator; it never votes on them).
     """
 
-    # Records, not content: kept out of Wagtail's reference index.
-    wagtail_reference_index_ignore = True
+    page_field = "scorecard"
+    # The key of these digests since the first release: printed codes need it.
+    digest_purpose = "wagtail_pilots.scorecards.access_code"
 
-    code = models.CharField(pgettext_lazy("access code", "code"), max_length=32)
     unit = models.ForeignKey(
         "wagtail_pilots.Unit",
         verbose_name=_("evaluator's unit"),
@@ -766,23 +764,15 @@ class AbstractAccessCode(models.Model):
         related_name="+",
         help_text=_("in an own-unit group, the code votes on this unit's subjects"),
     )
-    digest = models.CharField(max_length=64, unique=True)
     evaluator = models.CharField(
         _("evaluator"), max_length=64, unique=True, default=new_evaluator_id
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         abstract = True
         verbose_name = _("evaluator access code")
         verbose_name_plural = _("evaluator access codes")
         ordering = ["group", "pk"]
-
-    def __str__(self):
-        from wagtail_pilots.codes import format_code
-
-        return format_code(self.code)
 
 
 class AccessCode(AbstractAccessCode):

@@ -7,16 +7,16 @@ import datetime
 import hashlib
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail_pilots.codes import (
-    code_digest,
-    code_digests,
-    generate_codes,
-    normalise_code,
+from wagtail_pilots.access_codes import (
+    check_count,
+    code_not_valid_message,
+    code_used_message,
 )
 
 from . import bundle, scoring
@@ -33,8 +33,6 @@ from .models import (
     CHANNEL_PAPER,
     CHANNEL_WEB,
 )
-
-CODE_PURPOSE = "wagtail_pilots.scorecards.access_code"
 
 
 class CodeAlreadyUsed(BallotError):
@@ -78,39 +76,22 @@ def access_codes_generate(*, scorecard, group, count, unit=None, subject=None):
         errors["unit"] = _(
             "In an own-unit group every access code needs the evaluator's unit."
         )
+    try:
+        check_count(count)
+    except ValidationError as error:
+        errors["count"] = error.message_dict["count"][0]
     if errors:
         raise BallotError(errors)
-    code_model = scorecard.get_access_code_model()
-    existing = code_model.objects.filter(scorecard=scorecard).values_list(
-        "code", flat=True
+    return scorecard.get_access_code_model().generate(
+        page=scorecard, count=count, group=group, unit=unit, subject=subject
     )
-    codes = [
-        code_model(
-            scorecard=scorecard,
-            group=group,
-            unit=unit,
-            subject=subject,
-            code=code,
-            digest=code_digest(code, purpose=CODE_PURPOSE),
-        )
-        for code in generate_codes(count, existing=existing)
-    ]
-    with transaction.atomic():
-        return code_model.objects.bulk_create(codes)
 
 
 def access_code_lookup(*, scorecard, code):
-    """The unused code of this scorecard matching ``code``, or ``None``."""
-    if not normalise_code(code):
-        return None
-    return (
-        scorecard.get_access_code_model()
-        .objects.filter(
-            scorecard=scorecard,
-            digest__in=code_digests(code, purpose=CODE_PURPOSE),
-        )
-        .select_related("group")
-        .first()
+    """The code of this scorecard matching ``code`` (used or not), or ``None``."""
+    model = scorecard.get_access_code_model()
+    return model.lookup(
+        page=scorecard, code=code, queryset=model.objects.select_related("group")
     )
 
 
@@ -307,11 +288,9 @@ def ballot_check(*, scorecard, code, entries):
     """
     access = access_code_lookup(scorecard=scorecard, code=code)
     if access is None:
-        raise BallotError(
-            {"code": _("This access code is not valid for this scorecard.")}
-        )
-    if access.used_at is not None:
-        raise CodeAlreadyUsed({"code": _("This access code has already been used.")})
+        raise BallotError({"code": code_not_valid_message()})
+    if access.is_used:
+        raise CodeAlreadyUsed({"code": code_used_message()})
     ballots_check_open(scorecard=scorecard)
     rows = _clean_entries(
         scorecard=scorecard, group=access.group, entries=entries, access=access
@@ -330,15 +309,8 @@ def ballot_submit(*, scorecard, code, entries, channel=CHANNEL_WEB):
     """
     access, rows = ballot_check(scorecard=scorecard, code=code, entries=entries)
     with transaction.atomic():
-        changed = (
-            type(access)
-            .objects.filter(pk=access.pk, used_at__isnull=True)
-            .update(used_at=timezone.now())
-        )
-        if changed != 1:
-            raise CodeAlreadyUsed(
-                {"code": _("This access code has already been used.")}
-            )
+        if not access.consume():
+            raise CodeAlreadyUsed({"code": code_used_message()})
         ballot_model = scorecard.get_ballot_model()
         ballot_model.objects.bulk_create(
             [

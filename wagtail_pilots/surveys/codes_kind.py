@@ -1,22 +1,25 @@
 """Export-only kind: a survey's one-time access codes, for printing.
 
 Registered from this app's ``wagtail_hooks.py``, like the survey's other
-kinds, so that the import/export app never imports the surveys. The
-scorecards' own evaluator codes are the ``scorecard-codes`` kind of that app.
+kinds, so that the import/export app never imports the surveys. The columns
+common to every code kind come from
+:class:`wagtail_pilots.importexport.access_codes.AccessCodesKind`; the
+scorecards' evaluator codes are the ``scorecard-codes`` kind of that app.
 """
 
 from django.utils.translation import gettext_lazy
 
-from ..codes import format_code
-from ..importexport.registry import ImportExportKind
-from ..importexport.resources import ExportOnlyResource
+from ..importexport.access_codes import AccessCodesKind
+from ..importexport.registry import Column
 
 
-class SurveyCodesKind(ImportExportKind):
+class SurveyCodesKind(AccessCodesKind):
     name = "survey-codes"
     label = gettext_lazy("survey access codes")
-    resource_class = ExportOnlyResource
-    importable = False
+    extra_columns = (
+        Column("group", en="respondent group", zh="答卷人类别"),
+        Column("batch", en="batch", zh="批次"),
+    )
 
     @property
     def models(self):
@@ -31,32 +34,13 @@ class SurveyCodesKind(ImportExportKind):
 
         return SurveyPageMixin
 
-    def get_export_table(self, *, page=None):
+    def code_queryset(self, page):
         from .models import AccessCode
 
-        headers = [
-            "参与码/code",
-            "对象类别/group",
-            "单位/unit",
-            "批次/batch",
-            "已使用/used",
-        ]
-        codes = (
-            AccessCode.objects.filter(survey_id=page.pk)
-            .select_related("unit")
-            .order_by("pk")
-        )
-        rows = (
-            [
-                format_code(c.code),
-                c.group,
-                c.unit.name if c.unit_id else "",
-                c.batch,
-                "是" if c.used_on else "",
-            ]
-            for c in codes.iterator(chunk_size=2000)
-        )
-        return headers, rows
+        return AccessCode.for_page(page).order_by("pk")
+
+    def extra_values(self, code):
+        return [code.group, code.batch]
 
     def get_export_filename(self, *, page=None):
         return f"survey-codes-{page.slug}"

@@ -39,6 +39,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
+from ..access_codes import AbstractAccessCode as BaseAccessCode
 from ..compat import get_page_model_string
 from ..pages import BaseTemplateMixin, inline_model
 from ..panels import FoldedMultiFieldPanel, ScreenLinksPanel
@@ -1232,40 +1233,22 @@ class SurveyNotAsked(models.Model):
         return f"{self.question_key} ({self.response_id})"
 
 
-class AccessCode(models.Model):
-    """A one-time code handed out on paper. ``code`` is kept for printing;
-    look-ups use the keyed ``digest``."""
+class AccessCode(BaseAccessCode):
+    """A survey's one-time code handed out on paper, for a respondent group
+    and/or a unit, printed in batches (see :mod:`wagtail_pilots.access_codes`).
 
-    # Records, not content: kept out of Wagtail's reference index.
-    wagtail_reference_index_ignore = True
+    In an anonymous survey nothing links a code to a response: ``response``
+    and ``used_at`` stay empty and the day of use alone is kept."""
+
+    page_field = "survey"
 
     survey = models.ForeignKey(
         get_page_model_string(),
         on_delete=models.CASCADE,
         related_name="survey_access_codes",
     )
-    code = models.CharField(pgettext_lazy("access code", "code"), max_length=32)
-    digest = models.CharField(_("digest"), max_length=64, unique=True)
     group = models.CharField(_("respondent group"), max_length=100, blank=True)
-    unit = models.ForeignKey(
-        "wagtail_pilots.Unit",
-        verbose_name=_("unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     batch = models.CharField(_("batch"), max_length=100, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    used_on = models.DateField(_("used on"), null=True, blank=True)
-    # Only for surveys that are not anonymous: an anonymous survey keeps the day
-    # of use alone and no key to the response (see ``services._consume_code``).
-    used_at = models.DateTimeField(
-        _("used at"),
-        null=True,
-        blank=True,
-        help_text=_("empty for anonymous surveys, which keep the date only"),
-    )
     response = models.OneToOneField(
         SurveyResponse,
         null=True,
@@ -1279,11 +1262,6 @@ class AccessCode(models.Model):
         verbose_name = _("access code")
         verbose_name_plural = _("access codes")
         ordering = ["pk"]
-
-    def __str__(self):
-        from wagtail_pilots.codes import format_code
-
-        return format_code(self.code)
 
 
 def check_survey_pages(app_configs=None, **kwargs):

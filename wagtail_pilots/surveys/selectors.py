@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from wagtail_pilots import codes as code_utils
+from wagtail_pilots.access_codes import code_not_valid_message, code_used_message
 from wagtail_pilots.pages import root_page_models_using
 
 from . import logic, stats
@@ -1237,16 +1238,15 @@ def access_code_problem(*, survey, code):
     normalised = code_utils.normalise_code(code or "")
     if not normalised:
         return _("Enter your access code.")
-    digest = code_utils.code_digest(normalised)
-    access_code = (
-        AccessCode.objects.filter(survey_id=survey.pk, digest=digest)
-        .only("pk", "digest", "used_on")
-        .first()
+    access_code = AccessCode.lookup(
+        page=survey,
+        code=normalised,
+        queryset=AccessCode.objects.only("pk", "digest", "used_on", "survey_id"),
     )
-    if access_code is None or not code_utils.digests_match(access_code.digest, digest):
-        return _("This access code is not valid.")
-    if access_code.used_on is not None:
-        return _("This access code has already been used.")
+    if access_code is None:
+        return code_not_valid_message()
+    if access_code.is_used:
+        return code_used_message()
     return None
 
 

@@ -24,6 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from wagtail_pilots import codes as code_utils
+from wagtail_pilots.access_codes import (
+    check_count,
+    code_not_valid_message,
+    code_used_message,
+)
 from wagtail_pilots.conf import pilots_settings
 
 from .models import (
@@ -385,40 +390,21 @@ def _check_serial_free(survey, serial):
 
 
 def _consume_code(survey, code, now):
-    """Mark ``code`` used with one conditional UPDATE: of two concurrent posts of
-    the same code exactly one changes a row.
-
-    In an anonymous survey the code keeps the day of use only (``used_on``), no
-    time and no key to the response, and every code used that day is written
-    again in the same statement's transaction: on PostgreSQL each row carries the
-    id of the transaction that last wrote it (``xmin``), which would otherwise be
-    the id the response was inserted with — a join path from code to response.
-    After the rewrite, all of the day's used codes share the latest transaction
-    id, so the one who can read system columns learns no more than the day.
-    """
-    normalised = code_utils.normalise_code(code or "")
-    if not normalised:
+    """Mark ``code`` used (:meth:`AccessCode.consume`: one conditional UPDATE,
+    exactly once; in an anonymous survey the day of use only)."""
+    if not code_utils.normalise_code(code or ""):
         raise CodeRejected(_("Enter your access code."), field="wp_code")
-    digests = code_utils.code_digests(normalised)
-    access_code = (
-        AccessCode.objects.filter(survey_id=survey.pk, digest__in=digests)
-        .only("pk", "digest", "group", "unit_id")
-        .first()
+    access_code = AccessCode.lookup(
+        page=survey,
+        code=code,
+        queryset=AccessCode.objects.only(
+            "pk", "digest", "group", "unit_id", "survey_id"
+        ),
     )
-    if access_code is None or not code_utils.digest_in(access_code.digest, digests):
-        raise CodeRejected(_("This access code is not valid."), field="wp_code")
-    today = timezone.localdate(now)
-    changed = AccessCode.objects.filter(pk=access_code.pk, used_on__isnull=True).update(
-        used_on=today, used_at=None if survey.anonymous else now
-    )
-    if changed != 1:
-        raise CodeRejected(
-            _("This access code has already been used."), field="wp_code"
-        )
-    if survey.anonymous:
-        AccessCode.objects.filter(survey_id=survey.pk, used_on=today).update(
-            used_on=today
-        )
+    if access_code is None:
+        raise CodeRejected(code_not_valid_message(), field="wp_code")
+    if not access_code.consume(now=now, anonymous=survey.anonymous):
+        raise CodeRejected(code_used_message(), field="wp_code")
     return access_code
 
 
@@ -634,8 +620,7 @@ def access_codes_generate(*, survey, count, group="", unit=None, batch=""):
     names the field."""
     from .selectors import survey_groups_and_units
 
-    if count < 1 or count > 10000:
-        raise ValueError("count must be between 1 and 10000")
+    check_count(count)
     if group or unit is not None:
         groups, unit_ids = survey_groups_and_units(survey=survey)
         errors = {}
@@ -650,23 +635,9 @@ def access_codes_generate(*, survey, count, group="", unit=None, batch=""):
             }
         if errors:
             raise ValidationError(errors)
-    existing = AccessCode.objects.filter(survey_id=survey.pk).values_list(
-        "code", flat=True
+    return AccessCode.generate(
+        page=survey, count=count, group=group, unit=unit, batch=batch
     )
-    new_codes = code_utils.generate_codes(count, existing=existing)
-    objs = [
-        AccessCode(
-            survey_id=survey.pk,
-            code=code,
-            digest=code_utils.code_digest(code),
-            group=group,
-            unit=unit,
-            batch=batch,
-        )
-        for code in new_codes
-    ]
-    with transaction.atomic():
-        return AccessCode.objects.bulk_create(objs, batch_size=500)
 
 
 @dataclass

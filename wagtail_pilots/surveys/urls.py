@@ -23,9 +23,6 @@ urlpatterns = [
         name="export_responses",
     ),
     path("<int:page_id>/codes/", admin.access_codes, name="codes"),
-    path(
-        "<int:page_id>/codes/export/<str:fmt>/", admin.export_codes, name="export_codes"
-    ),
     path("<int:page_id>/codes/print/", admin.print_codes, name="print_codes"),
     path("<int:page_id>/paper/", admin.paper_entry, name="paper"),
     path(

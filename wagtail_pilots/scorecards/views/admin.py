@@ -9,21 +9,22 @@ import functools
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from wagtail_pilots import spreadsheets
-from wagtail_pilots.codes import format_code
+from wagtail_pilots.access_codes import codes_created_message, slips_response
+from wagtail_pilots.importexport.links import code_export_links
 
-from ...models import Unit
 from ...pages import specific_page_using
 from .. import presentation, scoring
-from ..forms import GenerateCodesForm
+from ..forms import ScorecardCodesForm
 from ..models import (
     VOTE_CHOICES,
     ScorecardPageMixin,
@@ -182,27 +183,7 @@ def snapshot(request, page_id, version):
 @page_permission
 def codes(request, page_id):
     page = _page(request, page_id)
-    groups = list(page.groups.all())
-    form = GenerateCodesForm(request.POST or None)
-    group_field = forms.ModelChoiceField(queryset=page.groups.all())
-    form.fields["group"] = group_field
-    group_field.label = gettext_lazy("evaluator group")
-    form.fields["unit"] = forms.ModelChoiceField(
-        label=gettext_lazy("evaluator's unit"),
-        queryset=Unit.objects.all(),
-        required=False,
-        help_text=gettext_lazy(
-            "needed in an own-unit group: the codes vote on this unit's subjects"
-        ),
-    )
-    form.fields["subject"] = forms.ModelChoiceField(
-        label=gettext_lazy("belongs to subject"),
-        queryset=page.subjects.all(),
-        required=False,
-        help_text=gettext_lazy(
-            "for a subject who is also an evaluator: the code never votes on them"
-        ),
-    )
+    form = ScorecardCodesForm(request.POST or None, page=page)
     if request.method == "POST" and form.is_valid():
         try:
             created = access_codes_generate(
@@ -213,66 +194,31 @@ def codes(request, page_id):
                 subject=form.cleaned_data["subject"],
             )
         except BallotError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(None if field == "__all__" else field, error)
+            form.add_service_error(exc)
         else:
-            messages.success(
-                request, _("%(count)s codes created.") % {"count": len(created)}
-            )
+            messages.success(request, codes_created_message(len(created)))
             return redirect("wagtail_pilots_scorecards:codes", page.pk)
-    group_id = request.GET.get("group")
     code_model = page.get_access_code_model()
-    queryset = code_model.objects.filter(scorecard=page).select_related(
-        "group", "unit", "subject__unit"
-    )
-    if group_id and group_id.isdigit():
-        queryset = queryset.filter(group_id=group_id)
-    fmt = request.GET.get("format")
-    if fmt in ("csv", "xlsx"):
-        header = [
-            _("evaluator group"),
-            pgettext("access code", "code"),
-            _("used"),
-            _("evaluator's unit"),
-            _("belongs to subject"),
-        ]
-        rows = (
-            [
-                c.group.name,
-                format_code(c.code),
-                _("yes") if c.used_at else "",
-                c.unit.name if c.unit_id else "",
-                c.subject.display_name if c.subject_id else "",
-            ]
-            for c in queryset.iterator()
-        )
-        name = f"scorecard-codes-{page.slug}"
-        if fmt == "xlsx":
-            return spreadsheets.xlsx_response(name, header, rows)
-        return spreadsheets.csv_response(name, header, rows)
     if request.GET.get("print"):
-        return render(
+        queryset = code_model.for_page(page).filter(used_on__isnull=True)
+        group_id = request.GET.get("group")
+        if group_id and group_id.isdigit():
+            queryset = queryset.filter(group_id=group_id)
+        return slips_response(
             request,
-            "wagtail_pilots/scorecards/admin/codes_print.html",
-            {
-                "page": page,
-                "codes": [
-                    (c, format_code(c.code))
-                    for c in queryset.filter(used_at__isnull=True)
-                ],
-                "ballot_url": request.build_absolute_uri(page.ballot_url)
-                if page.url
-                else "",
-            },
+            page=page,
+            codes=queryset.select_related("group", "unit"),
+            lines=lambda code: (
+                code.group.name,
+                code.unit.name if code.unit_id else "",
+            ),
+            subpage=page.reverse_subpage("score"),
         )
-    from django.db.models import Count, Q
-
     counts = {
         row["group_id"]: row
-        for row in code_model.objects.filter(scorecard=page)
+        for row in code_model.for_page(page)
         .values("group_id")
-        .annotate(total=Count("id"), used=Count("id", filter=Q(used_at__isnull=False)))
+        .annotate(total=Count("id"), used=Count("used_on"))
         .order_by()
     }
     context = {
@@ -280,7 +226,10 @@ def codes(request, page_id):
         **_titles(page, _("Access codes")),
         "header_icon": "key",
         "form": form,
-        "groups": [(g, counts.get(g.pk, {"total": 0, "used": 0})) for g in groups],
+        "groups": [
+            (g, counts.get(g.pk, {"total": 0, "used": 0})) for g in page.groups.all()
+        ],
+        "export_links": code_export_links(request.user, "scorecard-codes", page),
     }
     return render(request, "wagtail_pilots/scorecards/admin/codes.html", context)
 

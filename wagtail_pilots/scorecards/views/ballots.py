@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from wagtail_pilots import ratelimit
+from wagtail_pilots.access_codes import code_not_valid_message, code_used_message
 from wagtail_pilots.conf import pilots_settings
 
 from .. import scoring
@@ -189,15 +190,15 @@ def ballot_view(request, page):
     access = access_code_lookup(scorecard=page, code=code)
     if access is None:
         ratelimit.record_failure(ceiling, "all", lockout_seconds=CEILING_SECONDS)
-        context["code_error"] = _("This access code is not valid for this scorecard.")
+        context["code_error"] = code_not_valid_message()
         return render(
             request,
             TEMPLATE,
             {**context, "base_template": page.get_base_template()},
             status=400,
         )
-    if access.used_at is not None:
-        context["code_error"] = _("This access code has already been used.")
+    if access.is_used:
+        context["code_error"] = code_used_message()
         return render(
             request,
             TEMPLATE,

@@ -15,7 +15,6 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -25,8 +24,13 @@ from wagtail.models import Page
 from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from wagtail_pilots import spreadsheets
-from wagtail_pilots.codes import format_code
-from wagtail_pilots.importexport.links import import_url
+from wagtail_pilots.access_codes import (
+    GenerateCodesForm,
+    codes_created_message,
+    public_url,
+    slips_response,
+)
+from wagtail_pilots.importexport.links import code_export_links, import_url
 from wagtail_pilots.models import Unit
 
 from ...pages import pages_using
@@ -350,13 +354,10 @@ def _download(page, suffix, fmt, header, rows):
     raise Http404
 
 
-class GenerateCodesForm(forms.Form):
+class SurveyCodesForm(GenerateCodesForm):
     """Codes for a group and/or a unit chosen from the survey's own groups
-    (its group question) and units (its matrix rows)."""
+    (its group question) and units (its matrix rows), in a named batch."""
 
-    count = forms.IntegerField(
-        label=gettext_lazy("number of codes"), min_value=1, max_value=5000, initial=50
-    )
     group = forms.ChoiceField(
         label=gettext_lazy("respondent group"),
         required=False,
@@ -405,7 +406,7 @@ class GenerateCodesForm(forms.Form):
 def access_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
     if request.method == "POST":
-        form = GenerateCodesForm(request.POST, survey=page)
+        form = SurveyCodesForm(request.POST, survey=page)
         if form.is_valid():
             try:
                 created = access_codes_generate(
@@ -416,15 +417,12 @@ def access_codes(request, page_id):
                     batch=form.cleaned_data["batch"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                form.add_service_error(exc)
             else:
-                messages.success(
-                    request,
-                    _("%(count)s access codes created.") % {"count": len(created)},
-                )
+                messages.success(request, codes_created_message(len(created)))
                 return redirect("wagtail_pilots_surveys:codes", page.pk)
     else:
-        form = GenerateCodesForm(survey=page)
+        form = SurveyCodesForm(survey=page)
     codes = AccessCode.objects.filter(survey_id=page.pk)
     batches = (
         codes.values("batch", "group", "unit__name")
@@ -440,6 +438,7 @@ def access_codes(request, page_id):
             "total": codes.count(),
             "used": codes.filter(used_on__isnull=False).count(),
             "batches": batches,
+            "export_links": code_export_links(request.user, "survey-codes", page),
             "header_title": page.title,
         },
     )
@@ -456,70 +455,14 @@ def _codes_for(request, page):
 
 
 @survey_view
-def export_codes(request, page_id, fmt):
-    page = get_survey_for_user(request, page_id)
-    codes = _codes_for(request, page)
-    header = ["code", "batch", "group", "unit", "used_on"]
-    rows = (
-        [
-            format_code(c.code),
-            c.batch,
-            c.group,
-            c.unit.name if c.unit else "",
-            c.used_on,
-        ]
-        for c in codes.iterator(chunk_size=2000)
-    )
-    return _download(page, "codes", fmt, header, rows)
-
-
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
-
-
-def survey_public_url(page, request):
-    """The address printed on slips: the survey's URL on its Wagtail Site
-    (``page.full_url``). When that Site still has a local hostname
-    (``localhost``, Wagtail's default) but the admin is reached under a real
-    one, the admin's host is used instead, and ``site_is_local`` says so, so
-    that no slip tells the public to visit ``http://localhost/``."""
-    url = page.get_full_url(request)
-    site = page.get_site()
-    site_is_local = site is None or site.hostname in LOCAL_HOSTS
-    if site_is_local and request.get_host().split(":")[0] not in LOCAL_HOSTS:
-        path = page.get_url(request, current_site=site)
-        if path and path.startswith("/"):
-            url = request.build_absolute_uri(path)
-    return url, site_is_local
-
-
-def qr_svg(url, *, title):
-    """A QR code of ``url`` as inline SVG (segno: pure Python, no network)."""
-    import segno
-
-    return segno.make(url, error="m").svg_inline(
-        scale=3, border=2, title=title, svgclass="wp-qr"
-    )
-
-
-@survey_view
 def print_codes(request, page_id):
     page = get_survey_for_user(request, page_id)
     codes = _codes_for(request, page).filter(used_on__isnull=True)
-    survey_url, site_is_local = survey_public_url(page, request)
-    return TemplateResponse(
+    return slips_response(
         request,
-        "wagtail_pilots/surveys/admin/codes_print.html",
-        {
-            "page": page,
-            "codes": codes,
-            "survey_url": survey_url,
-            "site_is_local": site_is_local,
-            "qr_svg": mark_safe(  # noqa: S308 - segno's SVG of an escaped URL
-                qr_svg(survey_url, title=_("QR code of %(url)s") % {"url": survey_url})
-            )
-            if survey_url
-            else "",
-        },
+        page=page,
+        codes=codes,
+        lines=lambda code: (code.group, code.unit.name if code.unit_id else ""),
     )
 
 
@@ -536,7 +479,7 @@ def print_questionnaire(request, page_id):
     needs_code = page.access == Access.CODE
     survey_url = ""
     if needs_code and page.live:
-        survey_url, _site_is_local = survey_public_url(page, request)
+        survey_url, _site_is_local = public_url(page, request)
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/questionnaire_print.html",
