@@ -85,13 +85,23 @@ def _answer_everything(page):
 
 def _ballot_codes():
     """One unused 参与码 per voter group of every scorecard of the demo, per
-    walk: ``{ballot url: [code of group 1, code of group 2, …]}``."""
+    walk: ``{ballot url: [code of group 1, code of group 2, …]}``. An own-unit
+    group's code carries the unit of the scorecard's first subject that has
+    one (such a code is refused without a unit)."""
     from wagtail_pilots.scorecards.services import access_codes_generate
+
+    def code(scorecard, group):
+        unit = None
+        if group.own_unit_only:
+            subject = scorecard.subjects.filter(home_unit__isnull=False).first()
+            unit = subject.home_unit
+        return access_codes_generate(
+            scorecard=scorecard, group=group, count=1, unit=unit
+        )[0].code
 
     return {
         scorecard.ballot_url: [
-            access_codes_generate(scorecard=scorecard, group=group, count=1)[0].code
-            for group in scorecard.groups.order_by("pk")
+            code(scorecard, group) for group in scorecard.groups.order_by("pk")
         ]
         for scorecard in ScorecardPage.objects.live()
     }
