@@ -56,7 +56,9 @@ each step was rounded to 34 digits, which could leave an exact half cent such as
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Generator, Hashable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
@@ -996,6 +998,25 @@ def _scaled_cell(
 # --------------------------------------------------------------------------
 
 
+@contextmanager
+def cycle_collection_paused() -> Generator[None]:
+    """Pause Python's cyclic garbage collector while many small objects are
+    built that form no reference cycle (a result's cells, a read's rows).
+
+    Reference counting still frees everything; only the collector's passes over
+    every live object — which the allocations would otherwise trigger again
+    and again, costing about as much as the computation itself on a large
+    scorecard — wait until the end. The previous state is restored (a
+    collector that was already off stays off)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute(
     config: Config,
     subjects: Sequence[Subject],
@@ -1035,9 +1056,11 @@ def compute(
     _check_keys(cells, votes, surveys, crit_by_key, group_by_key, known_subjects)
 
     plan = _Plan(config, places, scaled=isinstance(scores, ScaledScores))
-    results = [
-        _subject_result(plan, subject, cells, votes, surveys) for subject in subjects
-    ]
+    with cycle_collection_paused():
+        results = [
+            _subject_result(plan, subject, cells, votes, surveys)
+            for subject in subjects
+        ]
     _rank(config, results)
     order = {k: i for i, k in enumerate(subject_keys)}
     results.sort(

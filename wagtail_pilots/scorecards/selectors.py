@@ -192,7 +192,8 @@ def _rows(queryset):
     sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        with scoring.cycle_collection_paused():
+            return cursor.fetchall()
 
 
 def score_cells(*, scorecard, config):
