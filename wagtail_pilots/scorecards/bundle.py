@@ -173,7 +173,11 @@ def configuration_json(config, subjects):
 
 
 def inputs_json(scores, votes, surveys):
-    """The aggregated inputs as canonical JSON data (what the digest covers)."""
+    """The aggregated inputs as canonical JSON data (what the digest covers).
+
+    ``scores`` as Decimals or as :class:`.scoring.ScaledScores` (the same JSON)."""
+    if isinstance(scores, scoring.ScaledScores):
+        scores = scores.as_decimals()
     rows = []
     for (g, s, c), data in sorted(scores.items()):
         if isinstance(data, scoring.ScoreSummary):

@@ -56,12 +56,14 @@ each step was rounded to 34 digits, which could leave an exact half cent such as
 from __future__ import annotations
 
 import decimal
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import gc
+from collections.abc import Callable, Generator, Hashable, Iterable, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import reduce
 from math import gcd
-from typing import TypeAlias, overload
+from typing import Any, TypeAlias, overload
 
 from .. import decimals
 
@@ -215,6 +217,45 @@ class ScoreSummary:
     maximum: Decimal
 
 
+#: A cell of :class:`ScaledScores`: SQL's ``(count, sum, minimum, maximum)`` of a
+#: mean group's values, or the values themselves for a trimmed-mean or median
+#: group, every number an integer in units of ``10**-places``.
+ScaledCell: TypeAlias = "tuple[int, int, int, int] | list[int]"
+
+
+@dataclass(frozen=True)
+class ScaledScores:
+    """The score groups' cells as scaled integers: ``cells`` maps
+    ``(group, subject, criterion)`` to a :data:`ScaledCell` in units of
+    ``10**-places`` (a stored ballot value 7.25 with 4 places is 72500).
+
+    What the selectors read from SQL: integers all the way, no ``Decimal`` per
+    value; :func:`compute` gives the same figures as for the same cells given as
+    :class:`ScoreSummary` or lists of values (:meth:`as_decimals`).
+    """
+
+    places: int
+    cells: Mapping[ScoreKey, ScaledCell]
+
+    def as_decimals(self) -> dict[ScoreKey, CellData]:
+        """The same cells as Decimals: a :class:`ScoreSummary` for a summed cell,
+        the ordered values otherwise (what the bundle's digest covers)."""
+        places = -self.places
+        result: dict[ScoreKey, CellData] = {}
+        for key, cell in self.cells.items():
+            if isinstance(cell, tuple):
+                n, total, low, high = cell
+                result[key] = ScoreSummary(
+                    n,
+                    Decimal(total).scaleb(places),
+                    Decimal(low).scaleb(places),
+                    Decimal(high).scaleb(places),
+                )
+            else:
+                result[key] = [Decimal(v).scaleb(places) for v in sorted(cell)]
+        return result
+
+
 @dataclass(frozen=True)
 class SurveyValue:
     """A survey's own result for one subject: its rate (or index) 0–100 and n.
@@ -243,7 +284,7 @@ class Warning_:
     minimum: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     group: Hashable
     criterion: Hashable
@@ -254,7 +295,7 @@ class Cell:
     counted_as_zero: bool = False  # missing, counted as 0 under the "zero" policy
 
 
-@dataclass
+@dataclass(slots=True)
 class CriterionResult:
     criterion: Hashable
     value: Decimal | None
@@ -265,7 +306,7 @@ class CriterionResult:
     insufficient: bool = False  # a survey result below its minimum sample
 
 
-@dataclass
+@dataclass(slots=True)
 class GateResult:
     gate: Gate
     value: Decimal | None
@@ -370,6 +411,15 @@ def _count(value: object, *, where: str) -> int:
 
 def validate_config(config: Config) -> None:
     """Raise :class:`ScoringInputError` if the configuration cannot be computed."""
+    _check_criteria(config)
+    _check_groups(config)
+    _check_gates(config)
+    _check_settings(config)
+
+
+def _check_criteria(config: Config) -> None:
+    """At least one criterion; unique keys; weights ≥ 0 adding up to 100; a
+    range with minimum below maximum; a known source."""
     if not config.criteria:
         raise ScoringInputError("a scorecard needs at least one criterion")
     keys = [c.key for c in config.criteria]
@@ -390,11 +440,16 @@ def validate_config(config: Config) -> None:
             raise ScoringInputError(f"unknown source {c.source!r}", where=where)
     if total_w != HUNDRED:
         raise ScoringInputError(f"criteria weights add up to {total_w}, not 100")
+
+
+def _check_groups(config: Config) -> None:
+    """Unique keys; weights ≥ 0 adding up to 100; known kind and aggregation;
+    counts ≥ 0; only known criteria scored; every ballots criterion scored."""
     gkeys = [g.key for g in config.groups]
     if len(set(gkeys)) != len(gkeys):
         raise ScoringInputError("group keys must be unique")
     total_u = ZERO
-    ckeys = set(keys)
+    ckeys = {c.key for c in config.criteria}
     for g in config.groups:
         where = f"group {g.name}"
         u = to_decimal(g.weight, where=where)
@@ -421,11 +476,21 @@ def validate_config(config: Config) -> None:
             raise ScoringInputError(
                 "no evaluator group scores this criterion", where=f"criterion {c.name}"
             )
+
+
+def _check_gates(config: Config) -> None:
+    """Every gate points at a known group or criterion, with a number."""
+    gkeys = [g.key for g in config.groups]
+    keys = [c.key for c in config.criteria]
     for gate in config.gates:
         pool = gkeys if gate.target == GATE_GROUP else keys
         if gate.target not in (GATE_GROUP, GATE_CRITERION) or gate.key not in pool:
             raise ScoringInputError(f"gate points at nothing ({gate.key!r})")
         to_decimal(gate.threshold, where="gate threshold")
+
+
+def _check_settings(config: Config) -> None:
+    """Shortlist, bottom flag, small n, quorum, electorates and the two rules."""
     _count(config.shortlist, where="shortlist")
     _count(config.bottom, where="bottom")
     _count(config.small_n, where="small n")
@@ -435,6 +500,7 @@ def validate_config(config: Config) -> None:
         _count(den, where="quorum")
         if not 0 < num <= den:
             raise ScoringInputError(f"quorum {num}/{den} is not between 0 and 1")
+    gkeys = {g.key for g in config.groups}
     for key, expected in config.electorates.items():
         if key[0] not in gkeys:
             raise ScoringInputError(f"electorate of unknown group {key[0]!r}")
@@ -624,6 +690,11 @@ _Slot: TypeAlias = tuple[
 ]
 
 
+#: A cell's A(g, c, s) on 0–100: the exact ratio (numerator, denominator) and
+#: the Decimal it is published as, one instance per distinct ratio.
+_Share: TypeAlias = tuple[int, int, Decimal]
+
+
 class _CriterionPlan:
     """Everything about one criterion that does not depend on the subject."""
 
@@ -640,9 +711,17 @@ class _CriterionPlan:
         "groups",
         "all_groups_weight",
         "means",
+        "places",
+        "scale",
+        "lo_units",
+        "hi_units",
+        "scaled_means",
+        "shares",
     )
 
-    def __init__(self, criterion: Criterion, weight: int, groups: list[_Slot]) -> None:
+    def __init__(
+        self, criterion: Criterion, weight: int, groups: list[_Slot], places: int
+    ) -> None:
         self.criterion = criterion
         self.key: Hashable = criterion.key
         self.weight = weight  # scaled integer
@@ -657,16 +736,58 @@ class _CriterionPlan:
         # (group, key, scaled weight, is a vote group, aggregation, trim, minimum)
         self.groups = groups
         self.all_groups_weight = sum(g[2] for g in groups)
-        #: {(n, sum): (n, numerator, denominator)} of mean cells given as sums.
-        self.means: dict[tuple[int, Decimal], tuple[int, int, int]] = {}
+        #: {(n, sum): (n, share)} of mean cells given as sums.
+        self.means: dict[tuple[int, Decimal], tuple[int, _Share]] = {}
+        # Scaled integers (ScaledScores): a value v stands for v / scale; the
+        # range in those units, rounded inwards (values are whole units).
+        self.places = places
+        self.scale = scale = 10**places
+        self.lo_units = -(-self.lo_num * scale // self.lo_den)
+        self.hi_units = hi_num * scale // hi_den
+        #: {(values used, their sum): (numerator, denominator)} of A, shared by
+        #: every cell of this criterion with the same count and sum.
+        self.scaled_means: dict[tuple[int, int], _Share] = {}
+        #: {(numerator, denominator): share}: equal ratios share one Decimal.
+        self.shares: dict[tuple[int, int], _Share] = {}
+
+    def share(self, a_num: int, a_den: int) -> _Share:
+        """A reduced ratio with its Decimal, one instance per distinct ratio."""
+        found = self.shares.get((a_num, a_den))
+        if found is None:
+            found = self.shares[(a_num, a_den)] = (
+                a_num,
+                a_den,
+                exact_decimal(a_num, a_den),
+            )
+        return found
+
+    def scaled_share(self, count: int, total: int) -> _Share:
+        """A = (mean − lo) ÷ (hi − lo) × 100 for ``count`` scaled values adding up
+        to ``total`` (remembered for the next cell with the same count and sum)."""
+        lo_den = self.lo_den
+        a_num = 100 * (total * lo_den - count * self.scale * self.lo_num)
+        a_num *= self.range_den
+        a_den = count * self.scale * lo_den * self.range_num
+        common = gcd(a_num, a_den)
+        found = self.share(a_num // common, a_den // common)
+        self.scaled_means[(count, total)] = found
+        return found
+
+
+#: :func:`_score_cell` or :func:`_scaled_cell`.
+_CellReader: TypeAlias = Callable[
+    [_CriterionPlan, Group, str, int, Subject, Any], tuple[int, _Share | None]
+]
 
 
 class _Plan:
     """The configuration prepared once for every subject: weights as integers,
     ranges as ratios, and the shared immutable pieces (warnings, weights used)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, places: int = 0, *, scaled: bool = False):
         self.config = config
+        #: How a score group's cell is read: scaled integers or Decimals.
+        self.cell_of: _CellReader = _scaled_cell if scaled else _score_cell  # type: ignore[assignment]
         self.renormalise = config.missing_policy == MISSING_RENORMALISE
         self.small_n = config.small_n
         criterion_weights = _scaled(c.weight for c in config.criteria)
@@ -680,8 +801,6 @@ class _Plan:
         self.all_criteria_weight = sum(criterion_weights)
         self._warnings: dict[tuple[str, Hashable, Hashable, int, int], Warning_] = {}
         self.weights_used_cache: dict[tuple[int, int], Decimal] = {}
-        #: {(numerator, denominator): Decimal} of the cells' A, shared.
-        self.values: dict[tuple[int, int], Decimal] = {}
         self.criteria: list[_CriterionPlan] = []
         for criterion, weight in zip(config.criteria, criterion_weights, strict=True):
             groups: list[_Slot] = []
@@ -706,7 +825,7 @@ class _Plan:
                     for g in config.groups
                     if criterion.key in g.criteria
                 ]
-            self.criteria.append(_CriterionPlan(criterion, weight, groups))
+            self.criteria.append(_CriterionPlan(criterion, weight, groups, places))
 
     def warning(
         self,
@@ -741,11 +860,12 @@ def _score_cell(
     trim: int,
     subject: Subject,
     data: CellData | None,
-) -> tuple[int, int, int]:
-    """``(n, numerator, denominator)`` of a score group's A(g, c, s) on 0–100,
-    exactly; ``(0, 0, 1)`` when the group has no values for the cell."""
+) -> tuple[int, _Share | None]:
+    """``(n, share)`` of a score group's cell: its number of values and
+    A(g, c, s) on 0–100 (:data:`_Share`); ``(0, None)`` when the group has no
+    values for the cell."""
     if data is None:
-        return 0, 0, 1
+        return 0, None
     criterion = plan.criterion
     lo, hi = plan.lo, plan.hi
     total: Decimal
@@ -757,7 +877,7 @@ def _score_cell(
         else:
             n = _count(given_n, where=_where(group, subject, criterion))
         if n == 0:
-            return 0, 0, 1
+            return 0, None
         low = _finite_decimal(data.minimum)
         high = _finite_decimal(data.maximum)
         if low is None or high is None or not (lo <= low <= hi and lo <= high <= hi):
@@ -786,7 +906,7 @@ def _score_cell(
             values.append(value)
         n = len(values)
         if n == 0:
-            return 0, 0, 1
+            return 0, None
         if aggregation != AGG_MEAN and n > 1:
             values.sort()
             if aggregation == AGG_TRIMMED and n > 2 * trim:
@@ -812,10 +932,65 @@ def _score_cell(
     a_num = 100 * s_num * plan.range_den
     a_den = s_den * count * plan.range_num
     common = gcd(a_num, a_den)
-    found = n, a_num // common, a_den // common
+    found = n, plan.share(a_num // common, a_den // common)
     if type(data) is ScoreSummary:
         plan.means[(n, total)] = found
     return found
+
+
+def _scaled_cell(
+    plan: _CriterionPlan,
+    group: Group,
+    aggregation: str,
+    trim: int,
+    subject: Subject,
+    data: ScaledCell | None,
+) -> tuple[int, _Share | None]:
+    """:func:`_score_cell` for a :data:`ScaledCell`: integers only."""
+    if data is None:
+        return 0, None
+    if type(data) is tuple:
+        n, total, low, high = data
+        if not (type(n) is int and type(total) is int and type(low) is int) or not (
+            type(high) is int and n >= 0
+        ):
+            raise ScoringInputError(
+                f"{data!r} is not a count and three scaled integers",
+                where=_where(group, subject, plan.criterion),
+            )
+        if n == 0:
+            return 0, None
+        used = n
+    else:
+        values = sorted(data)  # type: ignore[arg-type]
+        n = used = len(values)
+        if n == 0:
+            return 0, None
+        # A sum of integers is an integer (checked once, not value by value).
+        total = sum(values)
+        low, high = values[0], values[-1]
+        if type(total) is not int or type(low) is not int or type(high) is not int:
+            raise ScoringInputError(
+                f"{values!r} are not scaled integers",
+                where=_where(group, subject, plan.criterion),
+            )
+        if aggregation != AGG_MEAN and n > 2:
+            if aggregation == AGG_TRIMMED and n > 2 * trim:
+                if trim:
+                    values = values[trim : n - trim]
+            else:  # the median (also for too few values to trim)
+                mid = n // 2
+                values = values[mid : mid + 1] if n % 2 else values[mid - 1 : mid + 1]
+            used = len(values)
+            total = sum(values)
+    if low < plan.lo_units or high > plan.hi_units:
+        for bound in (low, high):
+            to_percent(
+                Decimal(bound).scaleb(-plan.places),
+                plan.criterion,
+                where=_where(group, subject, plan.criterion),
+            )
+    return n, plan.scaled_means.get((used, total)) or plan.scaled_share(used, total)
 
 
 # --------------------------------------------------------------------------
@@ -823,18 +998,38 @@ def _score_cell(
 # --------------------------------------------------------------------------
 
 
+@contextmanager
+def cycle_collection_paused() -> Generator[None]:
+    """Pause Python's cyclic garbage collector while many small objects are
+    built that form no reference cycle (a result's cells, a read's rows).
+
+    Reference counting still frees everything; only the collector's passes over
+    every live object — which the allocations would otherwise trigger again
+    and again, costing about as much as the computation itself on a large
+    scorecard — wait until the end. The previous state is restored (a
+    collector that was already off stays off)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compute(
     config: Config,
     subjects: Sequence[Subject],
     *,
-    scores: Mapping[ScoreKey, CellData] | None = None,
+    scores: Mapping[ScoreKey, CellData] | ScaledScores | None = None,
     votes: Mapping[VoteKey, VoteCounts] | None = None,
     surveys: Mapping[SurveyKey, SurveyValue] | None = None,
 ) -> Result:
     """Compute every subject's breakdown, total, gates, rank and flags.
 
     ``scores``: ``{(group, subject, criterion): [values] | ScoreSummary}``
-    for score groups, raw values in the criterion's range.
+    for score groups, raw values in the criterion's range; or the same cells as
+    scaled integers (:class:`ScaledScores`, what the selectors read).
     ``votes``: ``{(group, subject): VoteCounts}`` for vote groups.
     ``surveys``: ``{(subject, criterion): SurveyValue}`` for survey criteria.
     Keys that name an unknown group, subject or criterion are refused.
@@ -843,7 +1038,13 @@ def compute(
     significant digits, when it becomes a Decimal of the result.
     """
     validate_config(config)
-    scores = scores or dict[ScoreKey, CellData]()
+    places = 0
+    cells: Mapping[ScoreKey, object]
+    if isinstance(scores, ScaledScores):
+        places = _count(scores.places, where="places")
+        cells = scores.cells
+    else:
+        cells = scores or dict[ScoreKey, CellData]()
     votes = votes or dict[VoteKey, VoteCounts]()
     surveys = surveys or dict[SurveyKey, SurveyValue]()
     crit_by_key = {c.key: c for c in config.criteria}
@@ -852,12 +1053,14 @@ def compute(
     if len(set(subject_keys)) != len(subject_keys):
         raise ScoringInputError("subject keys must be unique")
     known_subjects = set(subject_keys)
-    _check_keys(scores, votes, surveys, crit_by_key, group_by_key, known_subjects)
+    _check_keys(cells, votes, surveys, crit_by_key, group_by_key, known_subjects)
 
-    plan = _Plan(config)
-    results = [
-        _subject_result(plan, subject, scores, votes, surveys) for subject in subjects
-    ]
+    plan = _Plan(config, places, scaled=isinstance(scores, ScaledScores))
+    with cycle_collection_paused():
+        results = [
+            _subject_result(plan, subject, cells, votes, surveys)
+            for subject in subjects
+        ]
     _rank(config, results)
     order = {k: i for i, k in enumerate(subject_keys)}
     results.sort(
@@ -867,7 +1070,7 @@ def compute(
 
 
 def _check_keys(
-    scores: Mapping[ScoreKey, CellData],
+    scores: Mapping[ScoreKey, object],
     votes: Mapping[VoteKey, VoteCounts],
     surveys: Mapping[SurveyKey, SurveyValue],
     crit_by_key: Mapping[Hashable, Criterion],
@@ -917,239 +1120,337 @@ def _check_keys(
             raise ScoringInputError(f"{number} is outside 0–100", where=str(key))
 
 
+class _Sums:
+    """One subject's running sums, as exact ratios ``[numerator, denominator]``."""
+
+    __slots__ = ("groups", "criteria", "shown", "contributions")
+
+    def __init__(self) -> None:
+        #: group -> [Σ w_c A (num, den), Σ w_c, Σ A (num, den), count]
+        self.groups: dict[Hashable, list[int]] = {}
+        #: criterion -> (V num, V den, weight)
+        self.criteria: dict[Hashable, tuple[int, int, int]] = {}
+        #: criterion -> V as a Decimal (for gates)
+        self.shown: dict[Hashable, Decimal] = {}
+        #: group or ("survey", c) -> Σ w_c u_g A / Σu
+        self.contributions: dict[Hashable, list[int]] = {}
+
+
+#: A cell present in a criterion: group key, its scaled weight, A as a ratio.
+_Present: TypeAlias = tuple[Hashable, int, int, int, Cell]
+
+
 def _subject_result(
     plan: _Plan,
     subject: Subject,
-    scores: Mapping[ScoreKey, CellData],
+    scores: Mapping[ScoreKey, object],
     votes: Mapping[VoteKey, VoteCounts],
     surveys: Mapping[SurveyKey, SurveyValue],
 ) -> SubjectResult:
+    """One subject's breakdown, total, group scores, turnout and gates (not its
+    rank: :func:`_rank` compares the subjects)."""
     res = SubjectResult(subject=subject)
-    renormalise = plan.renormalise
-    small_n = plan.small_n
-    warning = plan.warning
-    warnings = res.warnings
-    skey = subject.key
-    # Exact ratios, [numerator, denominator]:
-    # group -> [Σ w_c A (num, den), Σ w_c, Σ A (num, den), count]
-    group_values: dict[Hashable, list[int]] = {}
-    # criterion -> (V num, V den, weight)
-    criterion_values: dict[Hashable, tuple[int, int, int]] = {}
-    criterion_shown: dict[Hashable, Decimal] = {}  # V as a Decimal (for gates)
-    # group or ("survey", c) -> Σ w_c u_g A / Σu
-    contributions_raw: dict[Hashable, list[int]] = {}
-    values_cache = plan.values
-    weights_used = plan.weights_used_cache
-
+    sums = _Sums()
     for cplan in plan.criteria:
-        criterion = cplan.criterion
-        ckey = cplan.key
-        cres = CriterionResult(ckey, None, 0, criterion.source)
+        cres = CriterionResult(cplan.key, None, 0, cplan.criterion.source)
         res.criteria.append(cres)
-        if criterion.source == SOURCE_SURVEY:
-            sv = surveys.get((skey, ckey))
-            if sv is not None and sv.insufficient:
-                cres.n = sv.n
-                cres.insufficient = True
-                warnings.append(
-                    warning(
-                        W_INSUFFICIENT_SAMPLE,
-                        criterion=ckey,
-                        n=sv.n,
-                        minimum=sv.minimum,
-                    )
-                )
-            elif sv is not None and sv.value is not None:
-                cres.value = value = Decimal(sv.value)
-                cres.n = sv.n
-                if small_n and sv.n < small_n:
-                    warnings.append(
-                        warning(W_SMALL_N, criterion=ckey, n=sv.n, minimum=small_n)
-                    )
-                v_num, v_den = value.as_integer_ratio()
-                criterion_values[ckey] = (v_num, v_den, cplan.weight)
-                criterion_shown[ckey] = value
-                contributions_raw[("survey", ckey)] = [cplan.weight * v_num, v_den]
-            continue
-        cells = cres.cells
-        weight = cplan.weight
-        present: list[tuple[Hashable, int, int, int, Cell]] = []
-        missing: list[tuple[int, Cell]] = []
-        cell_total = 0
-        for (
-            group,
-            gkey,
-            u,
-            is_vote,
-            aggregation,
-            trim,
-            min_ballots,
-            missing_warning,
-            few_warnings,
-            below_warnings,
-            small_warnings,
-        ) in cplan.groups:
-            if is_vote:
-                counts = votes.get((gkey, skey)) or _NO_VOTES
-                n = counts.yes + counts.no + counts.abstain
-                a_num, a_den = 0, 1
-                if n:
-                    common = gcd(100 * counts.yes, n)
-                    a_num, a_den = 100 * counts.yes // common, n // common
-            else:
-                counts = None
-                n, a_num, a_den = _score_cell(
-                    cplan,
-                    group,
-                    aggregation,
-                    trim,
-                    subject,
-                    scores.get((gkey, skey, ckey)),
-                )
-                if aggregation == AGG_TRIMMED and 0 < n <= 2 * trim:
-                    w = few_warnings.get(n)
-                    if w is None:
-                        w = few_warnings[n] = warning(
-                            W_TOO_FEW_TO_TRIM, gkey, ckey, n, 2 * trim + 1
-                        )
-                    warnings.append(w)
-            cell_total += n
-            if n == 0:
-                cell = Cell(gkey, ckey, 0, None, ZERO, counts)
-                cells.append(cell)
-                missing.append((u, cell))
-                warnings.append(missing_warning)
-                continue
-            # Equal ratios share one (immutable) Decimal.
-            value = values_cache.get((a_num, a_den))
-            if value is None:
-                value = values_cache[(a_num, a_den)] = exact_decimal(a_num, a_den)
-            cell = Cell(gkey, ckey, n, value, ZERO, counts)
-            cells.append(cell)
-            present.append((gkey, u, a_num, a_den, cell))
-            sums = group_values.get(gkey)
-            if sums is None:
-                sums = group_values[gkey] = [0, 1, 0, 0, 1, 0]
-            if weight:  # Σ w_c A, Σ w_c
-                if sums[1] == a_den:
-                    sums[0] += weight * a_num
-                else:
-                    sums[0] = sums[0] * a_den + weight * a_num * sums[1]
-                    sums[1] *= a_den
-                    if sums[1].bit_length() > _REDUCE_BITS:
-                        common = gcd(sums[0], sums[1])
-                        sums[0] //= common
-                        sums[1] //= common
-                sums[2] += weight
-            else:  # Σ A, count: only used when every criterion it scores weighs 0
-                if sums[4] == a_den:
-                    sums[3] += a_num
-                else:
-                    sums[3] = sums[3] * a_den + a_num * sums[4]
-                    sums[4] *= a_den
-                sums[5] += 1
-            if min_ballots and n < min_ballots:
-                w = below_warnings.get(n)
-                if w is None:
-                    w = below_warnings[n] = warning(
-                        W_BELOW_MINIMUM, gkey, ckey, n, min_ballots
-                    )
-                warnings.append(w)
-            if small_n and n < small_n:
-                w = small_warnings.get(n)
-                if w is None:
-                    w = small_warnings[n] = warning(W_SMALL_N, gkey, ckey, n, small_n)
-                warnings.append(w)
-        cres.n = cell_total
-        if renormalise:
-            denominator = sum(p[1] for p in present)
+        if cplan.criterion.source == SOURCE_SURVEY:
+            sv = surveys.get((subject.key, cplan.key))
+            _survey_criterion(plan, cplan, cres, sv, sums, res.warnings)
         else:
-            denominator = cplan.all_groups_weight
-        if not present or denominator == 0:
-            continue
-        if not renormalise:
-            for u, cell in missing:
-                cell.counted_as_zero = True
-                cell.weight_used = plan.weight_used(u, denominator)
-        # V = Σ u_g A_g / Σ u_g
-        v_num, v_den = 0, 1
-        for gkey, u, a_num, a_den, cell in present:
-            cell.weight_used = weights_used.get((u, denominator)) or plan.weight_used(
-                u, denominator
+            present, missing = _ballot_cells(
+                plan, cplan, cres, subject, scores, votes, sums, res.warnings
             )
-            if v_den == a_den:
-                v_num += u * a_num
-            else:
-                v_num = v_num * a_den + u * a_num * v_den
-                v_den *= a_den
-            part = contributions_raw.get(gkey)
-            if part is None:
-                contributions_raw[gkey] = [weight * u * a_num, a_den * denominator]
-            else:
-                _accumulate(part, weight * u * a_num, a_den * denominator)
-        common = gcd(v_num, v_den)
-        v_num //= common
-        v_den = v_den // common * denominator
-        cres.value = exact_decimal(v_num, v_den)
-        criterion_values[ckey] = (v_num, v_den, cplan.weight)
-        criterion_shown[ckey] = cres.value
+            _criterion_value(plan, cplan, cres, present, missing, sums)
+    _total(plan, res, sums)
+    _group_scores(res, sums)
+    _turnout(plan, res, votes)
+    _gates(plan, res, sums)
+    return res
 
-    # Total.
+
+def _survey_criterion(
+    plan: _Plan,
+    cplan: _CriterionPlan,
+    cres: CriterionResult,
+    sv: SurveyValue | None,
+    sums: _Sums,
+    warnings: list[Warning_],
+) -> None:
+    """A survey criterion's V: the survey's own result, unless it is missing or
+    on an insufficient sample."""
+    ckey = cplan.key
+    if sv is not None and sv.insufficient:
+        cres.n = sv.n
+        cres.insufficient = True
+        warnings.append(
+            plan.warning(
+                W_INSUFFICIENT_SAMPLE, criterion=ckey, n=sv.n, minimum=sv.minimum
+            )
+        )
+    elif sv is not None and sv.value is not None:
+        cres.value = value = Decimal(sv.value)
+        cres.n = sv.n
+        if plan.small_n and sv.n < plan.small_n:
+            warnings.append(
+                plan.warning(W_SMALL_N, criterion=ckey, n=sv.n, minimum=plan.small_n)
+            )
+        v_num, v_den = value.as_integer_ratio()
+        sums.criteria[ckey] = (v_num, v_den, cplan.weight)
+        sums.shown[ckey] = value
+        sums.contributions[("survey", ckey)] = [cplan.weight * v_num, v_den]
+
+
+def _ballot_cells(
+    plan: _Plan,
+    cplan: _CriterionPlan,
+    cres: CriterionResult,
+    subject: Subject,
+    scores: Mapping[ScoreKey, object],
+    votes: Mapping[VoteKey, VoteCounts],
+    sums: _Sums,
+    warnings: list[Warning_],
+) -> tuple[list[_Present], list[tuple[int, Cell]]]:
+    """The cells of a ballots criterion, one per group scoring it: A(g, c, s)
+    and its warnings; added to the group's sums. Returns the cells present
+    ``(group, u, A num, A den, cell)`` and the missing ones ``(u, cell)``."""
+    skey = subject.key
+    ckey = cplan.key
+    weight = cplan.weight
+    small_n = plan.small_n
+    cell_of = plan.cell_of
+    groups_get = sums.groups.get
+    cells = cres.cells
+    present: list[_Present] = []
+    missing: list[tuple[int, Cell]] = []
+    cell_total = 0
+    for (
+        group,
+        gkey,
+        u,
+        is_vote,
+        aggregation,
+        trim,
+        min_ballots,
+        missing_warning,
+        few_warnings,
+        below_warnings,
+        small_warnings,
+    ) in cplan.groups:
+        if is_vote:
+            counts = votes.get((gkey, skey)) or _NO_VOTES
+            n, share = _vote_cell(cplan, counts)
+        else:
+            counts = None
+            n, share = cell_of(
+                cplan, group, aggregation, trim, subject, scores.get((gkey, skey, ckey))
+            )
+            if aggregation == AGG_TRIMMED and 0 < n <= 2 * trim:
+                w = few_warnings.get(n)
+                if w is None:
+                    w = few_warnings[n] = plan.warning(
+                        W_TOO_FEW_TO_TRIM, gkey, ckey, n, 2 * trim + 1
+                    )
+                warnings.append(w)
+        cell_total += n
+        if share is None:
+            cell = Cell(gkey, ckey, 0, None, ZERO, counts)
+            cells.append(cell)
+            missing.append((u, cell))
+            warnings.append(missing_warning)
+            continue
+        a_num, a_den, value = share
+        cell = Cell(gkey, ckey, n, value, ZERO, counts)
+        cells.append(cell)
+        present.append((gkey, u, a_num, a_den, cell))
+        group_sums = groups_get(gkey)
+        if weight and group_sums is not None and group_sums[1] == a_den:
+            # The common case of _add_to_group, inline: same denominator.
+            group_sums[0] += weight * a_num
+            group_sums[2] += weight
+        else:
+            _add_to_group(sums.groups, gkey, weight, a_num, a_den)
+        if min_ballots and n < min_ballots:
+            w = below_warnings.get(n)
+            if w is None:
+                w = below_warnings[n] = plan.warning(
+                    W_BELOW_MINIMUM, gkey, ckey, n, min_ballots
+                )
+            warnings.append(w)
+        if small_n and n < small_n:
+            w = small_warnings.get(n)
+            if w is None:
+                w = small_warnings[n] = plan.warning(W_SMALL_N, gkey, ckey, n, small_n)
+            warnings.append(w)
+    cres.n = cell_total
+    return present, missing
+
+
+def _vote_cell(plan: _CriterionPlan, counts: VoteCounts) -> tuple[int, _Share | None]:
+    """``(ballots cast, share)`` of a vote group: yes ÷ cast × 100."""
+    n = counts.yes + counts.no + counts.abstain
+    if not n:
+        return 0, None
+    common = gcd(100 * counts.yes, n)
+    return n, plan.share(100 * counts.yes // common, n // common)
+
+
+def _add_to_group(
+    group_values: dict[Hashable, list[int]],
+    gkey: Hashable,
+    weight: int,
+    a_num: int,
+    a_den: int,
+) -> None:
+    """Add a cell's A to its group's sums: Σ w_c A and Σ w_c, or Σ A and the
+    count when the criterion weighs nothing."""
+    sums = group_values.get(gkey)
+    if sums is None:
+        sums = group_values[gkey] = [0, 1, 0, 0, 1, 0]
+    if weight:  # Σ w_c A, Σ w_c
+        if sums[1] == a_den:
+            sums[0] += weight * a_num
+        else:
+            sums[0] = sums[0] * a_den + weight * a_num * sums[1]
+            sums[1] *= a_den
+            if sums[1].bit_length() > _REDUCE_BITS:
+                common = gcd(sums[0], sums[1])
+                sums[0] //= common
+                sums[1] //= common
+        sums[2] += weight
+    else:  # Σ A, count: only used when every criterion it scores weighs 0
+        if sums[4] == a_den:
+            sums[3] += a_num
+        else:
+            sums[3] = sums[3] * a_den + a_num * sums[4]
+            sums[4] *= a_den
+        sums[5] += 1
+
+
+def _criterion_value(
+    plan: _Plan,
+    cplan: _CriterionPlan,
+    cres: CriterionResult,
+    present: list[_Present],
+    missing: list[tuple[int, Cell]],
+    sums: _Sums,
+) -> None:
+    """V = Σ u_g A_g ÷ Σ u_g over the groups present (``renormalise``) or all
+    groups (``zero``, the missing ones counted as 0); each group's weight used
+    and its points towards the total."""
+    if plan.renormalise:
+        denominator = sum(p[1] for p in present)
+    else:
+        denominator = cplan.all_groups_weight
+    if not present or denominator == 0:
+        return
+    if not plan.renormalise:
+        for u, cell in missing:
+            cell.counted_as_zero = True
+            cell.weight_used = plan.weight_used(u, denominator)
+    weights_used = plan.weights_used_cache
+    contributions_raw = sums.contributions
+    weight = cplan.weight
+    v_num, v_den = 0, 1
+    for gkey, u, a_num, a_den, cell in present:
+        cell.weight_used = weights_used.get((u, denominator)) or plan.weight_used(
+            u, denominator
+        )
+        if v_den == a_den:
+            v_num += u * a_num
+        else:
+            v_num = v_num * a_den + u * a_num * v_den
+            v_den *= a_den
+        part = contributions_raw.get(gkey)
+        if part is None:
+            contributions_raw[gkey] = [weight * u * a_num, a_den * denominator]
+        elif part[1] == a_den * denominator:
+            part[0] += weight * u * a_num
+        else:
+            _accumulate(part, weight * u * a_num, a_den * denominator)
+    common = gcd(v_num, v_den)
+    v_num //= common
+    v_den = v_den // common * denominator
+    ckey = cplan.key
+    cres.value = exact_decimal(v_num, v_den)
+    sums.criteria[ckey] = (v_num, v_den, weight)
+    sums.shown[ckey] = cres.value
+
+
+def _total(plan: _Plan, res: SubjectResult, sums: _Sums) -> None:
+    """total = Σ w_c V ÷ Σ w_c (the criteria present under ``renormalise``, all
+    under ``zero``), and each group's points."""
+    renormalise = plan.renormalise
+    criterion_values = sums.criteria
     for cres in res.criteria:
         if cres.criterion not in criterion_values:
-            warnings.append(warning(W_MISSING_CRITERION, criterion=cres.criterion))
+            res.warnings.append(
+                plan.warning(W_MISSING_CRITERION, criterion=cres.criterion)
+            )
             cres.counted_as_zero = not renormalise and bool(criterion_values)
-    if criterion_values:
-        if renormalise:
-            weight_present = sum(v[2] for v in criterion_values.values())
-        else:
-            weight_present = plan.all_criteria_weight
-        if weight_present > 0:
-            acc = [0, 1]
-            for v_num, v_den, weight in criterion_values.values():
-                _accumulate(acc, weight * v_num, v_den)
-            res.total = exact_decimal(acc[0], acc[1] * weight_present)
-            res.contributions = {
-                k: exact_decimal(num, den * weight_present)
-                for k, (num, den) in contributions_raw.items()
-            }
-    # Group scores (for group gates and display): Σ w_c A / Σ w_c, or the plain
-    # mean of A when the criteria it scores weigh nothing.
-    for gkey, (w_num, w_den, weight, p_num, p_den, count) in group_values.items():
+    if not criterion_values:
+        return
+    if renormalise:
+        weight_present = sum(v[2] for v in criterion_values.values())
+    else:
+        weight_present = plan.all_criteria_weight
+    if weight_present > 0:
+        acc = [0, 1]
+        for v_num, v_den, weight in criterion_values.values():
+            _accumulate(acc, weight * v_num, v_den)
+        res.total = exact_decimal(acc[0], acc[1] * weight_present)
+        res.contributions = {
+            k: exact_decimal(num, den * weight_present)
+            for k, (num, den) in sums.contributions.items()
+        }
+
+
+def _group_scores(res: SubjectResult, sums: _Sums) -> None:
+    """Group scores (for group gates and display): Σ w_c A ÷ Σ w_c, or the plain
+    mean of A when the criteria it scores weigh nothing."""
+    for gkey, (w_num, w_den, weight, p_num, p_den, count) in sums.groups.items():
         if weight > 0:
             res.group_scores[gkey] = exact_decimal(w_num, w_den * weight)
         else:
             res.group_scores[gkey] = exact_decimal(p_num, p_den * count)
 
-    # Turnout against each electorate: below the quorum the figure is flagged.
-    quorum = plan.config.quorum
-    if quorum is not None:
-        for g in plan.config.groups:
-            expected = plan.config.electorates.get((g.key, skey))
-            if not expected:
-                continue
-            if g.kind == KIND_VOTES:
-                turnout = votes.get((g.key, skey), _NO_VOTES).cast
-            else:
-                turnout = max(
-                    (
-                        cell.n
-                        for cres in res.criteria
-                        for cell in cres.cells
-                        if cell.group == g.key
-                    ),
-                    default=0,
-                )
-            needed = quorum_needed(expected, quorum)
-            if turnout < needed:
-                warnings.append(warning(W_QUORUM, g.key, None, turnout, needed))
 
-    # Gates.
+def _turnout(
+    plan: _Plan, res: SubjectResult, votes: Mapping[VoteKey, VoteCounts]
+) -> None:
+    """Turnout against each electorate: below the quorum the figure is flagged."""
+    quorum = plan.config.quorum
+    if quorum is None:
+        return
+    skey = res.subject.key
+    for g in plan.config.groups:
+        expected = plan.config.electorates.get((g.key, skey))
+        if not expected:
+            continue
+        if g.kind == KIND_VOTES:
+            turnout = votes.get((g.key, skey), _NO_VOTES).cast
+        else:
+            turnout = max(
+                (
+                    cell.n
+                    for cres in res.criteria
+                    for cell in cres.cells
+                    if cell.group == g.key
+                ),
+                default=0,
+            )
+        needed = quorum_needed(expected, quorum)
+        if turnout < needed:
+            res.warnings.append(plan.warning(W_QUORUM, g.key, None, turnout, needed))
+
+
+def _gates(plan: _Plan, res: SubjectResult, sums: _Sums) -> None:
+    """A subject failing a gate, or without a total, is excluded."""
     for gate in plan.config.gates:
         if gate.target == GATE_GROUP:
             value = res.group_scores.get(gate.key)
         else:
-            value = criterion_shown.get(gate.key)
+            value = sums.shown.get(gate.key)
         passed = value is not None and shown(value) >= shown(gate.threshold)
         gr = GateResult(gate=gate, value=value, passed=passed)
         res.gates.append(gr)
@@ -1159,24 +1460,33 @@ def _subject_result(
     if res.total is None:
         res.excluded = True
         res.exclusions.append((X_NO_DATA, None))
-        warnings.append(warning(W_NO_DATA))
-    return res
+        res.warnings.append(plan.warning(W_NO_DATA))
 
 
-def _tie_key(config: Config, result: SubjectResult) -> tuple[tuple[int, Decimal], ...]:
+def _tie_order(config: Config) -> list[tuple[int, Hashable]]:
+    """``(position, key)`` of the criteria (rule ``criteria``) or groups (rule
+    ``groups``) the tie-break compares, heaviest first; none for ``order``."""
+    items: Sequence[Criterion] | Sequence[Group]
+    if config.tie_break == TIE_BREAK_CRITERIA:
+        items = config.criteria
+    elif config.tie_break == TIE_BREAK_GROUPS:
+        items = config.groups
+    else:
+        return []
+    ordered = sorted(enumerate(items), key=lambda p: (-Decimal(p[1].weight), p[0]))
+    return [(i, item.key) for i, item in ordered]
+
+
+def _tie_key(
+    config: Config, order: list[tuple[int, Hashable]], result: SubjectResult
+) -> tuple[tuple[int, Decimal], ...]:
     """Secondary sort values (higher first) for the tie-break rule, compared at
     the displayed precision like the totals."""
     if config.tie_break == TIE_BREAK_CRITERIA:
-        ordered = sorted(
-            enumerate(config.criteria), key=lambda p: (-Decimal(p[1].weight), p[0])
-        )
-        values = {c.criterion: c.value for c in result.criteria}
-        return tuple(_neg(values.get(c.key)) for _, c in ordered)
+        # A subject's criteria are in the configuration's order.
+        return tuple(_neg(result.criteria[i].value) for i, _key in order)
     if config.tie_break == TIE_BREAK_GROUPS:
-        ordered = sorted(
-            enumerate(config.groups), key=lambda p: (-Decimal(p[1].weight), p[0])
-        )
-        return tuple(_neg(result.contributions.get(g.key)) for _, g in ordered)
+        return tuple(_neg(result.contributions.get(key)) for _i, key in order)
     return ()
 
 
@@ -1199,8 +1509,9 @@ def _rank(config: Config, results: list[SubjectResult]) -> None:
     counts: dict[Decimal, int] = {}
     for value in comparable.values():
         counts[value] = counts.get(value, 0) + 1
+    order = _tie_order(config)
     tie_keys = {
-        id(r): _tie_key(config, r) if counts[comparable[id(r)]] > 1 else ()
+        id(r): _tie_key(config, order, r) if counts[comparable[id(r)]] > 1 else ()
         for _, r in eligible
     }
 

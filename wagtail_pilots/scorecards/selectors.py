@@ -12,8 +12,10 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import (
     Avg,
+    BigIntegerField,
     Count,
     DecimalField,
     ExpressionWrapper,
@@ -25,8 +27,10 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext as _
 
+from .. import decimals
 from ..pages import root_page_models_using
 from . import scoring
 from .models import (
@@ -44,7 +48,7 @@ class Loaded:
 
     config: scoring.Config
     subjects: list
-    scores: dict
+    scores: scoring.ScaledScores
     votes: dict
     surveys: dict
     criteria: dict  # pk -> ScorecardCriterion
@@ -168,11 +172,44 @@ def electorates(*, scorecard, groups=None):
 
 
 def score_inputs(*, scorecard, config):
-    """``(scores, votes)`` for :func:`scoring.compute`, aggregated in SQL.
+    """``(scores, votes)`` for :func:`scoring.compute`, aggregated in SQL, with
+    every figure a Decimal: a :class:`~.scoring.ScoreSummary` per mean cell, the
+    ordered values of the other cells (see :func:`score_cells`)."""
+    scaled, votes = score_cells(scorecard=scorecard, config=config)
+    return scaled.as_decimals(), votes
+
+
+def _units(places):
+    """A ballot's value as a whole number of ``10**-places`` (SQL): exact, as
+    values are stored with that many decimals."""
+    return Cast(Round(F("value") * 10**places), BigIntegerField())
+
+
+def _rows(queryset):
+    """The rows of a ``values_list()`` query as the database driver gives them:
+    plain tuples, without Django's per-value converters (every column read this
+    way is an integer already)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        with scoring.cycle_collection_paused():
+            return cursor.fetchall()
+
+
+def score_cells(*, scorecard, config):
+    """``(ScaledScores, votes)`` for :func:`scoring.compute`, aggregated in SQL.
+
+    Integers from the database to the end: each value is read as a whole number
+    of ``10**-STORED_PLACES``, so neither the database nor Python makes a
+    ``Decimal`` per value. Mean groups: one grouped query gives each
+    (group, subject, criterion) cell's count, sum, minimum and maximum as a
+    tuple. Trimmed-mean and median groups: the values of each cell, ordered by
+    the database. Vote groups: yes, no and abstain counted per (group, subject).
 
     Ballots for a (group, criterion) pair the configuration no longer contains
     (an editor changed what a group scores) are left out.
     """
+    places = decimals.STORED_PLACES
     ballots = scorecard.get_ballot_model().objects.filter(scorecard=scorecard)
     scored_pairs = {(g.key, c) for g in config.groups for c in g.criteria}
     mean_groups = [
@@ -186,17 +223,19 @@ def score_inputs(*, scorecard, config):
         if g.kind == scoring.KIND_SCORES and g.aggregation != scoring.AGG_MEAN
     ]
     vote_groups = [g.key for g in config.groups if g.kind == scoring.KIND_VOTES]
-    scores = {}
+    cells = {}
     if mean_groups:
+        units = _units(places)
         rows = (
             ballots.filter(group_id__in=mean_groups, criterion__isnull=False)
             .values("group_id", "subject_id", "criterion_id")
             .annotate(
                 # COUNT(*): the covering index then answers alone (no id in it).
                 n=Count("*"),
-                total=Sum("value"),
-                lo=Min("value"),
-                hi=Max("value"),
+                # A sum of integers; cast, as PostgreSQL sums bigints as numeric.
+                total=Cast(Sum(units), BigIntegerField()),
+                lo=Min(units),
+                hi=Max(units),
             )
             .order_by()
             # Tuples, not one dict per row.
@@ -204,24 +243,23 @@ def score_inputs(*, scorecard, config):
                 "group_id", "subject_id", "criterion_id", "n", "total", "lo", "hi"
             )
         )
-        summary = scoring.ScoreSummary
-        for group_id, subject_id, criterion_id, n, total, lo, hi in rows:
+        for group_id, subject_id, criterion_id, n, total, lo, hi in _rows(rows):
             if (group_id, criterion_id) in scored_pairs:
-                scores[(group_id, subject_id, criterion_id)] = summary(n, total, lo, hi)
+                cells[(group_id, subject_id, criterion_id)] = (n, total, lo, hi)
     if ordered_groups:
         rows = (
             ballots.filter(group_id__in=ordered_groups, criterion__isnull=False)
             .order_by("group_id", "subject_id", "criterion_id", "value")
-            .values_list("group_id", "subject_id", "criterion_id", "value")
+            .values_list("group_id", "subject_id", "criterion_id", _units(places))
         )
         # Consecutive rows of one cell (the query orders them) share one list.
         key = values = None
-        for group_id, subject_id, criterion_id, value in rows.iterator(chunk_size=5000):
-            if (group_id, criterion_id) not in scored_pairs:
-                continue
+        for group_id, subject_id, criterion_id, value in _rows(rows):
             if key != (group_id, subject_id, criterion_id):
+                if (group_id, criterion_id) not in scored_pairs:
+                    continue
                 key = (group_id, subject_id, criterion_id)
-                values = scores.setdefault(key, [])
+                values = cells[key] = []
             values.append(value)
     votes = {}
     if vote_groups:
@@ -234,12 +272,11 @@ def score_inputs(*, scorecard, config):
                 abstain=Count("id", filter=Q(vote=VOTE_ABSTAIN)),
             )
             .order_by()
+            .values_list("group_id", "subject_id", "yes", "no", "abstain")
         )
-        for row in rows:
-            votes[(row["group_id"], row["subject_id"])] = scoring.VoteCounts(
-                row["yes"], row["no"], row["abstain"]
-            )
-    return scores, votes
+        for group_id, subject_id, yes, no, abstain in rows:
+            votes[(group_id, subject_id)] = scoring.VoteCounts(yes, no, abstain)
+    return scoring.ScaledScores(places, cells), votes
 
 
 def survey_inputs(*, criteria, subjects):
@@ -299,7 +336,7 @@ def scorecard_load(*, scorecard):
     config = scorecard_config(scorecard=scorecard)
     subject_objects = list(scorecard.subjects.select_related("unit"))
     criteria = list(scorecard.criteria.all())
-    scores, votes = score_inputs(scorecard=scorecard, config=config)
+    scores, votes = score_cells(scorecard=scorecard, config=config)
     surveys = survey_inputs(criteria=criteria, subjects=subject_objects)
     counts = (
         scorecard.get_ballot_model()
