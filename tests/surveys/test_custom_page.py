@@ -299,6 +299,8 @@ def test_built_and_published_in_the_admin_then_answered_and_exported(
     )
     column = rows[0].index("总体评价")
     assert sorted(row[column] for row in rows[1:]) == ["不满意", "满意", "满意"]
+
+
 def test_saved_and_resumed_on_its_own_template(client, department_survey):
     """Save and resume on the site's own page type: the draft points at the
     base page model, like responses."""

@@ -115,7 +115,8 @@ class Command(BaseCommand):
             summary + (_(" (dry run: nothing changed).") if dry_run else stop)
         )
         self.stdout.write(
-            _("Saved questionnaires past their last day: %(verb)s %(count)s") % {
+            _("Saved questionnaires past their last day: %(verb)s %(count)s")
+            % {
                 "verb": (
                     pgettext("retention", "would delete")
                     if dry_run
