@@ -199,3 +199,61 @@ def test_printable_questionnaire(browser, site_url, admin_login, language):
                 out.write(pdf)
     finally:
         context.close()
+
+
+def test_a_translated_survey_prints_in_english(
+    browser, site_url, admin_login, settings
+):
+    """A survey with an English translation: the screen offers both
+    languages; English prints the translation's words with the same codes."""
+    from wagtail.models import Locale
+
+    from example_site.demo.core import ensure_home
+    from tests.surveys.test_translations import (
+        LANGUAGES,
+        english,
+        translate_scale,
+        translate_survey,
+    )
+
+    settings.WAGTAIL_I18N_ENABLED = True
+    settings.WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
+    settings.ROOT_URLCONF = "tests.surveys.urls_i18n"
+    survey = make_survey(ensure_home())
+    en = Locale.objects.get_or_create(language_code="en")[0]
+    translate_scale(Scale.objects.get(name="满意度（三级）"), en)
+    words = {"村务公开满意度问卷": "Village affairs openness questionnaire"}
+    translate_survey(survey, en, words=lambda t: words.get(t) or english(t))
+
+    context = browser.new_context(
+        base_url=site_url, locale="zh-CN", viewport=DESKTOP, bypass_csp=True
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        admin_login(page)
+        page.goto(f"/admin/pilots/surveys/{survey.pk}/questionnaire/")
+        choice = page.locator(".wp-q-languages")
+        expect(choice).to_contain_text("问卷语言")
+        sheet = page.locator(".wp-questionnaire")
+        expect(sheet).to_have_attribute("lang", "zh-hans")
+        shoot(browser, page, "questionnaire-i18n-zh-hans", "zh-CN")
+        choice.get_by_role("link", name="English").click()
+        page.wait_for_url("**/questionnaire/?language=en")
+        expect(sheet).to_have_attribute("lang", "en")
+        expect(
+            sheet.get_by_role("heading", name="Village affairs openness questionnaire")
+        ).to_be_visible()
+        expect(
+            sheet.get_by_text(
+                "If you chose “Dissatisfied” in question 2, answer question 3.",
+                exact=True,
+            )
+        ).to_be_visible()
+        expect(sheet.locator(".wp-q-num")).to_have_text([f"{n}." for n in range(1, 8)])
+        current = choice.get_by_role("link", name="English")
+        expect(current).to_have_attribute("aria-current", "page")
+        assert axe_violations(page) == []
+        shoot(browser, page, "questionnaire-i18n-en", "zh-CN")
+    finally:
+        context.close()

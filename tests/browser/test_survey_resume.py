@@ -14,6 +14,7 @@ from wagtail_pilots.surveys.models import (
     SurveyPage,
     SurveyResponse,
 )
+from wagtail_pilots.surveys.selectors import survey_results
 from wagtail_pilots.surveys.services import access_codes_generate
 
 from .conftest import axe_violations
@@ -70,6 +71,8 @@ def test_branch_back_change_save_resume_and_send_by_keyboard(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert SurveyDraft.objects.count() == 1
     assert not SurveyResponse.objects.exists()
+    # The draft keeps the answers shown, not the reason the change hid.
+    assert keys["主要原因"] not in SurveyDraft.objects.get().data
 
     # Later, in another browser: the link opens page 2 of 2 as it was left.
     later = browser.new_context(
@@ -90,6 +93,14 @@ def test_branch_back_change_save_resume_and_send_by_keyboard(
         tab_to(again, "button[type=submit]:not([name])")
         again.keyboard.press("Enter")
         expect(again.get_by_text("您的回答已记录")).to_be_visible()
+        receipt = again.locator("body").inner_text()
+        # Reloading the thank-you page sends nothing again.
+        again.reload()
+        expect(again.get_by_text("您的回答已记录")).to_be_visible()
+        assert again.locator("body").inner_text() == receipt
+        # The link has done its work: it opens nothing any more.
+        again.goto(link)
+        expect(again.get_by_text("续填码或链接无效")).to_be_visible()
     finally:
         later.close()
 
@@ -105,6 +116,9 @@ def test_branch_back_change_save_resume_and_send_by_keyboard(
         keys["主要原因"]
     ]
     assert not SurveyDraft.objects.exists()
+    # Counted once: the survey's count and its results.
+    assert SurveyPage.objects.get(pk=survey.pk).response_count == 1
+    assert survey_results(survey=survey).responses == 1
 
 
 TEXT = {

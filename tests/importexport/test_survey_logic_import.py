@@ -120,3 +120,106 @@ def test_export_keeps_not_asked_apart_from_no_answer(admin_client, logic_survey)
     # Free text in its own columns, formula-safe.
     assert "'@SUM(1)" in party and "'=CMD()" in party
     assert "Other, please specify" in party or "其他（请注明）" in party
+
+
+@pytest.fixture
+def optional_branch(make_survey, scale):  # noqa: F811
+    """Two pages; the second, for party members only, has an optional
+    question: left blank it is "no answer", hidden it is "not asked"."""
+    return make_survey(
+        slug="optional-branch",
+        fields=[
+            {"label": "您的身份", "field_type": "group", "choices": "党员\n群众"},
+            {"label": "总体评价", "field_type": "scale", "scale": scale},
+            {
+                "label": "党建工作评价",
+                "field_type": "scale",
+                "scale": scale,
+                "required": False,
+                "page_break": True,
+                "conditions": [
+                    {"question": "您的身份", "op": "in", "values": ["党员"]}
+                ],
+            },
+        ],
+    )
+
+
+def test_not_asked_and_no_answer_stay_apart_through_export_and_import_again(
+    admin_client, optional_branch
+):
+    """Storage, results, the response screen and both exports tell a hidden
+    question (not asked) from one left blank (no answer); the responses
+    export imports again to the same stored answers."""
+    from django.urls import reverse
+
+    from wagtail_pilots.importexport.views import export_url
+    from wagtail_pilots.surveys.importexport import ResponsesKind
+
+    header = ["您的身份", "总体评价", "党建工作评价"]
+    batch = upload_check_import(
+        "responses",
+        csv_bytes(
+            [
+                header,
+                ["党员", "满意", ""],
+                ["群众", "满意", ""],
+                ["党员", "满意", "不满意"],
+            ]
+        ),
+        page=optional_branch,
+        force=True,
+    )
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    key = keys(optional_branch)["党建工作评价"]
+    blank, hidden, answered = SurveyResponse.objects.order_by("pk")
+    # Storage: "" is no answer, None (and a not-asked row) is not asked.
+    assert blank.data[key] == "" and hidden.data[key] is None
+    assert answered.data[key] == "不满意"
+    assert list(SurveyNotAsked.objects.values_list("response_id", flat=True)) == [
+        hidden.pk
+    ]
+    # Results: asked of 2 of the 3, one valid answer, one missing.
+    item = next(
+        i
+        for i in survey_results(survey=optional_branch).questions
+        if i.question.key == key
+    )
+    assert item.asked == 2
+    assert item.result.valid == 1
+    # The response screen says which is which.
+    detail = reverse(
+        "wagtail_pilots_surveys:response_detail", args=[optional_branch.pk, hidden.pk]
+    )
+    assert (
+        "(not asked)"
+        in admin_client.get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    detail = reverse(
+        "wagtail_pilots_surveys:response_detail", args=[optional_branch.pk, blank.pk]
+    )
+    assert (
+        "Unanswered"
+        in admin_client.get(detail, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+
+    # The responses export (the import's own layout): "（未问）" against empty.
+    exported = admin_client.get(export_url(ResponsesKind(), optional_branch))
+    assert exported.status_code == 200
+    body = (
+        b"".join(exported.streaming_content) if exported.streaming else exported.content
+    )
+    lines = body.decode("utf-8-sig").splitlines()
+    column = lines[0].split(",").index("党建工作评价")
+    cells = [line.split(",")[column] for line in lines[1:4]]
+    assert cells[0] == "" and cells[2] == "不满意"
+    assert cells[1] in ("（未问）", "(not asked)")
+
+    # Imported again: the same three answers, not asked still not asked.
+    again = upload_check_import(
+        "responses", body, page=optional_branch, force=True, name="again.csv"
+    )
+    assert again.status == ImportBatch.Status.DONE, again.errors
+    copies = SurveyResponse.objects.filter(import_batch=again).order_by("pk")
+    assert [r.data[key] for r in copies] == ["", None, "不满意"]
+    assert SurveyNotAsked.objects.filter(response__in=copies).count() == 1

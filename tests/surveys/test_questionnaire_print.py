@@ -29,6 +29,7 @@ from wagtail_pilots.surveys.models import (
 from wagtail_pilots.surveys.questions import survey_questions
 
 from .conftest import old_started
+from .test_translations import en, i18n  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -512,3 +513,96 @@ def test_paper_and_web_give_the_same_data(admin_client, client, branching, who):
             keys["意见建议"],
         }
     assert SurveyPage.objects.get(pk=branching.pk).response_count == 2
+
+
+# A survey in two languages ------------------------------------------------------
+
+PRINT_ENGLISH = {
+    "村务满意度问卷": "Village affairs questionnaire",
+    "各村评价": "The villages",
+}
+
+
+@pytest.fixture
+def english_branching(branching, scale, en):  # noqa: F811
+    from .test_translations import english, translate_scale, translate_survey
+
+    translate_scale(scale, en)
+    return translate_survey(
+        branching, en, words=lambda t: PRINT_ENGLISH.get(t) or english(t)
+    )
+
+
+def test_a_translated_survey_prints_in_each_of_its_languages(
+    admin_client, admin_user, branching, english_branching
+):
+    from wagtail.users.models import UserProfile
+
+    chinese = printed(admin_client, branching, ZH)
+    assert chinese.select_one(".wp-questionnaire")["lang"] == "zh-hans"
+    # An admin who reads English (Wagtail's per-user language: with i18n the
+    # admin's URLs are outside the language prefixes) gets the English
+    # questionnaire by default, from the source's screen or the translation's.
+    profile = UserProfile.get_for_user(admin_user)
+    profile.preferred_language = "en"
+    profile.save()
+    english = printed(admin_client, branching, EN)
+    assert printed(admin_client, english_branching, EN).select_one(
+        ".wp-q-title"
+    ).get_text() == ("Village affairs questionnaire")
+    assert english.select_one(".wp-questionnaire")["lang"] == "en"
+    assert english.select_one(".wp-q-title").get_text() == (
+        "Village affairs questionnaire"
+    )
+    assert labels_by_number(english) == {
+        1: "You are",
+        2: "Overall, how satisfied are you?",
+        3: "The main reason",
+        4: "The village committees (tick one box in each row)",
+        5: "Comments and suggestions",
+    }
+    codes = printed_codes(english)
+    assert codes[1] == {
+        "Party member": 1,
+        "Villagers' representative": 2,
+        "Other resident": 3,
+    }
+    assert codes[2] == {"Satisfied": 1, "Fairly satisfied": 2, "Dissatisfied": 3}
+    assert codes[3] == {
+        "Slow service": 1,
+        "Unfriendly staff": 2,
+        "Other, please specify": 3,
+    }
+    assert codes[4]["codes"] == codes[2]
+    # The same codes as the Chinese paper: both key into one import template.
+    chinese_codes = printed_codes(chinese)
+    for number in (1, 2, 3):
+        assert sorted(codes[number].values()) == sorted(chinese_codes[number].values())
+    assert [p.get_text() for p in english.select(".wp-q-condition")] == [
+        "If you chose “Dissatisfied”: What dissatisfied you?",
+        "If you chose “Dissatisfied” in question 2, answer question 3.",
+        "If you did not choose “Other resident” in question 1, answer this part "
+        "(questions 4–5); otherwise skip it.",
+    ]
+    assert [p.get_text() for p in english.select(".wp-q-part__title")] == [
+        "Part 1",
+        "Part 2 · The villages",
+    ]
+
+    # The screen offers both languages; the Chinese one from an English admin.
+    nav = english.select(".wp-q-languages a")
+    assert [(a["lang"], a.get("aria-current")) for a in nav] == [
+        ("zh-hans", None),
+        ("en", "page"),
+    ]
+    response = admin_client.get(url(branching) + "?language=zh-hans", **EN)
+    again = BeautifulSoup(response.content.decode(), "html.parser")
+    assert again.select_one(".wp-questionnaire")["lang"] == "zh-hans"
+    assert labels_by_number(again) == labels_by_number(chinese)
+    assert [p.get_text() for p in again.select(".wp-q-condition")] == [
+        "若选“不满意”：请说明不满意的地方",
+        "若第2题选“不满意”，请答第3题。",
+        "若第1题未选“其他群众”，请答本部分（第4—5题）；否则跳过本部分。",
+    ]
+    # The instructions around it stay in the admin's language.
+    assert "Print this questionnaire" in response.content.decode()

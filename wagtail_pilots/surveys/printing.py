@@ -65,14 +65,23 @@ def answer_values(question: Question) -> list[str]:
     return list(question.choices)
 
 
-def answer_codes(question: Question) -> list[Code]:
+def answer_texts(question: Question) -> list[str]:
+    """The options of ``question`` as a respondent reads them (a translated
+    survey's words), in the same order as :func:`answer_values`."""
+    if question.options:
+        return [o.text for o in question.options]
+    return [text for _value, text in question.choice_pairs()]
+
+
+def answer_codes(question: Question, *, shown: bool = False) -> list[Code]:
     """The codes of a question's answers: 1, 2, 3… in the options' order
     (the import's ``正序``), then “other, please specify” with the next code.
-    Empty for a question without options."""
-    codes = [
-        Code(number, label)
-        for number, label in enumerate(answer_values(question), start=1)
-    ]
+    Empty for a question without options. The labels are the stored values
+    (the source's words, as the import template lists them), or with
+    ``shown`` the words a respondent reads: a translation prints its own
+    words beside the same codes."""
+    labels = answer_texts(question) if shown else answer_values(question)
+    codes = [Code(number, label) for number, label in enumerate(labels, start=1)]
     if codes and logic.offers_other(question):
         codes.append(Code(len(codes) + 1, other_label(), other=True))
     return codes
@@ -103,8 +112,14 @@ def _quoted(value: str) -> str:
     }
 
 
-def _values(values: Sequence[str]) -> str:
+def _values(values: Sequence[str], question: Question | None = None) -> str:
+    """The options ``values`` (stored values) quoted, in the words of
+    ``question`` (a translation's) when given."""
     separator = pgettext("printed condition, between options", " or ")
+    if question is not None:
+        values = [
+            v if v == logic.OTHER else str(question.text_of(str(v))) for v in values
+        ]
     return separator.join(_quoted(str(v)) for v in values)
 
 
@@ -131,7 +146,7 @@ def rule_clause(
     op = rule.get("op")
     if op == logic.ANSWERED:
         return _("you answered question %(number)s") % {"number": number}
-    values = _values(list(rule.get("values") or ()))
+    values = _values(list(rule.get("values") or ()), target)
     params = {"number": number, "options": values}
     if op == logic.NOT_IN:
         if matrix:
@@ -209,7 +224,7 @@ def follow_up_sentence(question: Question) -> str:
         return ""
     label = question.follow_up_label or _("Please tell us more")
     return _("If you chose %(options)s: %(question)s") % {
-        "options": _values(question.follow_up_options),
+        "options": _values(question.follow_up_options, question),
         "question": label,
     }
 
@@ -286,7 +301,7 @@ def questionnaire(questions: Sequence[Question]) -> list[PrintedPart]:
                     number=number,
                     question=question,
                     layout=layout_of(question),
-                    codes=answer_codes(question),
+                    codes=answer_codes(question, shown=True),
                     rows=list(question.rows) if question.field_type == MATRIX else [],
                     condition=condition_sentence(
                         logic.own_conditions(question, page),

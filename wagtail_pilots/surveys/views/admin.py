@@ -15,6 +15,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -60,7 +61,12 @@ from ..services import (
     paper_entry_record,
     question_set_insert,
 )
-from ..translations import questions_for_viewer, source_surveys
+from ..translations import (
+    i18n_enabled,
+    questions_for_viewer,
+    source_surveys,
+    translated_questions,
+)
 
 
 def survey_view(view):
@@ -476,16 +482,56 @@ def print_questionnaire(request, page_id):
     entry and the import use it."""
     page = get_survey_for_user(request, page_id)
     questions = survey_questions(page)
+    # A survey in several languages is printed in any of them (``?language=``;
+    # by default the admin user's, when the survey has it): the translation's
+    # words, the source's questions, order and codes, so every language's
+    # paper keys into the same import template.
+    languages = survey_languages(page)
+    wanted = request.GET.get("language") or translation.get_language()
+    printed = next(
+        (p for code, _name, p in languages if code == wanted),
+        next(
+            (
+                p
+                for code, _name, p in languages
+                if code.split("-")[0] == (wanted or "").split("-")[0]
+            ),
+            page,
+        ),
+    )
+    if printed.pk != page.pk:
+        printed.__dict__["_wp_survey_source"] = page
+        questions = translated_questions(questions, printed)
+    language = (
+        printed.locale.language_code
+        if len(languages) > 1
+        else translation.get_language()
+    )
     needs_code = page.access == Access.CODE
     survey_url = ""
-    if needs_code and page.live:
-        survey_url, _site_is_local = public_url(page, request)
+    if needs_code and printed.live:
+        survey_url, _site_is_local = public_url(printed, request)
+    with translation.override(language):
+        parts = questionnaire(questions)
     return TemplateResponse(
         request,
         "wagtail_pilots/surveys/admin/questionnaire_print.html",
         {
             "page": page,
-            "parts": questionnaire(questions),
+            "printed": printed,
+            "language": language,
+            "languages": [
+                {
+                    "code": code,
+                    "name": name,
+                    "url": f"{request.path}?language={code}",
+                    "current": p.pk == printed.pk,
+                }
+                for code, name, p in languages
+            ]
+            if len(languages) > 1
+            else [],
+            "parts": parts,
             "question_count": len(questions),
             "needs_code": needs_code,
             "survey_url": survey_url,
@@ -493,6 +539,26 @@ def print_questionnaire(request, page_id):
             "header_title": page.title,
         },
     )
+
+
+def survey_languages(source):
+    """``[(language code, language name, page), ...]``: the survey ``source``
+    and its translations (one query; the source alone without i18n)."""
+    if not i18n_enabled() or source.translation_key is None:
+        return [(translation.get_language(), "", source)]
+    pages = (
+        type(source)
+        .objects.filter(translation_key=source.translation_key)
+        .select_related("locale")
+        .order_by("pk")
+    )
+    result = []
+    for p in pages:
+        if p.pk == source.pk:
+            p = source
+        result.append((p.locale.language_code, p.locale.get_display_name(), p))
+    result.sort(key=lambda item: item[2].pk != source.pk)
+    return result
 
 
 @survey_view

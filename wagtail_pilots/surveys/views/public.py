@@ -160,7 +160,7 @@ def _render(
         and form is not None
         and not form.is_bound
         and not preview
-        and page.access != Access.CODE
+        and page.get_survey_source().access != Access.CODE
     ):
         resume_form = ResumeCodeForm()
     survey = page.get_survey_source()
@@ -227,7 +227,9 @@ def _check_code_step(page, request, client, code_scope):
         )
         if problem is None:
             code = code_form.cleaned_data[CODE]
-            draft = services.draft_find(survey=page, access_code=code)
+            draft = services.draft_find(
+                survey=page.get_survey_source(), access_code=code
+            )
             if draft is not None and services.draft_expired(draft):
                 services.draft_delete(draft)
                 message = DRAFT_EXPIRED % {"date": _day(draft.expires_on)}
@@ -263,12 +265,14 @@ def _day(value):
 
 
 def resume_scope(page):
-    return f"surveys:resume:{page.pk}"
+    """Wrong resume codes and links of one survey (all its languages)."""
+    return f"surveys:resume:{page.get_survey_source().pk}"
 
 
 def resume_ceiling_scope(page):
-    """Wrong resume codes and links of one survey from every client, per hour."""
-    return f"surveys:resume-ceiling:{page.pk}"
+    """Wrong resume codes and links of one survey (all its languages) from
+    every client, per hour."""
+    return f"surveys:resume-ceiling:{page.get_survey_source().pk}"
 
 
 def _resume_refused(page, request, client):
@@ -321,7 +325,10 @@ def _restored_form(page, request, draft, *, code=None):
     if code:
         data[CODE] = code
     form = page.get_form(
-        data, page=page, user=request.user, require_code=page.access == Access.CODE
+        data,
+        page=page,
+        user=request.user,
+        require_code=page.get_survey_source().access == Access.CODE,
     )
     form.restore_page(draft.page_index)
     return form
@@ -335,7 +342,7 @@ def _resume(page, request, *, token=None, code=None, resume_form=None):
     if refused is not None:
         return refused
     resume_form = resume_form or ResumeCodeForm()
-    draft = services.draft_find(survey=page, token=token, code=code)
+    draft = services.draft_find(survey=page.get_survey_source(), token=token, code=code)
     if draft is None:
         _record_resume_failure(page, client)
         message = RESUME_NOT_FOUND % {"days": pilots_settings.SURVEY_DRAFT_DAYS}
@@ -360,20 +367,27 @@ def _resume(page, request, *, token=None, code=None, resume_form=None):
 
 def _save_draft(page, request, form, client, code_scope):
     """ "Save and continue later": keep the answers shown so far, then show
-    the resume link and code (once), or how to resume with the 参与码."""
+    the resume link and code (once), or how to resume with the 参与码.
+
+    The draft belongs to the survey's source, as its responses do: saved on
+    a translation, it is resumed by its link on that translation (or by its
+    code on any of the survey's languages), and sending it from any of them
+    deletes it."""
     from ..selectors import access_code_problem
 
+    survey = page.get_survey_source()
+    by_access_code = survey.access == Access.CODE
     code = None
-    if page.access == Access.CODE:
+    if by_access_code:
         code = form.data.get(CODE)
-        problem = access_code_problem(survey=page, code=code)
+        problem = access_code_problem(survey=survey, code=code)
         if problem is not None:
             _record_code_failure(page, client, code_scope)
             form.show_page(form.page_index)
             form.add_error(CODE if CODE in form.fields else None, problem)
             return _render(page, request, form=form)
     saved = services.draft_save(
-        survey=page,
+        survey=survey,
         values=form.draft_values(),
         page_index=form.page_index,
         draft_id=form.draft_id(),
@@ -390,7 +404,7 @@ def _save_draft(page, request, form, client, code_scope):
             "link": link,
             "code": saved.code,
             "expires_on": saved.expires_on,
-            "by_access_code": page.access == Access.CODE,
+            "by_access_code": by_access_code,
             "survey_url": page.get_url(request),
         },
     )
