@@ -35,6 +35,7 @@ from ..importexport import ResponsesKind
 from ..models import Access, AccessCode, Channel, PaperEntryDraft, SurveyPageMixin
 from ..printing import questionnaire
 from ..question_sets import QUESTION_SETS
+from ..questions import survey_questions
 from ..selectors import (
     ResultFilters,
     raw_response_rows,
