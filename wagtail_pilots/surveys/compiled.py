@@ -26,6 +26,7 @@ built from its fields each time, as before.
 from __future__ import annotations
 
 import contextlib
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,8 @@ from django.utils.crypto import get_random_string
 from wagtail_pilots.conf import get_cache
 
 from .questions import Question
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "wagtail_pilots:surveys:compiled:generation"
 KEY_PREFIX = "wagtail_pilots:surveys:compiled"
@@ -121,8 +124,11 @@ def generation():
 
 
 def _bump():
-    get_cache().set(GENERATION_KEY, get_random_string(12), None)
     _memo.clear()
+    try:
+        get_cache().set(GENERATION_KEY, get_random_string(12), None)
+    except Exception:  # a cache outage must not stop a publish
+        logger.warning("Compiled surveys: the cache is unavailable", exc_info=True)
 
 
 def invalidate(**kwargs):
@@ -150,6 +156,7 @@ def settings_changed(*, setting, **kwargs):
     if setting in _SOURCE_SETTINGS or setting == "WAGTAIL_PILOTS":
         # A CACHE_ALIAS being tested may name no cache.
         with contextlib.suppress(InvalidCacheBackendError):
+            get_cache()
             _bump()
 
 
@@ -192,17 +199,28 @@ def compiled_survey(page):
     """``page``'s :class:`CompiledSurvey` from this process, the shared cache
     or the database (then cached); ``None`` for a page that is not compiled
     (see :func:`compiled_key`)."""
-    key = compiled_key(page)
+    try:
+        key = compiled_key(page)
+    except Exception:  # a cache outage: answer from the database
+        logger.warning("Compiled surveys: the cache is unavailable", exc_info=True)
+        return None
     if key is None:
         return None
     compiled = _memo.get(key)
     if compiled is not None:
         return compiled
     cache = get_cache()
-    compiled = cache.get(key)
+    try:
+        compiled = cache.get(key)
+    except Exception:
+        logger.warning("Compiled surveys: the cache is unavailable", exc_info=True)
+        return None
     if not isinstance(compiled, CompiledSurvey):
         compiled = compile_survey(page, key)
-        cache.set(key, compiled, TIMEOUT)
+        try:
+            cache.set(key, compiled, TIMEOUT)
+        except Exception:
+            logger.warning("Compiled surveys: the cache is unavailable", exc_info=True)
     if len(_memo) >= _MEMO_SIZE:
         _memo.clear()
     _memo[key] = compiled
