@@ -167,7 +167,7 @@ def compiled_key(page):
         page.pk is None
         or not page.live
         or page.live_revision_id is None
-        or page.__dict__.get("_wp_uncompiled")
+        or getattr(page, "_wp_uncompiled", False)
     ):
         return None
     return (

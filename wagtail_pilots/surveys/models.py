@@ -738,7 +738,7 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         from .views.public import serve_survey
 
         # The editor's unsaved questions: never the compiled live ones.
-        self.__dict__["_wp_uncompiled"] = True
+        self._wp_uncompiled = True
         return serve_survey(self, request, preview=True)
 
 
