@@ -20,6 +20,7 @@ class SurveysAppConfig(AppConfig):
         from wagtail.models import Locale
 
         from ..importexport.checks import importexport_required
+        from .compiled import connect_signals
         from .models import check_survey_pages
         from .translations import forget_locales
 
@@ -28,3 +29,5 @@ class SurveysAppConfig(AppConfig):
         # The default locale's id is kept per process (translations.py).
         post_save.connect(forget_locales, sender=Locale, dispatch_uid="wp_locales")
         post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wp_locale")
+        # Compiled question sets are forgotten when a survey changes.
+        connect_signals()

@@ -164,6 +164,9 @@ class SurveyForm(BaseForm):
     wp_carry = django.forms.CharField(required=False, widget=django.forms.HiddenInput)
 
     questions = ()
+    #: The survey's quota limits when the form was built from its compiled
+    #: question set (``compiled.py``); ``None``: read them when storing.
+    quota_limits = None
 
     def __init__(
         self,

@@ -668,8 +668,14 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
         return survey_source(self)
 
     def get_form_class(self):
+        from .compiled import compiled_survey
         from .translations import is_translation, translated_questions
 
+        # A live page's question set is compiled once per published revision
+        # and cached (compiled.py): no query to build the form.
+        compiled = compiled_survey(self)
+        if compiled is not None:
+            return compiled.form_class(self.form_builder)
         if not is_translation(self):
             return super().get_form_class()
         # A translation asks the source's questions in its own words: the
@@ -732,6 +738,8 @@ class SurveyPageMixin(BaseTemplateMixin, FormMixin, models.Model):
             return self.render_landing_page(request)
         from .views.public import serve_survey
 
+        # The editor's unsaved questions: never the compiled live ones.
+        self._wp_uncompiled = True
         return serve_survey(self, request, preview=True)
 
 

@@ -253,6 +253,7 @@ def response_submit(
     serial="",
     now=None,
     draft_id=None,
+    quota_limits=None,
 ):
     """Store one response; return ``(response, created)``.
 
@@ -266,6 +267,10 @@ def response_submit(
     The respondent's saved draft goes in the same transaction: ``draft_id``
     (the draft the form was resumed from) and, in a survey that requires a
     参与码, the draft kept under that code.
+
+    ``questions`` and ``quota_limits`` (``{key: limit}``, see
+    :func:`survey_quota_limits`) may come from the survey's compiled question
+    set (``compiled.py``); otherwise they are read here.
     """
     now = now or timezone.now()
     questions = questions if questions is not None else survey_questions(survey)
@@ -324,6 +329,7 @@ def response_submit(
                 group=group,
                 unit_ids=response_unit_ids(rows),
                 fields=quota_fields(questions, data, rows),
+                limits=quota_limits,
                 response_id=response.pk,
             )
             SurveyAnswer.objects.bulk_create(

@@ -521,6 +521,7 @@ def serve_survey(page, request, *args, preview=False, **kwargs):
             user=request.user,
             questions=form.questions,
             draft_id=form.draft_id(),
+            quota_limits=form.quota_limits,
         )
     except CodeRejected as exc:
         _record_code_failure(page, client, code_scope)
