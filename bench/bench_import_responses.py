@@ -60,7 +60,9 @@ from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse  # noqa: 
 from wagtail_pilots.surveys.questions import survey_questions  # noqa: E402
 
 LABELS = ["满意", "基本满意", "不满意"]
-CELLS = ["满意", "2", "0", "基本满意", "1"]  # labels, numbers and scores
+# Labels and numbers; every row declares its numbers as 正序 (1 = the first
+# option): numbers without a declared coding are refused.
+CELLS = ["满意", "2", "3", "基本满意", "1"]
 RESPONSES = SurveyResponse._meta.db_table
 ANSWERS = SurveyAnswer._meta.db_table
 RESPONSE_COLUMNS = (
@@ -95,8 +97,6 @@ def make_rows(count, questions):
 def label_of(question, cell):
     if cell in LABELS:
         return cell
-    if cell == "0":
-        return "不满意"
     return LABELS[int(cell) - 1]
 
 
@@ -125,8 +125,8 @@ def clear(survey):
 
 
 def run_ours(survey, questions, rows):
-    header = ",".join(q.label for q in questions) + ",渠道\n"
-    text = header + "".join(",".join(row) + ",纸质\n" for row in rows)
+    header = ",".join(q.label for q in questions) + ",渠道,数字编码\n"
+    text = header + "".join(",".join(row) + ",纸质,正序\n" for row in rows)
     with override_settings(
         WAGTAIL_PILOTS={
             "IMPORT_BACKGROUND_THRESHOLD": 1 << 40,
