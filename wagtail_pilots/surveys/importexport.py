@@ -1114,6 +1114,34 @@ class ResponsesKind(ImportExportKind):
     def get_export_queryset(self, *, page=None):
         return self.get_resource(page=page).get_queryset()
 
+    def get_export_table(self, *, page=None):
+        """The resource's columns, read without model instances: ``(channel,
+        date, data)`` tuples a database chunk at a time (memory stays flat),
+        each answer cell taken from the stored labels as
+        :class:`AnswerExportField` does (:func:`.selectors.export_value`)."""
+        if page is None:
+            return None
+        resource = self.get_resource(page=page)
+        fields_by_name = {f.column_name: f for f in resource.get_export_fields()}
+        columns = [c for c in self.columns if c.field in fields_by_name]
+        # Per column: the channel, the date, or (question key, matrix row key).
+        plan = []
+        for column in columns:
+            field = fields_by_name[column.field]
+            if isinstance(field, AnswerExportField):
+                plan.append((field.question_key, field.row_key))
+            else:
+                plan.append(column.field)
+        if any(
+            isinstance(entry, str) and entry not in (CHANNEL_FIELD, DATE_FIELD)
+            for entry in plan
+        ):
+            return None  # a column this table does not know: the resource's way
+        queryset = self.get_export_queryset(page=page).values_list(
+            "channel", "submitted_on", "data"
+        )
+        return [c.header for c in columns], _export_rows(queryset, plan)
+
     def after_import(self, *, batch, result):
         recount_responses(batch.page)
         if result.totals.get("new", 0) >= ANALYZE_AFTER_RESPONSES:
@@ -1134,6 +1162,37 @@ class ResponsesKind(ImportExportKind):
         recount_responses(batch.page)
         # The rolled-back responses give their places in the quotas back.
         quotas_recount(survey=batch.page.specific)
+
+
+def _export_cell(value, row_key):
+    value = export_value(value, row_key)
+    return "" if value is None else value
+
+
+def _export_rows(queryset, plan, *, chunk_size=2000):
+    """The export rows of ``(channel, submitted_on, data)`` tuples: a stored
+    label is written as it is; "not asked", "other", several choices and
+    matrix rows go through :func:`.selectors.export_value`."""
+    other = logic.OTHER
+    answers = [entry for entry in plan if entry.__class__ is tuple]
+    # The channel and date columns, put in their places after the answers.
+    inserts = [(n, entry) for n, entry in enumerate(plan) if entry.__class__ is str]
+    for channel, submitted_on, data in queryset.iterator(chunk_size=chunk_size):
+        get = (data or {}).get
+        row = [
+            value
+            if row_key is None
+            and (value := get(key, "")).__class__ is str
+            and value != other
+            else _export_cell(get(key, ""), row_key)
+            for key, row_key in answers
+        ]
+        for position, entry in inserts:
+            if entry == CHANNEL_FIELD:
+                row.insert(position, channel)
+            else:
+                row.insert(position, submitted_on.isoformat() if submitted_on else "")
+        yield row
 
 
 class SurveyResultsKind(ImportExportKind):
