@@ -71,3 +71,37 @@ def test_xlsx_keeps_numbers_and_makes_formulas_text(tmp_path):
     assert sheet["A2"].data_type == "s"
     assert sheet["B2"].data_type == "n"
     assert rows[2] == ["-x", 3, "ok"]
+
+
+ROW_CELLS = [
+    *PAYLOADS,
+    "'=x",
+    "''+1",
+    "'满意",
+    "'",
+    "满意",
+    "a=b",
+    "",
+    None,
+    -5,
+    Decimal("-98.50"),
+    datetime.date(2026, 6, 5),
+    True,
+]
+
+
+def test_csv_rows_are_escaped_exactly_as_formula_safe_cell_by_cell():
+    """The CSV writer's fast path (a cell's first character checked before
+    anything else) writes every kind of cell as ``formula_safe`` does."""
+    from django.utils.translation import gettext_lazy
+
+    cells = [*ROW_CELLS, gettext_lazy("=lazy"), gettext_lazy("plain")]
+    text = "".join(iter_csv(["h"], [cells], bom=False))
+    expected = io.StringIO()
+    csv.writer(expected).writerows(
+        [["h"], ["" if c is None else formula_safe(c) for c in cells]]
+    )
+    assert text == expected.getvalue()
+    written = list(csv.reader(io.StringIO(text, newline="")))[1]
+    assert written[:3] == ["'=1+1", "'+SUM(A1)", "'-2+3"]
+    assert written[7:14] == ["''=x", "'''+1", "'满意", "'", "满意", "a=b", ""]

@@ -53,6 +53,24 @@ def formula_unsafe(text: str) -> str:
     return text
 
 
+# The first characters after which a text cell needs a closer look (an
+# apostrophe may hide a formula character behind it, see _needs_prefix).
+_RISKY_FIRST = frozenset("".join(FORMULA_PREFIXES) + "'")
+
+
+def _csv_cells(row):
+    """``formula_safe`` of every cell, ``None`` as empty: plain text that
+    starts with an ordinary character (almost every cell) is passed as it is
+    without a call."""
+    risky = _RISKY_FIRST
+    return [
+        c
+        if c.__class__ is str and (not c or c[0] not in risky)
+        else ("" if c is None else formula_safe(c))
+        for c in row
+    ]
+
+
 class _Echo:
     """A file-like object whose write returns the line, for streaming csv.writer."""
 
@@ -70,8 +88,9 @@ def iter_csv(header: Sequence, rows: Iterable[Sequence], *, bom=True):
     if bom:
         yield "\ufeff"
     yield writer.writerow([formula_safe(c) for c in header])
+    writerow = writer.writerow
     for row in rows:
-        yield writer.writerow(["" if c is None else formula_safe(c) for c in row])
+        yield writerow(_csv_cells(row))
 
 
 def csv_response(filename: str, header: Sequence, rows: Iterable[Sequence]):

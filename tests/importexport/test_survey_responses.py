@@ -252,6 +252,107 @@ def test_skip_invalid_imports_the_others(survey):
     assert batch.rejected["rows"][0][0] == 3
 
 
+def test_chunked_writes_stay_all_or_nothing(survey, monkeypatch):
+    """Rows are written in chunks while later rows are still being checked: a
+    bad row after several written chunks still leaves nothing behind, and
+    with skip invalid every chunk is kept with its answers."""
+    from wagtail_pilots.surveys import importexport
+
+    monkeypatch.setattr(importexport, "WRITE_CHUNK", 2)
+    batch = run_import(survey, csv_bytes(rows(7, bad_row=8)))
+    assert batch.status == ImportBatch.Status.CHECKED
+    assert [e["row"] for e in batch.errors] == [8]
+    batch_import(batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert SurveyResponse.objects.count() == SurveyAnswer.objects.count() == 0
+
+    batch = run_import(survey, csv_bytes(rows(7, bad_row=8)), skip_invalid=True)
+    assert batch.status == ImportBatch.Status.DONE, batch.errors
+    assert (batch.rows_new, batch.rows_invalid) == (6, 1)
+    assert SurveyResponse.objects.filter(import_batch=batch).count() == 6
+    # group + overall + 3 matrix rows each.
+    assert SurveyAnswer.objects.filter(response__import_batch=batch).count() == 30
+
+
+def test_the_same_bad_cell_is_named_in_every_row_that_has_it(survey):
+    """A cell is read once per distinct value: its refusal is still reported
+    on each row, and the same text in another column is read for that one."""
+    lines = rows(4)
+    lines[1][1] = lines[3][1] = "很满意"  # rows 2 and 4 of the file
+    lines[2][5] = "很满意"  # free text: accepted
+    batch = run_import(survey, csv_bytes(lines))
+    assert batch.status == ImportBatch.Status.CHECKED
+    assert [(e["row"], e["column"]) for e in batch.errors] == [
+        (2, "总体评价"),
+        (4, "总体评价"),
+    ]
+
+
+def test_fast_export_rows_equal_the_resource_fields(survey):
+    """The export table reads tuples, not instances: each cell is what the
+    resource's field gives for the same response (labels, "not asked",
+    "other", several choices, matrix rows, channel and date)."""
+    import datetime
+
+    from wagtail_pilots.importexport.services import export_table
+    from wagtail_pilots.surveys.forms import NOT_ASKED_LABEL, OTHER_LABEL
+    from wagtail_pilots.surveys.logic import OTHER
+
+    kind = get_kind("responses")
+    bound = kind.for_page(survey)
+    by_label = {q.label: q for q in bound.questions}
+    group, overall_, grid, remark = (
+        by_label[label].key
+        for label in ("您的身份", "总体评价", "村委会评价", "意见建议")
+    )
+    first_row = by_label["村委会评价"].rows[0].key
+    datas = [
+        {
+            group: OTHER,
+            overall_: None,
+            grid: {first_row: "满意"},
+            remark: ["甲", OTHER],
+        },
+        {overall_: "=1+1", grid: None},
+        {},
+    ]
+    for index, data in enumerate(datas):
+        SurveyResponse.objects.create(
+            survey_id=survey.pk,
+            channel=("paper", "web", "import")[index],
+            submitted_on=datetime.date(2026, 6, 5 + index),
+            data=data,
+        )
+
+    headers, fast = export_table(kind=kind, page=survey)
+    resource = bound.get_resource(page=survey)
+    fields_by_name = {f.column_name: f for f in resource.get_export_fields()}
+    columns = [c for c in bound.columns if c.field in fields_by_name]
+    assert headers == [c.header for c in columns]
+    expected = [
+        [resource.export_field(fields_by_name[c.field], response) for c in columns]
+        for response in SurveyResponse.objects.order_by("pk")
+    ]
+    fast = list(fast)
+    assert fast == expected
+    first = dict(zip(headers, fast[0], strict=True))
+    assert first["您的身份"] == str(OTHER_LABEL)
+    assert first["总体评价"] == str(NOT_ASKED_LABEL)
+    assert first["意见建议"] == f"甲; {OTHER_LABEL}"
+    assert [first[h] for h in headers if h.startswith("村委会评价")][:2] == [
+        "满意",
+        "",
+    ]
+    assert first["填写日期/date"] == "2026-06-05"
+    assert first["渠道/channel"] == "paper"
+    second = dict(zip(headers, fast[1], strict=True))
+    assert second["总体评价"] == "=1+1"  # escaped by the CSV writer, not here
+    assert [second[h] for h in headers if h.startswith("村委会评价")] == [
+        str(NOT_ASKED_LABEL)
+    ] * 3
+
+
 @pytest.mark.parametrize(
     ("cell", "coding"),
     [

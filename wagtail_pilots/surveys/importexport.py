@@ -31,12 +31,20 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, connections, router, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from import_export import exceptions as import_export_errors
 from import_export import fields, resources, widgets
+from import_export.results import RowResult
+from import_export.utils import atomic_if_using_transaction
 
 from ..importexport.registry import Column, ImportExportKind
-from ..importexport.resources import BatchResourceMixin, ExportOnlyResource
+from ..importexport.resources import (
+    PROGRESS_EVERY,
+    BatchResourceMixin,
+    ExportOnlyResource,
+)
 from ..importexport.widgets import cell_text, parse_date_cell
 from . import logic, printing
 from .forms import NOT_ASKED_LABEL, OTHER_LABEL
@@ -72,6 +80,9 @@ from .services import (
     response_unit_ids,
     survey_quota_limits,
 )
+
+# Responses written per bulk_create (and their answers per insert_answers).
+WRITE_CHUNK = 5000
 
 CHANNEL_FIELD = "channel"
 DATE_FIELD = "submitted_on"
@@ -237,10 +248,16 @@ def text_columns(question):
     return columns
 
 
+def not_asked_marks():
+    """The texts of an exported "not asked" cell (casefolded), in the current
+    language and the others."""
+    marks = {"(not asked)", "（未问）", "(未问)", str(NOT_ASKED_LABEL)}
+    return frozenset(m.casefold() for m in marks)
+
+
 def is_not_asked_mark(text):
     """An exported "not asked" cell read back: the same as an empty cell."""
-    marks = {"(not asked)", "（未问）", "(未问)", str(NOT_ASKED_LABEL)}
-    return text.casefold() in {m.casefold() for m in marks}
+    return text.casefold() in not_asked_marks()
 
 
 def is_other(question, text, coding=CODING_TEXT):
@@ -268,6 +285,46 @@ def _sample(question):
     return ""
 
 
+class _Refused:
+    """A cell refused, with the message for its row and column."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message):
+        self.message = message
+
+
+_EMPTY = object()  # a blank cell (or an exported "not asked" mark)
+
+# Distinct cells remembered per import: answers repeat (a few options per
+# question); free text that never repeats stops being remembered at this size.
+CELL_CACHE_SIZE = 50_000
+
+
+def _cached(cache, key, function, *args):
+    """``function(*args)``, remembered in ``cache`` under ``key`` while the
+    cache is not full. ``key`` carries the cell's type: ``1``, ``1.0``,
+    ``True`` and ``"1"`` are different cells."""
+    try:
+        key = (*key, key[-1].__class__)
+        return cache[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable cell (a list in a JSON file)
+        return function(*args)
+    outcome = function(*args)
+    if len(cache) < CELL_CACHE_SIZE:
+        cache[key] = outcome
+    return outcome
+
+
+def _coding_outcome(value):
+    try:
+        return parse_coding(value)
+    except ValueError as error:
+        return _Refused(str(error))
+
+
 class RowParser:
     """Turns one wide row into ``(data for build_answers, errors by field)``.
 
@@ -278,6 +335,7 @@ class RowParser:
 
     def __init__(self, questions):
         self.questions = questions
+        self._cache = {}
         self._options = {}
         for question in questions:
             if question.options:
@@ -371,63 +429,46 @@ class RowParser:
         )
 
     def parse(self, row):
+        """``(data, errors)`` of one row (a mapping of resource field names to
+        cells). A cell is converted once per distinct value and coding: an
+        import of thousands of questionnaires reads the same few answers over
+        and over (:meth:`_convert`)."""
         data = {}
         errors = {}
         missing = {}  # column -> question key, for required answers left empty
-        try:
-            coding = parse_coding(row.get(CODING_FIELD))
-        except ValueError as error:
-            errors[CODING_FIELD] = str(error)
+        coding = self._coding(row.get(CODING_FIELD))
+        if coding.__class__ is not str:
+            errors[CODING_FIELD] = coding.message
             coding = CODING_TEXT
-        for question in self.questions:
-            if question.field_type == MATRIX:
+        convert = self._convert
+        for question, matrix_columns, name, texts in self._plan:
+            if matrix_columns is not None:  # a matrix: one column per row
                 values = {}
-                for matrix_row in question.rows:
-                    name = question_field(question, matrix_row)
-                    text = _text(row.get(name))
-                    if is_not_asked_mark(text):
-                        text = ""
-                    if not text:
+                for matrix_row, name in matrix_columns:
+                    outcome = convert(question, name, row.get(name), coding)
+                    if outcome is _EMPTY:
                         if question.required and name in row:
                             missing[name] = question.key
-                        continue
-                    try:
-                        values[matrix_row.key] = self.option(question, text, coding).pk
-                    except ValueError as error:
-                        errors[name] = str(error)
+                    elif outcome.__class__ is _Refused:
+                        errors[name] = outcome.message
+                    else:
+                        values[matrix_row.key] = outcome
                 data[question.key] = values
                 continue
-            for suffix, _zh in text_columns(question):
-                text = _text(row.get(question_field(question) + suffix))
+            for suffix, column in texts:
+                text = _text(row.get(column))
                 if text:
                     data[question.key + suffix] = text
-            name = question_field(question)
-            text = _text(row.get(name))
-            if is_not_asked_mark(text):
-                text = ""
-            if not text:
+            outcome = convert(question, name, row.get(name), coding)
+            if outcome is _EMPTY:
                 if question.required and question.is_counted and name in row:
                     missing[name] = question.key
-                continue
-            try:
-                if is_other(question, text, coding):
-                    data[question.key] = logic.OTHER
-                elif question.field_type == SCALE:
-                    data[question.key] = self.option(question, text, coding).pk
-                elif question.field_type in (GROUP, *CHOICE_TYPES):
-                    data[question.key] = self.choice(question, text, coding)
-                elif question.field_type in MULTI_CHOICE_TYPES:
-                    data[question.key] = [
-                        logic.OTHER
-                        if is_other(question, item, coding)
-                        else self.choice(question, item, coding)
-                        for item in MULTI_SEPARATORS.split(text)
-                        if item
-                    ]
-                else:
-                    data[question.key] = text
-            except ValueError as error:
-                errors[name] = str(error)
+            elif outcome.__class__ is _Refused:
+                errors[name] = outcome.message
+            elif outcome.__class__ is list:
+                data[question.key] = list(outcome)  # a copy: cached
+            else:
+                data[question.key] = outcome
         if missing:
             # A required question the respondent was not asked may be empty.
             shown = logic.visible_keys(self.questions, data)
@@ -435,6 +476,76 @@ class RowParser:
                 if key in shown:
                     errors.setdefault(name, _("This answer is required."))
         return data, errors
+
+    @cached_property
+    def _plan(self):
+        """Per question ``(question, matrix columns, column, text columns)``:
+        a matrix's ``(row, column)`` pairs (else None), the question's column
+        and its ``(suffix, column)`` text columns; computed once per import."""
+        plan = []
+        for question in self.questions:
+            if question.field_type == MATRIX:
+                matrix_columns = [
+                    (matrix_row, question_field(question, matrix_row))
+                    for matrix_row in question.rows
+                ]
+                plan.append((question, matrix_columns, None, ()))
+                continue
+            texts = [
+                (suffix, question_field(question) + suffix)
+                for suffix, _zh in text_columns(question)
+            ]
+            plan.append((question, None, question_field(question), texts))
+        return plan
+
+    @cached_property
+    def _not_asked_marks(self):
+        return not_asked_marks()
+
+    def _coding(self, value):
+        """The row's coding, or a :class:`_Refused` with the message."""
+        return _cached(self._cache, (CODING_FIELD, value), _coding_outcome, value)
+
+    def _convert(self, question, name, value, coding):
+        """One answer cell: ``_EMPTY``, a :class:`_Refused` with the message,
+        or the value :meth:`parse` stores. Memoised by column, cell and coding
+        (a cell's meaning depends on nothing else)."""
+        return _cached(
+            self._cache,
+            (name, coding, value),
+            self._convert_cell,
+            question,
+            name,
+            value,
+            coding,
+        )
+
+    def _convert_cell(self, question, name, value, coding):
+        text = _text(value)
+        if text.casefold() in self._not_asked_marks:
+            text = ""
+        if not text:
+            return _EMPTY
+        try:
+            if question.field_type == MATRIX:
+                return self.option(question, text, coding).pk
+            if is_other(question, text, coding):
+                return logic.OTHER
+            if question.field_type == SCALE:
+                return self.option(question, text, coding).pk
+            if question.field_type in (GROUP, *CHOICE_TYPES):
+                return self.choice(question, text, coding)
+            if question.field_type in MULTI_CHOICE_TYPES:
+                return [
+                    logic.OTHER
+                    if is_other(question, item, coding)
+                    else self.choice(question, item, coding)
+                    for item in MULTI_SEPARATORS.split(text)
+                    if item
+                ]
+        except ValueError as error:
+            return _Refused(str(error))
+        return text
 
     def column_of(self, field):
         """The column of an answering-service error's ``field``."""
@@ -476,6 +587,13 @@ def parse_channel(value):
     )
 
 
+def _refused_if_invalid(parse, value):
+    try:
+        return parse(value)
+    except ValueError as error:
+        return _Refused(str(error))
+
+
 def parse_day(value):
     """The response's date: the imports' one date parser; blank is today."""
     return parse_date_cell(value) or timezone.localdate()
@@ -515,7 +633,7 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
         fields = ("channel", "submitted_on")
         force_init_instance = True
         use_bulk = True
-        batch_size = 1000
+        batch_size = WRITE_CHUNK
         clean_model_instances = False
         skip_diff = True
         skip_html_diff = True
@@ -564,14 +682,28 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         """Validate and convert the whole row; errors are keyed by column."""
         data, errors = self.parser.parse(row)
-        try:
-            instance.channel = parse_channel(row.get(CHANNEL_FIELD))
-        except ValueError as error:
-            errors[CHANNEL_FIELD] = str(error)
-        try:
-            instance.submitted_on = parse_day(row.get(DATE_FIELD))
-        except ValueError as error:
-            errors[DATE_FIELD] = str(error)
+        channel = _cached(
+            self.parser._cache,
+            (CHANNEL_FIELD, row.get(CHANNEL_FIELD)),
+            _refused_if_invalid,
+            parse_channel,
+            row.get(CHANNEL_FIELD),
+        )
+        if channel.__class__ is _Refused:
+            errors[CHANNEL_FIELD] = channel.message
+        else:
+            instance.channel = channel
+        day = _cached(
+            self.parser._cache,
+            (DATE_FIELD, row.get(DATE_FIELD)),
+            _refused_if_invalid,
+            parse_day,
+            row.get(DATE_FIELD),
+        )
+        if day.__class__ is _Refused:
+            errors[DATE_FIELD] = day.message
+        else:
+            instance.submitted_on = day
         if errors:
             raise ValidationError(
                 {name: ValidationError(message) for name, message in errors.items()}
@@ -595,9 +727,118 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
             (stored[k] for k in self.group_keys if stored.get(k)), ""
         )[:100]
         instance.entered_by = self.user if getattr(self.user, "pk", None) else None
-        instance._pilots_answers = answer_rows
+        # The answer rows as tuples (ANSWER_COLUMNS without the response, the
+        # survey, the group and the channel, added when they are written).
+        instance._pilots_answers = [
+            (
+                answer["question_key"],
+                answer.get("row_key", ""),
+                answer.get("row_label", ""),
+                answer.get("unit_id"),
+                answer.get("option_id"),
+                answer.get("value", ""),
+            )
+            for answer in answer_rows
+        ]
         instance._pilots_units = response_unit_ids(answer_rows)
         self._check_quotas(instance, data, answer_rows)
+
+    def import_data_inner(
+        self,
+        dataset,
+        dry_run,
+        raise_errors,
+        using_transactions,
+        collect_failed_rows,
+        **kwargs,
+    ):
+        """django-import-export's row loop, without what a new response does
+        not need (instance loaders, diffs, per-row hooks and savepoints): each
+        row is checked by :meth:`import_instance` and the valid ones written
+        by :meth:`bulk_create` in chunks of ``WRITE_CHUNK``. The result is a
+        regular ``Result``: rows, invalid rows with their errors by column,
+        error rows and totals, as the machinery reports them."""
+        result = self.get_result_class()()
+        result.diff_headers = self.get_diff_headers()
+        result.total_rows = len(dataset)
+        using = self.get_db_connection_name()
+        try:
+            with atomic_if_using_transaction(using_transactions, using=using):
+                self.before_import(dataset, **kwargs)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        result.total_rows = len(dataset)
+        if collect_failed_rows:
+            result.add_dataset_headers(dataset.headers)
+        headers = dataset.headers
+        # One shared result for every new row: nothing is recorded per row.
+        new_row = self.get_row_result_class()()
+        new_row.import_type = RowResult.IMPORT_TYPE_NEW
+        totals = result.totals
+        append_row = result.rows.append
+        pending = self.create_instances
+        batch = self.batch
+        writing = not dry_run
+        progress = self.progress
+        for number, values in enumerate(dataset, 1):
+            if progress is not None and (number - 1) % PROGRESS_EVERY == 0:
+                progress(number - 1)
+            row = dict(zip(headers, values, strict=False))
+            instance = SurveyResponse()
+            try:
+                self.import_instance(instance, row)
+            except ValidationError as error:
+                row_result = self.get_row_result_class()()
+                row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+                row_result.validation_error = error
+                result.append_invalid_row(number, row, error)
+                if collect_failed_rows:
+                    result.append_failed_row(row, error)
+            except Exception as error:
+                row_result = self.get_row_result_class()()
+                row_result.import_type = RowResult.IMPORT_TYPE_ERROR
+                row_result.errors.append(
+                    self.get_error_result_class()(error, row=row, number=number)
+                )
+                result.append_error_row(number, row, row_result.errors)
+                if collect_failed_rows:
+                    result.append_failed_row(row, row_result.errors[0])
+                if raise_errors:
+                    raise import_export_errors.ImportError(
+                        error, number=number, row=row
+                    ) from error
+            else:
+                append_row(new_row)
+                totals[RowResult.IMPORT_TYPE_NEW] += 1
+                if writing:
+                    instance.import_batch = batch
+                    pending.append(instance)
+                    if len(pending) >= WRITE_CHUNK:
+                        writing = self._write(using_transactions, raise_errors, result)
+                continue
+            append_row(row_result)
+            totals[row_result.import_type] += 1
+            if raise_errors and row_result.validation_error is not None:
+                raise import_export_errors.ImportError(
+                    row_result.validation_error, number=number, row=row
+                )
+        if writing and pending:
+            self._write(using_transactions, raise_errors, result)
+        pending.clear()
+        try:
+            with atomic_if_using_transaction(using_transactions, using=using):
+                self.after_import(dataset, result, dry_run=dry_run, **kwargs)
+        except Exception as error:
+            self.handle_import_error(result, error, raise_errors)
+        return result
+
+    def _write(self, using_transactions, raise_errors, result):
+        """Write the pending responses; False once writing failed (the import
+        is rolled back: the rows left are only checked)."""
+        using = self.get_db_connection_name()
+        with atomic_if_using_transaction(using_transactions, using=using):
+            self.bulk_create(using_transactions, False, raise_errors, result=result)
+        return not result.base_errors
 
     def _check_quotas(self, instance, data, answer_rows):
         """Refuse the row that would go past a group's or a unit's quota,
@@ -688,12 +929,7 @@ class SurveyResponseResource(BatchResourceMixin, resources.ModelResource):
                 (
                     instance.pk,
                     instance.survey_id,
-                    answer["question_key"],
-                    answer.get("row_key", ""),
-                    answer.get("row_label", ""),
-                    answer.get("unit_id"),
-                    answer.get("option_id"),
-                    answer.get("value", ""),
+                    *answer,
                     instance.group,
                     instance.channel,
                 )
@@ -878,6 +1114,34 @@ class ResponsesKind(ImportExportKind):
     def get_export_queryset(self, *, page=None):
         return self.get_resource(page=page).get_queryset()
 
+    def get_export_table(self, *, page=None):
+        """The resource's columns, read without model instances: ``(channel,
+        date, data)`` tuples a database chunk at a time (memory stays flat),
+        each answer cell taken from the stored labels as
+        :class:`AnswerExportField` does (:func:`.selectors.export_value`)."""
+        if page is None:
+            return None
+        resource = self.get_resource(page=page)
+        fields_by_name = {f.column_name: f for f in resource.get_export_fields()}
+        columns = [c for c in self.columns if c.field in fields_by_name]
+        # Per column: the channel, the date, or (question key, matrix row key).
+        plan = []
+        for column in columns:
+            field = fields_by_name[column.field]
+            if isinstance(field, AnswerExportField):
+                plan.append((field.question_key, field.row_key))
+            else:
+                plan.append(column.field)
+        if any(
+            isinstance(entry, str) and entry not in (CHANNEL_FIELD, DATE_FIELD)
+            for entry in plan
+        ):
+            return None  # a column this table does not know: the resource's way
+        queryset = self.get_export_queryset(page=page).values_list(
+            "channel", "submitted_on", "data"
+        )
+        return [c.header for c in columns], _export_rows(queryset, plan)
+
     def after_import(self, *, batch, result):
         recount_responses(batch.page)
         if result.totals.get("new", 0) >= ANALYZE_AFTER_RESPONSES:
@@ -898,6 +1162,37 @@ class ResponsesKind(ImportExportKind):
         recount_responses(batch.page)
         # The rolled-back responses give their places in the quotas back.
         quotas_recount(survey=batch.page.specific)
+
+
+def _export_cell(value, row_key):
+    value = export_value(value, row_key)
+    return "" if value is None else value
+
+
+def _export_rows(queryset, plan, *, chunk_size=2000):
+    """The export rows of ``(channel, submitted_on, data)`` tuples: a stored
+    label is written as it is; "not asked", "other", several choices and
+    matrix rows go through :func:`.selectors.export_value`."""
+    other = logic.OTHER
+    answers = [entry for entry in plan if entry.__class__ is tuple]
+    # The channel and date columns, put in their places after the answers.
+    inserts = [(n, entry) for n, entry in enumerate(plan) if entry.__class__ is str]
+    for channel, submitted_on, data in queryset.iterator(chunk_size=chunk_size):
+        get = (data or {}).get
+        row = [
+            value
+            if row_key is None
+            and (value := get(key, "")).__class__ is str
+            and value != other
+            else _export_cell(get(key, ""), row_key)
+            for key, row_key in answers
+        ]
+        for position, entry in inserts:
+            if entry == CHANNEL_FIELD:
+                row.insert(position, channel)
+            else:
+                row.insert(position, submitted_on.isoformat() if submitted_on else "")
+        yield row
 
 
 class SurveyResultsKind(ImportExportKind):
