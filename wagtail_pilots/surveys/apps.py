@@ -10,13 +10,19 @@ class SurveysAppConfig(AppConfig):
 
     def ready(self):
         from django.core import checks
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
         from wagtail.models import Locale
 
-        from .models import check_survey_pages
+        from .models import SurveyResponse, check_survey_pages
+        from .tallies import response_deleted
         from .translations import forget_locales
 
         checks.register(check_survey_pages)
         # The default locale's id is kept per process (translations.py).
         post_save.connect(forget_locales, sender=Locale, dispatch_uid="wp_locales")
         post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wp_locale")
+        # A response deleted on its own (not by its survey page's deletion,
+        # nor by an import's rollback) is uncounted from the tallies.
+        pre_delete.connect(
+            response_deleted, sender=SurveyResponse, dispatch_uid="wp_tally_delete"
+        )

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext_lazy
 from wagtail_pilots import codes as code_utils
 from wagtail_pilots.conf import pilots_settings
 
+from . import tallies
 from .models import (
     Access,
     AccessCode,
@@ -347,6 +348,14 @@ def response_submit(
                         for key in built.not_asked
                     ]
                 )
+            tallies.record_response(
+                survey_id=survey.pk,
+                group=group,
+                channel=channel,
+                day=response.submitted_on,
+                rows=rows,
+                not_asked=built.not_asked,
+            )
             if survey.notify_to:
                 response_id = response.pk
                 transaction.on_commit(lambda: _enqueue_notification(response_id))
