@@ -63,7 +63,8 @@ def test_posting_costs_fixed_queries_and_no_reference_index_rows(
     client.post(survey.url, post_data(survey, token="warm-up"))
     data = post_data(survey, token="counted")
     # Routing and view restrictions 5, the write 5 (the questions and the
-    # quotas come from the compiled question set: no query, compiled.py).
+    # quotas come from the compiled question set: no query, compiled.py), the
+    # tally changes 1 (one bulk insert, tallies.py).
     with django_assert_max_num_queries(12):
         response = client.post(survey.url, data)
     assert response.status_code == 302

@@ -16,12 +16,13 @@ class SurveysAppConfig(AppConfig):
 
     def ready(self):
         from django.core import checks
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import post_delete, post_save, pre_delete
         from wagtail.models import Locale
 
         from ..importexport.checks import importexport_required
         from .compiled import connect_signals
-        from .models import check_survey_pages
+        from .models import SurveyResponse, check_survey_pages
+        from .tallies import response_deleted
         from .translations import forget_locales
 
         checks.register(check_survey_pages)
@@ -31,3 +32,8 @@ class SurveysAppConfig(AppConfig):
         post_delete.connect(forget_locales, sender=Locale, dispatch_uid="wp_locale")
         # Compiled question sets are forgotten when a survey changes.
         connect_signals()
+        # A response deleted on its own (not by its survey page's deletion,
+        # nor by an import's rollback) is uncounted from the tallies.
+        pre_delete.connect(
+            response_deleted, sender=SurveyResponse, dispatch_uid="wp_tally_delete"
+        )

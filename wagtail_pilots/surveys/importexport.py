@@ -46,7 +46,7 @@ from ..importexport.resources import (
     ExportOnlyResource,
 )
 from ..importexport.widgets import cell_text, parse_date_cell
-from . import logic, printing
+from . import logic, printing, tallies
 from .forms import NOT_ASKED_LABEL, OTHER_LABEL
 from .models import (
     Channel,
@@ -1144,6 +1144,7 @@ class ResponsesKind(ImportExportKind):
 
     def after_import(self, *, batch, result):
         recount_responses(batch.page)
+        tallies.record_batch(batch=batch)
         if result.totals.get("new", 0) >= ANALYZE_AFTER_RESPONSES:
             using = router.db_for_write(SurveyAnswer)
             # robust: the import is committed by then; a failing ANALYZE (a
@@ -1153,12 +1154,14 @@ class ResponsesKind(ImportExportKind):
             )
 
     def before_rollback(self, *, batch, user=None):
+        tallies.forget_batch(batch=batch)
         # One DELETE for every answer of the batch, rather than Django's
         # cascade collecting them response by response.
         SurveyAnswer.objects.filter(response__import_batch=batch).delete()
         SurveyNotAsked.objects.filter(response__import_batch=batch).delete()
 
     def after_rollback(self, *, batch, user=None):
+        tallies.forgot_batch(batch=batch)
         recount_responses(batch.page)
         # The rolled-back responses give their places in the quotas back.
         quotas_recount(survey=batch.page.specific)

@@ -1241,6 +1241,78 @@ class SurveyNotAsked(models.Model):
         return f"{self.question_key} ({self.response_id})"
 
 
+class AbstractSurveyTally(models.Model):
+    """A count of a survey's stored responses, answers or respondents, under
+    one key (see :mod:`.tallies` for the kinds and what each key means).
+
+    Records, not content: written by the services alongside the answers they
+    count and recounted from the answer rows by ``manage.py pilots_tallies``.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    survey = models.ForeignKey(
+        get_page_model_string(), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=10)
+    question_key = models.CharField(_("question"), max_length=255, blank=True)
+    row_key = models.CharField(_("matrix row"), max_length=64, blank=True)
+    group = models.CharField(_("respondent group"), max_length=100, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    #: A scale option's key (0: none). Not a foreign key: a count outlives
+    #: nothing it names, and never stops an option from being deleted.
+    option = models.BigIntegerField(_("option"), default=0)
+    #: A unit's key (0: none).
+    unit = models.BigIntegerField(_("unit"), default=0)
+    value = models.CharField(
+        pgettext_lazy("survey answer", "value"), max_length=255, blank=True
+    )
+    n = models.BigIntegerField(pgettext_lazy("tally", "count"), default=0)
+
+    KEY_FIELDS = (
+        "kind",
+        "question_key",
+        "row_key",
+        "group",
+        "channel",
+        "option",
+        "unit",
+        "value",
+    )
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.kind} {self.question_key} {self.value}: {self.n}"
+
+
+class SurveyTally(AbstractSurveyTally):
+    """A survey's counts, one row per key: what the results read."""
+
+    class Meta:
+        verbose_name = _("survey tally")
+        verbose_name_plural = _("survey tallies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", *AbstractSurveyTally.KEY_FIELDS],
+                name="wp_surveys_tally_key",
+            )
+        ]
+
+
+class SurveyTallyDelta(AbstractSurveyTally):
+    """A change to a survey's counts, appended by a write (a submission, an
+    import, a rollback, a deletion) and folded into :class:`SurveyTally` by
+    the next reader: concurrent writers only ever insert rows, so none waits
+    for another on a shared counter."""
+
+    class Meta:
+        verbose_name = _("survey tally change")
+        verbose_name_plural = _("survey tally changes")
+        indexes = [models.Index(fields=["survey", "id"], name="wp_surveys_tallydelta")]
+
+
 class AccessCode(BaseAccessCode):
     """A survey's one-time code handed out on paper, for a respondent group
     and/or a unit, printed in batches (see :mod:`wagtail_pilots.access_codes`).

@@ -7,6 +7,7 @@ The number of queries does not depend on the number of responses.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -21,6 +22,7 @@ from wagtail_pilots.access_codes import code_not_valid_message, code_used_messag
 from wagtail_pilots.pages import root_page_models_using
 
 from . import logic, stats
+from . import tallies as stored_tallies
 from .forms import NOT_ASKED_LABEL, OTHER_LABEL
 from .models import (
     Access,
@@ -308,6 +310,157 @@ class ResultFilters:
         return SurveyAnswer.objects.filter(survey_id=survey.pk, unit_id=self.unit_id)
 
 
+class _AnswerRows:
+    """The counts of :func:`survey_results` grouped from the answer rows
+    (``GROUP BY``), narrowed by any filters: the unit and the dates, which
+    the tallies do not keep."""
+
+    def __init__(self, *, survey, filters):
+        self.survey_id = survey.pk
+        self.answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
+        self.responses = SurveyResponse.objects.filter(survey_id=survey.pk)
+        if filters:
+            self.answers, self.responses = filters.apply(
+                survey=survey, answers=self.answers, responses=self.responses
+            )
+
+    def response_cells(self):
+        """``[(channel, group, n, first day, last day)]``"""
+        return list(
+            self.responses.values_list("channel", "group")
+            .annotate(n=Count("*"), first=Min("submitted_on"), last=Max("submitted_on"))
+            .order_by()
+        )
+
+    def cells(self):
+        """``[(question, row, group, channel, option pk, value, n)]``"""
+        return (
+            self.answers.values_list(
+                "question_key", "row_key", "group", "channel", "option_id", "value"
+            )
+            # COUNT(*), not COUNT(id): the id is not in the covering index, and
+            # asking for it makes PostgreSQL read the table (2× slower at 400k).
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+
+    def matrix_clusters(self, matrix_keys):
+        """``{(question, group, channel): ClusterSums}``"""
+        return _cluster_sums(
+            self.answers.filter(question_key__in=matrix_keys),
+            ["question_key", "group", "channel"],
+        )
+
+    def overall_clusters(self, rated_keys):
+        return _cluster_sums(self.answers.filter(question_key__in=rated_keys), []).get(
+            ()
+        )
+
+    def not_asked(self):
+        """``{question: responses not asked it}`` over the whole survey."""
+        return dict(
+            SurveyNotAsked.objects.filter(survey_id=self.survey_id)
+            .values_list("question_key")
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+
+
+class _TallyCounts:
+    """The same counts from the survey's tallies (:mod:`.tallies`): one query
+    whatever the number of responses (two more when changes are pending; one
+    for the flags of an option no question offers any longer)."""
+
+    def __init__(self, *, survey, questions, filters):
+        self.survey = survey
+        self.filters = filters
+        self.tallies = stored_tallies.read(
+            survey.pk,
+            group=filters.group if filters else "",
+            channel=filters.channel if filters else "",
+        )
+        self.questions = questions
+        self._flags = None
+
+    def response_cells(self):
+        cells = {}
+        for channel, group, day, n in self.tallies.responses:
+            day = datetime.date.fromisoformat(day)
+            cell = cells.get((channel, group))
+            if cell is None:
+                cells[(channel, group)] = [n, day, day]
+            else:
+                cell[0] += n
+                cell[1], cell[2] = min(cell[1], day), max(cell[2], day)
+        return [(c, g, n, first, last) for (c, g), (n, first, last) in cells.items()]
+
+    def cells(self):
+        return self.tallies.answers
+
+    def flags(self):
+        """``{option pk: option}`` for every option the moments name: the
+        questions' options, and the scale's for an option no longer offered
+        (as the answer-row query joins them)."""
+        if self._flags is None:
+            flags = {o.pk: o for q in self.questions for o in q.options}
+            named = set()
+            for moments in self.tallies.moments.values():
+                named |= moments.option_ids()
+            unknown = named - set(flags)
+            if unknown:
+                from .models import ScaleOption
+
+                flags.update(
+                    ScaleOption.objects.only("pk", "satisfied", "excluded").in_bulk(
+                        list(unknown)
+                    )
+                )
+            self._flags = flags
+        return self._flags
+
+    def matrix_clusters(self, matrix_keys):
+        wanted = set(matrix_keys)
+        result = {}
+        for (scope, group, channel), moments in self.tallies.moments.items():
+            if scope in wanted:
+                sums = stored_tallies.cluster_sums(moments, self.flags())
+                if sums is not None:
+                    result[(scope, group, channel)] = sums
+        return result
+
+    def overall_clusters(self, rated_keys):
+        # The tallies pool every option answer: the same as the rated
+        # questions' answers unless a question with option answers was
+        # deleted or is no longer rated, which the answer rows then count.
+        rated = set(rated_keys)
+        if any(
+            option is not None and key not in rated
+            for key, _r, _g, _c, option, _v, _n in self.tallies.answers
+        ):
+            return _AnswerRows(
+                survey=self.survey, filters=self.filters
+            ).overall_clusters(rated_keys)
+        total = None
+        for (scope, _group, _channel), moments in self.tallies.moments.items():
+            if scope != stored_tallies.ALL:
+                continue
+            sums = stored_tallies.cluster_sums(moments, self.flags())
+            if sums is not None:
+                total = sums if total is None else total + sums
+        return total
+
+    def not_asked(self):
+        return dict(self.tallies.not_asked)
+
+
+def _counts_source(*, survey, questions, filters):
+    """Where :func:`survey_results` takes its counts: the tallies, unless a
+    filter narrows by unit or by date (kept only in the answer rows)."""
+    if filters and (filters.unit_id or filters.date_from or filters.date_to):
+        return _AnswerRows(survey=survey, filters=filters)
+    return _TallyCounts(survey=survey, questions=questions, filters=filters)
+
+
 def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
     """The whole result of ``survey`` in four queries whatever its size.
 
@@ -323,18 +476,8 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
     same cells; its respondent-level interval takes one more query.
     """
     questions = questions if questions is not None else survey_questions(survey)
-    answers = SurveyAnswer.objects.filter(survey_id=survey.pk)
-    responses = SurveyResponse.objects.filter(survey_id=survey.pk)
-    if filters:
-        answers, responses = filters.apply(
-            survey=survey, answers=answers, responses=responses
-        )
-
-    response_cells = list(
-        responses.values_list("channel", "group")
-        .annotate(n=Count("*"), first=Min("submitted_on"), last=Max("submitted_on"))
-        .order_by()
-    )
+    source = _counts_source(survey=survey, questions=questions, filters=filters)
+    response_cells = source.response_cells()
     channel_counts = {}
     group_counts = {}
     days = [d for *_cell, first, last in response_cells for d in (first, last)]
@@ -343,15 +486,6 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
         if group:
             group_counts[group] = group_counts.get(group, 0) + n
 
-    cells = (
-        answers.values_list(
-            "question_key", "row_key", "group", "channel", "option_id", "value"
-        )
-        # COUNT(*), not COUNT(id): the id is not in the covering index, and
-        # asking for it makes PostgreSQL read the table (2× slower at 400k rows).
-        .annotate(n=Count("*"))
-        .order_by()
-    )
     by_key = {q.key: q for q in questions}
     per_question, per_row = {}, {}
     tallies = {}  # (kind, question key, slice) -> _Tally
@@ -362,7 +496,7 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
             item = tallies[key] = _Tally()
         return item
 
-    for question_key, row_key, group, channel, option_id, value, n in cells:
+    for question_key, row_key, group, channel, option_id, value, n in source.cells():
         count_key = option_id if option_id is not None else value
         bucket = per_question.setdefault(question_key, {})
         bucket[count_key] = bucket.get(count_key, 0) + n
@@ -384,11 +518,9 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
     matrix_keys = [q.key for q in questions if q.field_type == MATRIX and q.is_rated]
     clusters = {}  # (kind, question key, slice) -> ClusterSums
     if matrix_keys:
-        cluster_cells = _cluster_sums(
-            answers.filter(question_key__in=matrix_keys),
-            ["question_key", "group", "channel"],
-        )
-        for (question_key, group, channel), sums in cluster_cells.items():
+        for (question_key, group, channel), sums in source.matrix_clusters(
+            matrix_keys
+        ).items():
             for key in (
                 ("question", question_key, ""),
                 ("group", question_key, group),
@@ -429,9 +561,7 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
                 pooled.score_sum += item.score_sum
         overall_clusters = None
         if pooled.valid:
-            overall_clusters = _cluster_sums(
-                answers.filter(question_key__in=rated_keys), []
-            ).get(())
+            overall_clusters = source.overall_clusters(rated_keys)
         overall = _result(survey, pooled.as_tuple(), overall_clusters)
 
     channel_labels = dict(Channel.choices)
@@ -445,14 +575,7 @@ def survey_results(*, survey, questions=None, filters=None) -> SurveyResults:
     }
     total_responses = sum(channel_counts.values())
     conditional = logic.conditional_keys(questions)
-    not_asked = {}
-    if conditional:
-        not_asked = dict(
-            SurveyNotAsked.objects.filter(survey_id=survey.pk)
-            .values_list("question_key")
-            .annotate(n=Count("*"))
-            .order_by()
-        )
+    not_asked = source.not_asked() if conditional else {}
     results = []
     for question in questions:
         counts = per_question.get(question.key, {})

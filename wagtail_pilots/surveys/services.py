@@ -31,6 +31,7 @@ from wagtail_pilots.access_codes import (
 )
 from wagtail_pilots.conf import pilots_settings
 
+from . import tallies
 from .models import (
     Access,
     AccessCode,
@@ -358,6 +359,14 @@ def response_submit(
                         for key in built.not_asked
                     ]
                 )
+            tallies.record_response(
+                survey_id=survey.pk,
+                group=group,
+                channel=channel,
+                day=response.submitted_on,
+                rows=rows,
+                not_asked=built.not_asked,
+            )
             if survey.notify_to:
                 response_id = response.pk
                 transaction.on_commit(lambda: _enqueue_notification(response_id))
