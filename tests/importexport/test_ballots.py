@@ -5,12 +5,11 @@ import io
 from decimal import Decimal as D
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from wagtail.models import GroupPagePermission
 
+from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
 from tests.scorecards.helpers import make_scorecard, structured
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
@@ -23,8 +22,6 @@ from wagtail_pilots.importexport.services import (
 from wagtail_pilots.scorecards.models import CHANNEL_IMPORT, Ballot
 from wagtail_pilots.scorecards.selectors import scorecard_result
 from wagtail_pilots.scorecards.services import ballot_enter
-
-from .conftest import csv_bytes, upload_check_import, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -302,27 +299,23 @@ def test_rollback_removes_the_batch_ballots(home_page):
 
 
 @pytest.fixture
-def editor_of_a(make_editor, home_page):
+def editor_of_a(page_editor, home_page):
     a = town(home_page, slug="a")
     b = town(home_page, slug="b")
-    group = Group.objects.create(name="考核甲编辑")
-    GroupPagePermission.objects.create(
-        group=group, page=a, permission=Permission.objects.get(codename="change_page")
-    )
-    user = make_editor(
+    client = page_editor(
+        a,
+        "change",
         "wagtail_pilots_importexport.import_data",
         "wagtail_pilots_importexport.export_data",
         "wagtail_pilots_scorecards.add_ballot",
         "wagtail_pilots_scorecards.change_ballot",
         "wagtail_pilots_scorecards.view_ballot",
-        groups=[group.name],
     )
-    return user, a, b
+    return client, a, b
 
 
-def test_editor_of_scorecard_a_gets_403_for_b(client, editor_of_a):
-    user, a, b = editor_of_a
-    client.force_login(user)
+def test_editor_of_scorecard_a_gets_403_for_b(editor_of_a):
+    client, a, b = editor_of_a
     imp = reverse("wagtail_pilots_importexport:import", args=["ballots"])
     exp = reverse("wagtail_pilots_importexport:export", args=["ballots", "csv"])
     assert client.get(f"{imp}?page={a.pk}").status_code == 200

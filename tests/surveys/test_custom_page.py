@@ -15,7 +15,8 @@ from tests.custom_site.models import (
     DepartmentQuestion,
     DepartmentSurveyPage,
 )
-from tests.importexport.conftest import csv_bytes, upload_check_import
+from tests.fixtures.imports import csv_bytes, upload_check_import
+from tests.fixtures.surveys import old_started, post_data
 from wagtail_pilots.blocks import suite_blocks
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.blocks import SurveyFormBlock
@@ -23,8 +24,6 @@ from wagtail_pilots.surveys.models import SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
 from wagtail_pilots.surveys.services import access_codes_generate
-
-from .conftest import old_started, post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -299,6 +298,8 @@ def test_built_and_published_in_the_admin_then_answered_and_exported(
     )
     column = rows[0].index("总体评价")
     assert sorted(row[column] for row in rows[1:]) == ["不满意", "满意", "满意"]
+
+
 def test_saved_and_resumed_on_its_own_template(client, department_survey):
     """Save and resume on the site's own page type: the draft points at the
     base page model, like responses."""
