@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.pilots",
     "tests.fixtures.surveys",
     "tests.fixtures.imports",
+    "tests.fixtures.language",
 ]
 
 

@@ -1,20 +1,7 @@
 import pytest
-from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
-def english():
-    """Messages are asserted in English; the site's default language is Chinese."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
-@pytest.fixture(autouse=True)
-def _private_uploads(import_temp_dir):
-    """Each test gets its own folder for uploads waiting for confirmation."""
+def _english_and_private_uploads(in_english, import_temp_dir):
+    """Messages are asserted in English; each test gets its own folder for
+    uploads waiting for confirmation."""

@@ -23,7 +23,10 @@ from wagtail_pilots.scorecards.models import CHANNEL_IMPORT, Ballot
 from wagtail_pilots.scorecards.selectors import scorecard_result
 from wagtail_pilots.scorecards.services import ballot_enter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("in_english", "import_temp_dir"),
+]
 
 LONG_HEADER = [
     "评价组/group",

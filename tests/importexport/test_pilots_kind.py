@@ -24,7 +24,10 @@ from wagtail_pilots.pilots.models import (
     PilotProgramPage,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("in_english", "import_temp_dir"),
+]
 
 
 @pytest.fixture

@@ -38,7 +38,10 @@ from wagtail_pilots.pilots.models import (
     PilotSite,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("in_english", "import_temp_dir"),
+]
 
 HEADER = [
     "编号/code",

@@ -13,7 +13,10 @@ from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.models import SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("in_english", "import_temp_dir"),
+]
 
 
 @pytest.fixture

@@ -12,7 +12,10 @@ from wagtail_pilots.surveys.models import SurveyNotAsked, SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("in_english", "import_temp_dir"),
+]
 
 HEADER = [
     "您的身份",

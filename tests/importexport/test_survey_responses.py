@@ -21,7 +21,10 @@ from wagtail_pilots.importexport.services import (
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
 from wagtail_pilots.surveys.selectors import survey_results
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("in_english", "import_temp_dir"),
+]
 
 HEADER = [
     "您的身份",
