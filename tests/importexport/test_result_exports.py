@@ -398,7 +398,7 @@ def test_formula_safe_csv_imports_back_unchanged(admin_client, scorecard):
     programs show text; importing that file gives the names back."""
     from wagtail_pilots.scorecards.models import Ballot
 
-    from .test_ballots import run
+    from tests.scorecards.test_importexport import run
 
     before = set(
         Ballot.objects.values_list(
