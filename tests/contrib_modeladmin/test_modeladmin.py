@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.fixtures.users import assert_permission_denied
+from tests.fixtures.users import ENTER_BALLOTS, IMPORT_EXPORT, assert_permission_denied
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.models import Unit
 
@@ -87,11 +87,8 @@ def test_ballot_listing_buttons_for_the_chosen_scorecard(page_editor, two_scorec
     client = page_editor(
         a,
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_scorecards.add_ballot",
-        "wagtail_pilots_scorecards.change_ballot",
-        "wagtail_pilots_scorecards.view_ballot",
+        *IMPORT_EXPORT,
+        *ENTER_BALLOTS,
     )
     content = client.get(BALLOTS_URL).content.decode()
     # Only the ballots of the scorecard this editor may edit are listed.

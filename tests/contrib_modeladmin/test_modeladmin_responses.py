@@ -4,7 +4,11 @@ user may edit, with the chosen survey's import/export buttons."""
 import pytest
 from django.urls import reverse
 
-from tests.fixtures.users import assert_permission_denied
+from tests.fixtures.users import (
+    ENTER_RESPONSES,
+    IMPORT_EXPORT,
+    assert_permission_denied,
+)
 from wagtail_pilots.surveys.models import Channel, SurveyResponse
 
 pytestmark = pytest.mark.django_db
@@ -28,11 +32,8 @@ def editor_of_a(page_editor, surveys):
     return page_editor(
         surveys[0],
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_surveys.add_surveyresponse",
-        "wagtail_pilots_surveys.change_surveyresponse",
-        "wagtail_pilots_surveys.view_surveyresponse",
+        *IMPORT_EXPORT,
+        *ENTER_RESPONSES,
     )
 
 

@@ -11,6 +11,7 @@ from wagtail import hooks
 
 from example_site.home.models import StandardPage
 from tests.fixtures.imports import csv_bytes, unit_rows
+from tests.fixtures.users import IMPORT_EXPORT
 from wagtail_pilots.importexport import registry
 from wagtail_pilots.importexport.kinds import UnitsKind
 from wagtail_pilots.importexport.models import ImportBatch
@@ -44,8 +45,7 @@ def editor_of_a(page_editor, pages):
     return page_editor(
         pages[0],
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
+        *IMPORT_EXPORT,
         "wagtail_pilots.add_unit",
         "wagtail_pilots.change_unit",
         "wagtail_pilots.view_unit",

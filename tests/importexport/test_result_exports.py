@@ -396,9 +396,8 @@ def test_cli_export_without_a_page_says_export():
 def test_formula_safe_csv_imports_back_unchanged(admin_client, scorecard):
     """The CSV export writes “'+考核组” and “'=HYPERLINK…” so that spreadsheet
     programs show text; importing that file gives the names back."""
-    from wagtail_pilots.scorecards.models import Ballot
-
     from tests.scorecards.test_importexport import run
+    from wagtail_pilots.scorecards.models import Ballot
 
     before = set(
         Ballot.objects.values_list(

@@ -15,6 +15,7 @@ from wagtail.models import ModelLogEntry, Revision
 
 from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
 from tests.fixtures.pilots import days
+from tests.fixtures.users import IMPORT_EXPORT
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.importexport.buttons import page_header_buttons
 from wagtail_pilots.importexport.formats import read_table
@@ -704,8 +705,7 @@ def editor_of_a(page_editor, two_indexes):
         "add",
         "change",
         "publish",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
+        *IMPORT_EXPORT,
         username="li",
     )
 
@@ -766,8 +766,7 @@ def test_exporter_without_add_permission_may_export_but_not_import(
     client = page_editor(
         a,
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
+        *IMPORT_EXPORT,
     )
     import_url, export_url, *_rest = kind_urls(a)
     assert client.get(import_url).status_code == 403

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from tests.fixtures.pilots import days
-from tests.fixtures.users import assert_permission_denied
+from tests.fixtures.users import IMPORT_EXPORT, assert_permission_denied
 from wagtail_pilots.pilots.models import IndicatorReading
 
 pytestmark = pytest.mark.django_db
@@ -125,8 +125,7 @@ def test_readings_import_and_export_are_scoped_to_the_pilot(
     client = page_editor(
         indicator.pilot,
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
+        *IMPORT_EXPORT,
         *(
             f"wagtail_pilots_pilots.{p}_indicatorreading"
             for p in ("view", "add", "change")

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
+from tests.fixtures.users import ENTER_BALLOTS, IMPORT_EXPORT
 from tests.scorecards.helpers import make_scorecard, structured
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
@@ -308,11 +309,8 @@ def editor_of_a(page_editor, home_page):
     client = page_editor(
         a,
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_scorecards.add_ballot",
-        "wagtail_pilots_scorecards.change_ballot",
-        "wagtail_pilots_scorecards.view_ballot",
+        *IMPORT_EXPORT,
+        *ENTER_BALLOTS,
     )
     return client, a, b
 

@@ -11,7 +11,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
-from tests.fixtures.users import assert_permission_denied
+from tests.fixtures.users import (
+    ENTER_RESPONSES,
+    IMPORT_EXPORT,
+    assert_permission_denied,
+)
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -488,11 +492,8 @@ def editor_of_a(page_editor, two_surveys):
     return page_editor(
         two_surveys[0],
         "change",
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_surveys.add_surveyresponse",
-        "wagtail_pilots_surveys.change_surveyresponse",
-        "wagtail_pilots_surveys.view_surveyresponse",
+        *IMPORT_EXPORT,
+        *ENTER_RESPONSES,
     )
 
 
