@@ -8,7 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -24,10 +29,7 @@ from wagtail_pilots.pilots.models import (
     PilotProgramPage,
 )
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("in_english", "import_temp_dir"),
-]
+pytestmark = IMPORT_TEST_MARKS
 
 
 @pytest.fixture

@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry, Revision
 
-from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
 from tests.fixtures.pilots import days
 from tests.fixtures.users import IMPORT_EXPORT
 from wagtail_pilots import spreadsheets
@@ -39,10 +44,7 @@ from wagtail_pilots.pilots.models import (
     PilotSite,
 )
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("in_english", "import_temp_dir"),
-]
+pytestmark = IMPORT_TEST_MARKS
 
 HEADER = [
     "编号/code",

@@ -9,7 +9,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
 from tests.fixtures.users import ENTER_BALLOTS, IMPORT_EXPORT
 from tests.scorecards.helpers import make_scorecard, structured
 from wagtail_pilots.importexport.models import ImportBatch
@@ -24,10 +29,7 @@ from wagtail_pilots.scorecards.models import CHANNEL_IMPORT, Ballot
 from wagtail_pilots.scorecards.selectors import scorecard_result
 from wagtail_pilots.scorecards.services import ballot_enter
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("in_english", "import_temp_dir"),
-]
+pytestmark = IMPORT_TEST_MARKS
 
 LONG_HEADER = [
     "评价组/group",

@@ -10,7 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from tests.fixtures.imports import csv_bytes, upload_check_import, xlsx_bytes
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
 from tests.fixtures.users import (
     ENTER_RESPONSES,
     IMPORT_EXPORT,
@@ -25,10 +30,7 @@ from wagtail_pilots.importexport.services import (
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
 from wagtail_pilots.surveys.selectors import survey_results
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("in_english", "import_temp_dir"),
-]
+pytestmark = IMPORT_TEST_MARKS
 
 HEADER = [
     "您的身份",

@@ -3,19 +3,14 @@ follow-ups: a hidden question's cell stays empty, an answer to a question the
 respondent should not have been asked is a row/column error, and "not asked"
 is stored as such (distinct from "no answer")."""
 
-import pytest
-
-from tests.fixtures.imports import csv_bytes, upload_check_import
+from tests.fixtures.imports import IMPORT_TEST_MARKS, csv_bytes, upload_check_import
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.logic import OTHER
 from wagtail_pilots.surveys.models import SurveyNotAsked, SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("in_english", "import_temp_dir"),
-]
+pytestmark = IMPORT_TEST_MARKS
 
 HEADER = [
     "您的身份",

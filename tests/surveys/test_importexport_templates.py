@@ -8,15 +8,12 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.fixtures.imports import upload_check_import, xlsx_bytes
+from tests.fixtures.imports import IMPORT_TEST_MARKS, upload_check_import, xlsx_bytes
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.models import SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("in_english", "import_temp_dir"),
-]
+pytestmark = IMPORT_TEST_MARKS
 
 
 @pytest.fixture
