@@ -785,7 +785,8 @@ def test_cli_unknown_layout(home_page):
     assert "long (one row per ballot), wide (one row per evaluator)" in str(error.value)
 
 
-def test_page_header_offers_both_layouts(admin_client, home_page):
+def test_page_header_offers_both_layouts(admin_client, home_page, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the site's language (tests/scorecards: en)
     page = mixed(home_page)
     response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     content = response.content.decode()
