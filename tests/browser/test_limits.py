@@ -11,7 +11,6 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from tests.scorecards.helpers import assessment, make_scorecard
-from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
 from wagtail_pilots import ratelimit
 from wagtail_pilots.scorecards.views.ballots import (
     code_ceiling_scope as ballot_ceiling,
@@ -46,7 +45,7 @@ def test_paused_code_entry_and_refused_export(
     browser,
     site_url,
     home_page,
-    make_survey,  # noqa: F811 - the fixture imported above
+    make_survey,
     admin_login,
     language,
     viewport,

@@ -11,11 +11,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.axe import axe_violations
 from wagtail_pilots.pilots.models import PilotProgramPage
 from wagtail_pilots.scorecards.models import ScorecardPage
 from wagtail_pilots.surveys.models import SurveyPage, SurveyResponse
-
-from .conftest import axe_violations
 
 PHONES = [(390, 844), (320, 640)]
 HEADER_MAX = 120

@@ -10,10 +10,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import axe_violations
 from wagtail_pilots.models import Unit
 from wagtail_pilots.surveys.models import Access, Scale, SurveyField, SurveyPage
 
-from .conftest import axe_violations
 from .test_import_buttons import DESKTOP, PHONE, assert_readable_button
 from .test_paper_entry import SHOTS
 

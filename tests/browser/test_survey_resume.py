@@ -7,6 +7,7 @@ Then the screens in zh-hans and en, checked by axe."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.axe import axe_violations
 from wagtail_pilots.surveys.models import (
     Access,
     SurveyDraft,
@@ -17,7 +18,6 @@ from wagtail_pilots.surveys.models import (
 from wagtail_pilots.surveys.selectors import survey_results
 from wagtail_pilots.surveys.services import access_codes_generate
 
-from .conftest import axe_violations
 from .test_paper_entry import shoot
 from .test_survey_logic import make_logic_survey, tab_to
 

@@ -1,18 +1,9 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-from wagtail.models import GroupPagePermission
 
 from tests.scorecards.helpers import make_scorecard
 from wagtail_pilots.scorecards.services import ballot_enter
-
-BALLOT_PERMS = (
-    "wagtail_pilots_scorecards.add_ballot",
-    "wagtail_pilots_scorecards.change_ballot",
-    "wagtail_pilots_scorecards.delete_ballot",
-    "wagtail_pilots_scorecards.view_ballot",
-)
 
 
 @pytest.fixture
@@ -43,22 +34,3 @@ def two_scorecards(home_page):
             )
         pages.append(page)
     return pages
-
-
-@pytest.fixture
-def page_editor(make_editor):
-    """``page_editor(page, *model_perms)``: a user who may edit ``page`` only
-    (change_page on it), with the given model permissions."""
-
-    def factory(page, *perms, username="editor"):
-        group = Group.objects.create(name=f"{username} · {page.title}")
-        GroupPagePermission.objects.create(
-            group=group,
-            page=page,
-            permission=Permission.objects.get(
-                content_type__app_label="wagtailcore", codename="change_page"
-            ),
-        )
-        return make_editor(*perms, username=username, groups=[group.name])
-
-    return factory

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.fixtures.users import ENTER_BALLOTS, IMPORT_EXPORT, assert_permission_denied
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.models import Unit
 
@@ -53,12 +54,12 @@ def test_batch_listing(client, make_editor):
     content = client.get(BATCHES_URL).content.decode()
     assert "县里的单位.csv" in content
     assert 'data-pilots-import="units"' in content
-    assert client.get(BATCHES_URL + "create/").status_code in (302, 403)
+    assert_permission_denied(client.get(BATCHES_URL + "create/"))
 
 
 def test_batch_listing_refused_without_import_permission(client, make_editor):
     client.force_login(make_editor("wagtail_pilots.view_unit"))
-    assert client.get(BATCHES_URL).status_code in (302, 403)
+    assert_permission_denied(client.get(BATCHES_URL))
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -81,26 +82,14 @@ def test_batch_inspect_view(client, make_editor):
 BALLOTS_URL = "/admin/wagtail_pilots_scorecards/ballot/"
 
 
-def test_ballot_listing_buttons_for_the_chosen_scorecard(
-    client, make_editor, two_scorecards
-):
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission
-
+def test_ballot_listing_buttons_for_the_chosen_scorecard(page_editor, two_scorecards):
     a, b = two_scorecards
-    group = Group.objects.create(name="考核甲")
-    GroupPagePermission.objects.create(
-        group=group, page=a, permission=Permission.objects.get(codename="change_page")
+    client = page_editor(
+        a,
+        "change",
+        *IMPORT_EXPORT,
+        *ENTER_BALLOTS,
     )
-    user = make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_scorecards.add_ballot",
-        "wagtail_pilots_scorecards.change_ballot",
-        "wagtail_pilots_scorecards.view_ballot",
-        groups=[group.name],
-    )
-    client.force_login(user)
     content = client.get(BALLOTS_URL).content.decode()
     # Only the ballots of the scorecard this editor may edit are listed.
     assert "评价人a" in content
@@ -120,7 +109,7 @@ def test_ballot_listing_buttons_for_the_chosen_scorecard(
 
 def test_ballot_listing_needs_view_permission(client, make_editor):
     client.force_login(make_editor("wagtail_pilots.view_unit"))
-    assert client.get(BALLOTS_URL).status_code in (302, 403)
+    assert_permission_denied(client.get(BALLOTS_URL))
     client.logout()
     response = client.get(BALLOTS_URL)
     assert response.status_code == 302

@@ -8,27 +8,24 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from tests.fixtures.users import assert_permission_denied
 from wagtail_pilots.scorecards.models import Ballot
 from wagtail_pilots.scorecards.selectors import scorecard_result
-
-from .conftest import BALLOT_PERMS
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/wagtail_pilots_scorecards/ballot/"
+BALLOT_PERMS = (
+    "wagtail_pilots_scorecards.add_ballot",
+    "wagtail_pilots_scorecards.change_ballot",
+    "wagtail_pilots_scorecards.delete_ballot",
+    "wagtail_pilots_scorecards.view_ballot",
+)
 IMPORTER = (
     "wagtail_pilots_importexport.import_data",
     "wagtail_pilots_importexport.export_data",
     *BALLOT_PERMS,
 )
-
-
-def refused(response):
-    """Wagtail answers a refused admin view with a redirect to the dashboard
-    (with a message) or a 403; nothing of the object is shown."""
-    if response.status_code == 302:
-        return response["Location"] == reverse("wagtailadmin_home")
-    return response.status_code == 403
 
 
 def ranking(page):
@@ -58,26 +55,28 @@ def form_data(page, *, value, evaluator="伪造"):
 
 @pytest.fixture
 def importer_of_a(page_editor, two_scorecards):
-    return page_editor(two_scorecards[0], *IMPORTER, username="importer")
+    return page_editor(two_scorecards[0], "change", *IMPORTER, username="importer")
 
 
 def test_importer_of_a_cannot_open_or_change_ballots_of_b(
-    client, importer_of_a, two_scorecards
+    importer_of_a, two_scorecards
 ):
     a, b = two_scorecards
-    client.force_login(importer_of_a)
+    client = importer_of_a
     before, ranked = values(b), ranking(b)
     theirs = b.ballots.order_by("pk").last()
     for action in ("edit", "delete", "inspect", "history"):
         url = f"{URL}{action}/{theirs.pk}/"
         response = client.get(url)
-        assert refused(response), (action, response.status_code)
+        assert_permission_denied(response)
         assert "评价人b" not in response.content.decode()
-        assert refused(client.post(url, form_data(b, value="95"))), action
+        assert_permission_denied(client.post(url, form_data(b, value="95")))
     # Creating a ballot of B (or of A) here is refused as well.
     for page in (b, a):
-        assert refused(client.get(URL + "create/"))
-        assert refused(client.post(URL + "create/", form_data(page, value="95")))
+        assert_permission_denied(client.get(URL + "create/"))
+        assert_permission_denied(
+            client.post(URL + "create/", form_data(page, value="95"))
+        )
     assert values(b) == before and ranking(b) == ranked
     assert Ballot.objects.count() == 4
 
@@ -93,10 +92,12 @@ def test_ballots_are_never_written_here_even_by_a_superuser(
     second = a.ballots.get(subject__name="丙乡")
     for value in ("-500", "100"):
         edit = f"{URL}edit/{second.pk}/"
-        assert refused(admin_client.get(edit))
-        assert refused(admin_client.post(edit, form_data(a, value=value)))
-        assert refused(admin_client.post(URL + "create/", form_data(a, value=value)))
-    assert refused(admin_client.post(f"{URL}delete/{second.pk}/"))
+        assert_permission_denied(admin_client.get(edit))
+        assert_permission_denied(admin_client.post(edit, form_data(a, value=value)))
+        assert_permission_denied(
+            admin_client.post(URL + "create/", form_data(a, value=value))
+        )
+    assert_permission_denied(admin_client.post(f"{URL}delete/{second.pk}/"))
     assert values(a) == before and ranking(a) == ranked
     # The listing offers no way to write: no add, edit or delete links.
     content = admin_client.get(URL).content.decode()
@@ -105,9 +106,9 @@ def test_ballots_are_never_written_here_even_by_a_superuser(
     assert f"{URL}edit/" not in content and f"{URL}delete/" not in content
 
 
-def test_importer_of_a_inspects_ballots_of_a(client, importer_of_a, two_scorecards):
+def test_importer_of_a_inspects_ballots_of_a(importer_of_a, two_scorecards):
     a, _b = two_scorecards
-    client.force_login(importer_of_a)
+    client = importer_of_a
     mine = a.ballots.get(subject__name="甲乡")
     response = client.get(f"{URL}inspect/{mine.pk}/")
     assert response.status_code == 200
@@ -122,13 +123,11 @@ def test_importer_of_a_inspects_ballots_of_a(client, importer_of_a, two_scorecar
     assert "评价人b" not in listing
 
 
-def test_chosen_scorecard_links_to_its_ballot_entry(
-    client, importer_of_a, two_scorecards
-):
+def test_chosen_scorecard_links_to_its_ballot_entry(importer_of_a, two_scorecards):
     """Ballots are entered on the scorecard's own screen (the ballot service,
     with its checks): the listing of A links there; B gets no link."""
     a, b = two_scorecards
-    client.force_login(importer_of_a)
+    client = importer_of_a
     entry_a = reverse("wagtail_pilots_scorecards:ballot_add", args=[a.pk])
     entry_b = reverse("wagtail_pilots_scorecards:ballot_add", args=[b.pk])
     content = client.get(f"{URL}?scorecard={a.pk}").content.decode()
@@ -148,17 +147,15 @@ def test_chosen_scorecard_links_to_its_ballot_entry(
 
 
 def test_scorecard_filter_offers_only_editable_scorecards(
-    client, importer_of_a, two_scorecards
+    importer_of_a, two_scorecards
 ):
-    client.force_login(importer_of_a)
+    client = importer_of_a
     content = client.get(URL).content.decode()
     assert "考核A" in content
     assert "考核B" not in content
 
 
-def test_listing_queries_do_not_grow_with_the_rows(
-    client, importer_of_a, two_scorecards
-):
+def test_listing_queries_do_not_grow_with_the_rows(importer_of_a, two_scorecards):
     """Each row's inspect button asks for the page permission: answered from
     the user's cached page permissions, not one query per row."""
     from decimal import Decimal
@@ -169,7 +166,7 @@ def test_listing_queries_do_not_grow_with_the_rows(
     from wagtail_pilots.scorecards.services import ballot_enter
 
     a, _b = two_scorecards
-    client.force_login(importer_of_a)
+    client = importer_of_a
     with CaptureQueriesContext(connection) as few:
         assert client.get(URL).status_code == 200
     for n in range(20):

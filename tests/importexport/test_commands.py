@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.fixtures.imports import csv_bytes, unit_rows, xlsx_bytes
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.models import Unit
-
-from .conftest import csv_bytes, unit_rows, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
+from tests.fixtures.imports import csv_bytes, unit_rows
 from wagtail_pilots.importexport import services
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
@@ -28,7 +29,6 @@ from wagtail_pilots.importexport.services import (
 from wagtail_pilots.importexport.tasks import start_import
 from wagtail_pilots.models import Unit
 
-from .conftest import csv_bytes, unit_rows
 from .race import race_threads
 from .test_views import EXPORTER_PERMS, IMPORTER_PERMS
 

@@ -10,9 +10,8 @@ from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.fixtures.imports import csv_bytes, xlsx_bytes
 from wagtail_pilots.importexport.formats import ImportFileError, read_table
-
-from .conftest import csv_bytes, xlsx_bytes
 
 ROWS = [["单位代码", "单位名称"], ["QSZ", "青石镇"], ["QSZ-SQ", "石桥村"]]
 

@@ -5,18 +5,16 @@ scorecards apps), so the test registers one on the example site's StandardPage.
 """
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail import hooks
-from wagtail.models import GroupPagePermission
 
 from example_site.home.models import StandardPage
+from tests.fixtures.imports import csv_bytes, unit_rows
+from tests.fixtures.users import IMPORT_EXPORT
 from wagtail_pilots.importexport import registry
 from wagtail_pilots.importexport.kinds import UnitsKind
 from wagtail_pilots.importexport.models import ImportBatch
-
-from .conftest import csv_bytes, unit_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -43,20 +41,14 @@ def pages(home_page):
 
 
 @pytest.fixture
-def editor_of_a(make_editor, pages):
-    group = Group.objects.create(name="甲的编辑")
-    GroupPagePermission.objects.create(
-        group=group,
-        page=pages[0],
-        permission=Permission.objects.get(codename="change_page"),
-    )
-    return make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
+def editor_of_a(page_editor, pages):
+    return page_editor(
+        pages[0],
+        "change",
+        *IMPORT_EXPORT,
         "wagtail_pilots.add_unit",
         "wagtail_pilots.change_unit",
         "wagtail_pilots.view_unit",
-        groups=[group.name],
     )
 
 
@@ -69,8 +61,8 @@ def urls(page):
     ]
 
 
-def test_editor_of_a_may_use_a_but_not_b(client, page_kind, pages, editor_of_a):
-    client.force_login(editor_of_a)
+def test_editor_of_a_may_use_a_but_not_b(page_kind, pages, editor_of_a):
+    client = editor_of_a
     a, b = pages
     for url in urls(a):
         assert client.get(url).status_code == 200, url
@@ -83,8 +75,8 @@ def test_editor_of_a_may_use_a_but_not_b(client, page_kind, pages, editor_of_a):
     assert not ImportBatch.objects.exists()
 
 
-def test_import_into_page_a_records_the_scope(client, page_kind, pages, editor_of_a):
-    client.force_login(editor_of_a)
+def test_import_into_page_a_records_the_scope(page_kind, pages, editor_of_a):
+    client = editor_of_a
     a, _b = pages
     client.post(
         urls(a)[0],
@@ -110,16 +102,16 @@ def test_import_into_page_a_records_the_scope(client, page_kind, pages, editor_o
         batch_upload(kind=page_kind, file_name="u.csv", data=data, page=None)
 
 
-def test_page_scoped_kind_needs_a_page(client, page_kind, editor_of_a):
-    client.force_login(editor_of_a)
+def test_page_scoped_kind_needs_a_page(page_kind, editor_of_a):
+    client = editor_of_a
     url = reverse("wagtail_pilots_importexport:import", args=["page-units"])
     assert client.get(url).status_code == 403
 
 
 def test_page_header_has_buttons_for_editors_of_that_page(
-    client, page_kind, pages, editor_of_a
+    page_kind, pages, editor_of_a
 ):
-    client.force_login(editor_of_a)
+    client = editor_of_a
     a, b = pages
     content = client.get(
         reverse("wagtailadmin_pages:edit", args=[a.pk])
@@ -136,6 +128,6 @@ def test_buttons_hidden_without_page_permission(page_kind, pages, editor_of_a):
     a, b = pages
     assert [
         btn.attrs.get("data-pilots-import")
-        for btn in page_header_buttons(a, editor_of_a)
+        for btn in page_header_buttons(a, editor_of_a.user)
     ][0] == "page-units"
-    assert list(page_header_buttons(b, editor_of_a)) == []
+    assert list(page_header_buttons(b, editor_of_a.user)) == []

@@ -323,28 +323,19 @@ def test_survey_results_needs_a_survey_page(scorecard):
 
 
 @pytest.fixture
-def survey_editor_of_a(make_editor, small_survey, home_page):
-    from django.contrib.auth.models import Group, Permission
-    from wagtail.models import GroupPagePermission
-
+def survey_editor_of_a(page_editor, small_survey, home_page):
     other = home_page.add_child(instance=SurveyPage(title="乙调查", slug="other"))
-    group = Group.objects.create(name="窗口满意度编辑")
-    GroupPagePermission.objects.create(
-        group=group,
-        page=small_survey,
-        permission=Permission.objects.get(codename="change_page"),
-    )
-    user = make_editor(
+    client = page_editor(
+        small_survey,
+        "change",
         "wagtail_pilots_importexport.export_data",
         "wagtail_pilots_surveys.view_surveyresponse",
-        groups=[group.name],
     )
-    return user, small_survey, other
+    return client, small_survey, other
 
 
-def test_survey_results_editor_of_a_gets_403_on_b(client, survey_editor_of_a):
-    user, survey_a, survey_b = survey_editor_of_a
-    client.force_login(user)
+def test_survey_results_editor_of_a_gets_403_on_b(survey_editor_of_a):
+    client, survey_a, survey_b = survey_editor_of_a
     url = reverse("wagtail_pilots_importexport:export", args=["survey-results", "csv"])
     assert client.get(url, {"page": survey_a.pk}).status_code == 200
     assert client.get(url, {"page": survey_b.pk}).status_code == 403
@@ -355,16 +346,9 @@ def test_survey_results_editor_of_a_gets_403_on_b(client, survey_editor_of_a):
     assert 'data-pilots-export="responses-xlsx"' in content
 
 
-def test_survey_results_needs_view_responses(client, make_editor, survey_editor_of_a):
-    _user, survey_a, _b = survey_editor_of_a
-    from django.contrib.auth.models import Group
-
-    user = make_editor(
-        "wagtail_pilots_importexport.export_data",
-        username="no-view",
-        groups=[Group.objects.get(name="窗口满意度编辑").name],
-    )
-    client.force_login(user)
+def test_survey_results_needs_view_responses(page_editor, small_survey):
+    survey_a = small_survey
+    client = page_editor(survey_a, "change", "wagtail_pilots_importexport.export_data")
     url = reverse("wagtail_pilots_importexport:export", args=["survey-results", "csv"])
     assert client.get(url, {"page": survey_a.pk}).status_code == 403
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[survey_a.pk]))
@@ -412,9 +396,8 @@ def test_cli_export_without_a_page_says_export():
 def test_formula_safe_csv_imports_back_unchanged(admin_client, scorecard):
     """The CSV export writes “'+考核组” and “'=HYPERLINK…” so that spreadsheet
     programs show text; importing that file gives the names back."""
+    from tests.scorecards.test_importexport import run
     from wagtail_pilots.scorecards.models import Ballot
-
-    from .test_ballots import run
 
     before = set(
         Ballot.objects.values_list(

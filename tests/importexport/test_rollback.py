@@ -14,6 +14,7 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 from wagtail.search.backends import get_search_backend
 
+from tests.fixtures.imports import csv_bytes
 from wagtail_pilots.importexport.models import ImportBatch, ImportedObject
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -33,8 +34,6 @@ from wagtail_pilots.pilots.models import (
     PilotIndicator,
     PilotProgramPage,
 )
-
-from .conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
 

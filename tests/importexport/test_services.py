@@ -4,6 +4,7 @@
 import pytest
 from wagtail.models import ModelLogEntry
 
+from tests.fixtures.imports import UNIT_HEADER, csv_bytes, unit_rows, xlsx_bytes
 from wagtail_pilots.importexport.models import ImportBatch, ImportedObject
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -11,6 +12,7 @@ from wagtail_pilots.importexport.services import (
     RollbackError,
     batch_can_import,
     batch_check,
+    batch_discard,
     batch_import,
     batch_rollback,
     batch_upload,
@@ -18,8 +20,6 @@ from wagtail_pilots.importexport.services import (
     export_table,
 )
 from wagtail_pilots.models import Unit
-
-from .conftest import UNIT_HEADER, csv_bytes, unit_rows, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +125,13 @@ def test_the_same_file_twice_is_refused_unless_forced():
 
 def test_a_discarded_upload_may_be_uploaded_again():
     data = csv_bytes(unit_rows(2))
-    batch_check(batch=upload(data))
-    upload(data)  # not refused: the first one was never imported
+    discarded = batch_discard(batch=batch_check(batch=upload(data)))
+    assert discarded.status == ImportBatch.Status.CANCELLED
+    # Not refused as a duplicate (no force): the first one was never imported.
+    again = batch_import(batch=batch_check(batch=upload(data)))
+    assert again.pk != discarded.pk and not again.forced
+    assert again.status == ImportBatch.Status.DONE
+    assert sorted(Unit.objects.values_list("code", flat=True)) == ["U0", "U1"]
 
 
 def test_rollback_removes_what_the_batch_created_and_logs_it():

@@ -15,11 +15,11 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from tests.fixtures.imports import csv_bytes, unit_rows
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.services import upload_storage
 from wagtail_pilots.models import Unit
 
-from .conftest import csv_bytes, unit_rows
 from .test_views import EXPORTER_PERMS, IMPORTER_PERMS, batch_url, post_file
 
 pytestmark = pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client, override_settings
 
+from tests.fixtures.imports import csv_bytes, unit_rows
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.models import Unit
 
-from .conftest import csv_bytes, unit_rows
 from .test_views import EXPORTER_PERMS, IMPORT_URL, IMPORTER_PERMS
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
+from tests.fixtures.imports import csv_bytes, upload_check_import
 from wagtail_pilots.importexport.widgets import DateWidget, parse_date_cell
 from wagtail_pilots.surveys.importexport import parse_day
-
-from .conftest import csv_bytes, upload_check_import
 
 JUNE_5 = datetime.date(2026, 6, 5)
 
@@ -74,7 +72,7 @@ def test_a_blank_date_is_empty_required_or_today():
 
 
 @pytest.mark.django_db
-def test_a_bad_response_date_is_named_by_row_and_column(make_survey):  # noqa: F811
+def test_a_bad_response_date_is_named_by_row_and_column(make_survey):
     survey = make_survey()
     header = ["您的身份", "总体评价", "村委会评价 - 石桥村", "村委会评价 - 红山村"]
     header += ["村委会评价 - 龙口村", "意见建议", "填写日期"]

@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from tests.fixtures.imports import csv_bytes, unit_rows
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.models import Unit
-
-from .conftest import csv_bytes, unit_rows
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,10 @@ import json
 import pytest
 
 from example_site.home.models import StandardPage
+from tests.fixtures.pilots import days
 from wagtail_pilots.blocks import suite_blocks
 from wagtail_pilots.pilots.blocks import PilotListBlock
 from wagtail_pilots.pilots.models import PilotSite
-
-from .conftest import days
 
 pytestmark = pytest.mark.django_db
 

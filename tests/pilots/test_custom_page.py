@@ -7,14 +7,13 @@ import pytest
 from django.urls import reverse
 
 from tests.custom_site.models import DepartmentPilotPage
+from tests.fixtures.pilots import days
 from wagtail_pilots.pilots.models import (
     PilotIndexPage,
     PilotPhase,
     PilotProgramPage,
     PilotReportPage,
 )
-
-from .conftest import days
 
 pytestmark = pytest.mark.django_db
 

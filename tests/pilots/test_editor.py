@@ -4,9 +4,8 @@ import pytest
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
+from tests.fixtures.pilots import days, zh
 from wagtail_pilots.pilots.models import PilotPhase, PilotProgramPage, PilotReportPage
-
-from .conftest import days, zh
 
 pytestmark = pytest.mark.django_db
 

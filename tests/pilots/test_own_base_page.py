@@ -22,7 +22,8 @@ from tests.custom_site.models import (
     DepartmentPilotReportPage,
     DepartmentPilotSite,
 )
-from tests.importexport.conftest import csv_bytes, upload_check_import
+from tests.fixtures.imports import csv_bytes, upload_check_import
+from tests.fixtures.pilots import days
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.services import batch_rollback
 from wagtail_pilots.models import Unit, UnitContact
@@ -36,8 +37,6 @@ from wagtail_pilots.pilots.models import (
     PilotReportPage,
     check_pilot_pages,
 )
-
-from .conftest import days
 
 pytestmark = pytest.mark.django_db
 

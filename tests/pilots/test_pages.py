@@ -3,9 +3,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.fixtures.pilots import days
 from wagtail_pilots.pilots.models import PilotSite
-
-from .conftest import days
 
 pytestmark = pytest.mark.django_db
 

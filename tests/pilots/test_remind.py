@@ -4,10 +4,9 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
+from tests.fixtures.pilots import days
 from wagtail_pilots.models import Unit, UnitContact
 from wagtail_pilots.pilots.models import ReminderLog
-
-from .conftest import days
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,6 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.utils import translation
 
-from ..pilots.conftest import make_pilot, pilot_index  # noqa: F401 - fixtures
-from ..surveys.conftest import make_survey, scale, survey, villages  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def _english_and_clean_cache(tmp_path):

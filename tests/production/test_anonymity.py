@@ -7,9 +7,8 @@ import pytest
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
-
-from ..surveys.conftest import post_data
 
 pytestmark = pytest.mark.django_db
 IP = "203.0.113.77"

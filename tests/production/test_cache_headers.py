@@ -17,7 +17,7 @@ def test_survey_form_is_never_cached(client, survey):
 
 
 def test_survey_answer_page_is_never_cached(client, survey):
-    from ..surveys.conftest import post_data
+    from tests.fixtures.surveys import post_data
 
     response = client.post(survey.url, post_data(survey))
     assert response.status_code == 302  # POST/redirect/GET to the thank-you page

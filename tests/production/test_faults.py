@@ -20,6 +20,8 @@ from django.core import mail
 from django.db import InterfaceError, OperationalError
 from django.test import override_settings
 
+from tests.fixtures.imports import csv_bytes, unit_rows
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -31,9 +33,6 @@ from wagtail_pilots.importexport.services import (
 )
 from wagtail_pilots.models import Unit
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
-
-from ..importexport.conftest import csv_bytes, unit_rows
-from ..surveys.conftest import post_data
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ working while the old key is in ``SECRET_KEY_FALLBACKS``."""
 import pytest
 from django.test import override_settings
 
+from tests.fixtures.surveys import post_data
 from tests.scorecards.helpers import assessment
-from tests.surveys.conftest import post_data
 from wagtail_pilots.codes import code_digest, code_digests
 from wagtail_pilots.scorecards.services import (
     access_code_lookup,

@@ -16,6 +16,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.models import SurveyResponse
 from wagtail_pilots.surveys.tasks import notify_survey_response
 from wagtail_pilots.tasks import (
@@ -23,8 +24,6 @@ from wagtail_pilots.tasks import (
     TaskTimeLimitExceeded,
     recover_stale_tasks,
 )
-
-from ..surveys.conftest import post_data
 
 pytestmark = pytest.mark.django_db
 GIVE_UP = 30

@@ -6,10 +6,10 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from tests.fixtures.imports import csv_bytes, upload_check_import
 from wagtail_pilots.scorecards.models import Ballot
 from wagtail_pilots.scorecards.services import access_codes_generate
 
-from ..importexport.conftest import csv_bytes, upload_check_import
 from .helpers import make_scorecard, structured
 
 pytestmark = pytest.mark.django_db

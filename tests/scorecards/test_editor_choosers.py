@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 from wagtail.test.utils.form_data import inline_formset
 
-from tests.surveys.conftest import make_survey, scale, survey, villages  # noqa: F401
 from wagtail_pilots.scorecards.models import ScorecardCriterion, ScorecardPage
 from wagtail_pilots.surveys.questions import survey_questions
 
@@ -135,7 +134,7 @@ def test_existing_scorecard_saves_unchanged_through_the_choosers(
 def test_survey_criterion_chooses_a_question_of_its_survey(
     admin_client,
     home_page,
-    survey,  # noqa: F811 (the surveys' fixture)
+    survey,
 ):
     page = make_scorecard(
         home_page,
@@ -202,7 +201,7 @@ def test_the_editor_reads_a_chosen_surveys_questions(
     client,
     django_user_model,
     home_page,
-    survey,  # noqa: F811 (the surveys' fixture)
+    survey,
 ):
     """The drop-down's list when a survey is chosen: the questions that rate
     units, by their text; a page that is not a survey has none; a user who

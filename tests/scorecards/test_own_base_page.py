@@ -22,7 +22,7 @@ from tests.custom_site.models import (
     DepartmentSnapshot,
     DepartmentSubject,
 )
-from tests.importexport.conftest import csv_bytes, upload_check_import
+from tests.fixtures.imports import csv_bytes, upload_check_import
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import batch_rollback, export_table

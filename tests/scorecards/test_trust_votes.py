@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
+from tests.fixtures.imports import csv_bytes, upload_check_import
 from wagtail_pilots.models import Unit
 from wagtail_pilots.scorecards import presentation, scoring
 from wagtail_pilots.scorecards.models import Ballot, validate_quorum
@@ -22,7 +23,6 @@ from wagtail_pilots.scorecards.services import (
     outputs_data,
 )
 
-from ..importexport.conftest import csv_bytes, upload_check_import
 from .helpers import make_scorecard
 
 # --------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
-from wagtail.models import GroupPagePermission, Page
 
 from example_site.home.models import StandardPage
 from wagtail_pilots.scorecards.models import AccessCode, Ballot, ScorecardSnapshot
@@ -142,15 +141,8 @@ def test_admin_views_need_page_permission(client, scored, make_editor, name, ext
     assert response.status_code == 403
 
 
-def test_editor_with_edit_but_not_publish_permission(client, scored, make_editor):
-    from django.contrib.auth.models import Group
-
-    editors = Group.objects.create(name="scorers")
-    GroupPagePermission.objects.create(
-        group=editors, page=Page.objects.get(pk=scored.pk), permission_type="change"
-    )
-    make_editor(username="li", groups=["scorers"])
-    client.login(username="li", password="password")
+def test_editor_with_edit_but_not_publish_permission(scored, page_editor):
+    client = page_editor(scored, "change", username="li")
     assert (
         client.get(
             reverse("wagtail_pilots_scorecards:results", args=[scored.pk])

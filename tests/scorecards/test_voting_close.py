@@ -5,6 +5,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from tests.fixtures.imports import csv_bytes, upload_check_import
 from wagtail_pilots.scorecards import presentation
 from wagtail_pilots.scorecards.models import Ballot, ScorecardPage
 from wagtail_pilots.scorecards.services import (
@@ -14,7 +15,6 @@ from wagtail_pilots.scorecards.services import (
     snapshot_publish,
 )
 
-from ..importexport.conftest import csv_bytes, upload_check_import
 from .helpers import assessment, by_name
 
 pytestmark = pytest.mark.django_db

@@ -6,13 +6,12 @@ import io
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
-from wagtail.models import GroupPagePermission
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.models import (
     AccessCode,
     Scale,
@@ -20,8 +19,6 @@ from wagtail_pilots.surveys.models import (
     SurveyResponse,
 )
 from wagtail_pilots.surveys.questions import survey_questions
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +51,8 @@ def test_editor_without_page_rights_gets_403(client, survey, make_editor):
         assert client.get(url).status_code == 403, url
 
 
-def test_editor_with_edit_rights_sees_results(client, survey, make_editor, home_page):
-    group = Group.objects.create(name="Survey editors")
-    GroupPagePermission.objects.create(
-        group=group, page=home_page, permission_type="change"
-    )
-    editor = make_editor(username="li")
-    editor.groups.add(group)
-    client.login(username="li", password="password")
+def test_editor_with_edit_rights_sees_results(survey, page_editor, home_page):
+    client = page_editor(home_page, "change", username="li")
     assert client.get(urls(survey)[0]).status_code == 200
     edit = client.get(f"/admin/pages/{survey.pk}/edit/")
     assert f"/admin/pilots/surveys/{survey.pk}/results/" in edit.content.decode()

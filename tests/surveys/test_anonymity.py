@@ -12,6 +12,7 @@ import pytest
 from django.db import connection, models
 from django.utils import timezone
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.models import (
     Access,
     AccessCode,
@@ -21,7 +22,6 @@ from wagtail_pilots.surveys.models import (
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.services import access_codes_generate, response_submit
 
-from .conftest import post_data
 from .race import make_coded_survey
 
 NOW = timezone.make_aware(datetime.datetime(2026, 12, 3, 14, 27, 31))

@@ -5,6 +5,7 @@ whatever an editor publishes is what the next respondent gets."""
 import pytest
 from django.utils.crypto import get_random_string
 
+from tests.fixtures.surveys import old_started, post_data
 from wagtail_pilots.surveys.models import (
     ScaleOption,
     SurveyAnswer,
@@ -14,8 +15,6 @@ from wagtail_pilots.surveys.models import (
     SurveyResponse,
 )
 from wagtail_pilots.surveys.questions import survey_questions
-
-from .conftest import old_started, post_data
 
 pytestmark = pytest.mark.django_db
 

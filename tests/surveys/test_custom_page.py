@@ -15,7 +15,8 @@ from tests.custom_site.models import (
     DepartmentQuestion,
     DepartmentSurveyPage,
 )
-from tests.importexport.conftest import csv_bytes, upload_check_import
+from tests.fixtures.imports import csv_bytes, upload_check_import
+from tests.fixtures.surveys import old_started, post_data
 from wagtail_pilots.blocks import suite_blocks
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.blocks import SurveyFormBlock
@@ -23,8 +24,6 @@ from wagtail_pilots.surveys.models import SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
 from wagtail_pilots.surveys.services import access_codes_generate
-
-from .conftest import old_started, post_data
 
 pytestmark = pytest.mark.django_db
 

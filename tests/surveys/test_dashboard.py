@@ -4,9 +4,7 @@ queries, showing only what the user may edit."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
-from wagtail.models import GroupPagePermission
 
 from wagtail_pilots.surveys.models import Channel
 from wagtail_pilots.surveys.questions import survey_questions
@@ -85,16 +83,10 @@ def test_open_surveys_query_count_does_not_grow(
     assert "测评8" in panel_rows(html, "open-surveys")
 
 
-def test_panels_show_only_editable_pages(client, make_survey, make_editor, home_page):
+def test_panels_show_only_editable_pages(make_survey, page_editor, home_page):
     visible = make_survey(title="可见测评", slug="visible")
     assessment(visible.get_parent(), title="可见考核", slug="card")
-    editor = make_editor(username="clerk")
-    group = Group.objects.create(name="Clerks")
-    GroupPagePermission.objects.create(
-        group=group, page=visible, permission_type="change"
-    )
-    editor.groups.add(group)
-    client.login(username="clerk", password="password")
+    client = page_editor(visible, "change", username="clerk")
     html = client.get("/admin/").content.decode()
     assert "可见测评" in html
     assert "可见考核" not in html  # no rights on the scorecard

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from tests.fixtures.surveys import old_started
 from wagtail_pilots.surveys.models import (
     Access,
     AccessCode,
@@ -21,7 +22,6 @@ from wagtail_pilots.surveys.models import (
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.services import access_codes_generate
 
-from .conftest import old_started
 from .test_resume import saved_secrets
 from .test_survey_logic_flow import hidden_fields
 from .test_translations import (  # noqa: F401 (fixtures)

@@ -11,11 +11,10 @@ from django.template import Context, Template
 
 from example_site.demo.core import ensure_standard_pages
 from example_site.home.models import StandardPage
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.forms import sign_started
 from wagtail_pilots.surveys.models import Access, SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,9 @@ from django.utils import timezone
 
 from example_site.demo.core import ensure_standard_pages
 from example_site.home.models import StandardPage
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.blocks import SUITE_BLOCKS
 from wagtail_pilots.surveys.models import SurveyResponse
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,11 @@
 import pytest
 from django.test import Client
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.forms import UNANSWERED
 from wagtail_pilots.surveys.models import PaperEntryDraft, SurveyAnswer, SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

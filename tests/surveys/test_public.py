@@ -7,6 +7,7 @@ from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.models import (
     Access,
     AccessCode,
@@ -16,8 +17,6 @@ from wagtail_pilots.surveys.models import (
 )
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.services import access_codes_generate
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.templatetags.wagtail_pilots_format import num
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ from urllib.parse import quote
 
 import pytest
 from bs4 import BeautifulSoup
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from openpyxl import load_workbook
-from wagtail.models import GroupPagePermission, Page
+from wagtail.models import Page
 
-from tests.importexport.conftest import upload_check_import
+from tests.fixtures.imports import upload_check_import
+from tests.fixtures.surveys import old_started
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.logic import OTHER
 from wagtail_pilots.surveys.models import (
@@ -28,7 +28,6 @@ from wagtail_pilots.surveys.models import (
 )
 from wagtail_pilots.surveys.questions import survey_questions
 
-from .conftest import old_started
 from .test_translations import en, i18n  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -148,26 +147,16 @@ def test_an_editor_without_edit_rights_gets_403(client, survey, make_editor):
     assert "村委会满意度测评" not in response.content.decode()
 
 
-def test_rights_elsewhere_give_no_questionnaire(client, survey, make_editor, home_page):
+def test_rights_elsewhere_give_no_questionnaire(survey, page_editor, home_page):
     other = home_page.add_child(instance=Page(title="别处", slug="elsewhere"))
-    group = Group.objects.create(name="Elsewhere")
-    GroupPagePermission.objects.create(
-        group=group, page=other, permission_type="change"
-    )
-    make_editor(username="li").groups.add(group)
-    client.login(username="li", password="password")
+    client = page_editor(other, "change", username="li")
     assert client.get(url(survey)).status_code == 403
 
 
 def test_an_editor_of_the_survey_prints_it_and_finds_the_button(
-    client, survey, make_editor, home_page
+    survey, page_editor, home_page
 ):
-    group = Group.objects.create(name="Survey editors")
-    GroupPagePermission.objects.create(
-        group=group, page=home_page, permission_type="change"
-    )
-    make_editor(username="wang").groups.add(group)
-    client.login(username="wang", password="password")
+    client = page_editor(home_page, "change", username="wang")
     assert client.get(url(survey), **ZH).status_code == 200
     edit = client.get(f"/admin/pages/{survey.pk}/edit/", **ZH).content.decode()
     assert url(survey) in edit and "打印问卷" in edit
@@ -372,9 +361,8 @@ def test_the_template_coding_sheet_lists_the_printed_codes(admin_client, branchi
 
 
 def test_other_by_its_code_in_either_order(branching):
+    from tests.fixtures.imports import xlsx_bytes
     from wagtail_pilots.importexport.models import ImportBatch as Batch
-
-    from ..importexport.conftest import xlsx_bytes
 
     header = [
         "您的身份",

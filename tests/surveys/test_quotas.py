@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys import selectors
 from wagtail_pilots.surveys.models import (
     SurveyQuota,
@@ -18,8 +19,6 @@ from wagtail_pilots.surveys.services import (
     quotas_recount,
     response_submit,
 )
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

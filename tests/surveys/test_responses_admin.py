@@ -6,9 +6,7 @@ import datetime
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
-from wagtail.models import GroupPagePermission
 
 from wagtail_pilots.surveys.logic import OTHER
 from wagtail_pilots.surveys.models import Channel
@@ -252,27 +250,15 @@ def test_reachable_from_the_results_and_the_page_buttons(admin_client, answered)
     assert list_url(survey).encode() in header
 
 
-def _editor(make_editor, client, home_page=None):
-    group = Group.objects.create(name="Some editors")
-    if home_page is not None:
-        GroupPagePermission.objects.create(
-            group=group, page=home_page, permission_type="change"
-        )
-    user = make_editor(username="li")
-    user.groups.add(group)
-    client.login(username="li", password="password")
-    return user
-
-
 def test_without_rights_on_the_survey_403(client, answered, make_editor):
     survey, (first, *_rest) = answered
-    _editor(make_editor, client)
+    client.force_login(make_editor(username="li"))
     assert client.get(list_url(survey)).status_code == 403
     assert client.get(detail_url(survey, first)).status_code == 403
 
 
 def test_rights_on_one_survey_do_not_open_anothers_responses(
-    client, make_survey, make_editor, home_page
+    make_survey, page_editor, home_page
 ):
     mine = make_survey(slug="mine")
     other_parent = home_page.add_child(
@@ -280,11 +266,7 @@ def test_rights_on_one_survey_do_not_open_anothers_responses(
     )
     theirs = make_survey(slug="theirs", parent=other_parent)
     their_response = submit(theirs, serial="T-1")
-    group = Group.objects.create(name="Mine only")
-    GroupPagePermission.objects.create(group=group, page=mine, permission_type="change")
-    user = make_editor(username="li")
-    user.groups.add(group)
-    client.login(username="li", password="password")
+    client = page_editor(mine, "change", username="li")
     assert client.get(list_url(mine)).status_code == 200
     assert client.get(list_url(theirs)).status_code == 403
     assert client.get(detail_url(theirs, their_response)).status_code == 403
@@ -296,11 +278,9 @@ def test_rights_on_one_survey_do_not_open_anothers_responses(
     )
 
 
-def test_editor_with_page_rights_sees_list_and_detail(
-    client, answered, make_editor, home_page
-):
+def test_editor_with_page_rights_sees_list_and_detail(answered, page_editor, home_page):
     survey, (first, *_rest) = answered
-    _editor(make_editor, client, home_page)
+    client = page_editor(home_page, "change", username="li")
     assert client.get(list_url(survey)).status_code == 200
     assert client.get(detail_url(survey, first)).status_code == 200
 

@@ -291,7 +291,7 @@ def test_drafts_take_no_quota_place(client, make_survey, scale):
     survey = make_survey(slug="quota", max_responses=1)
     SurveyQuota.objects.create(page=survey, group="党员", limit=1)
     survey.save_revision().publish()
-    from .conftest import post_data
+    from tests.fixtures.surveys import post_data
 
     respondent = Respondent(client, survey)
     respondent.post(nav="save")
@@ -383,7 +383,7 @@ def test_a_code_survey_resumes_by_its_access_code(client, code_survey):
     assert re.search(r'value="其他群众"[^>]*checked', html)
     # The code is used up when the answers are sent; the draft goes with it.
     respondent.html = html
-    from .conftest import post_data
+    from tests.fixtures.surveys import post_data
 
     data = {**hidden_fields(html), **post_data(code_survey, group="其他群众")}
     data["wp_code"] = code
@@ -396,7 +396,7 @@ def test_a_code_survey_resumes_by_its_access_code(client, code_survey):
 def test_sending_with_the_code_elsewhere_deletes_its_draft(client, code_survey):
     """The respondent saved on one phone and answered anew on another: the
     code is used up, and the draft kept under it goes too."""
-    from .conftest import post_data
+    from tests.fixtures.surveys import post_data
 
     code = access_codes_generate(survey=code_survey, count=1)[0].code
     services.draft_save(survey=code_survey, values={}, code=code)
@@ -465,7 +465,7 @@ def test_save_and_resume_cost_a_bounded_number_of_queries(client, logic_survey):
 
 def test_saving_in_a_code_survey_needs_a_valid_code(client, code_survey):
     """The 参与码 travels with the form: a forged or used one saves nothing."""
-    from .conftest import post_data
+    from tests.fixtures.surveys import post_data
 
     data = {**post_data(code_survey), "wp_code": "2222-2222", "wp_nav": "save"}
     response = client.post(code_survey.url, data)

@@ -8,9 +8,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
+from tests.fixtures.surveys import post_data
 from wagtail_pilots.surveys.models import SurveyResponse
-
-from .conftest import post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,10 @@ import re
 
 import pytest
 
+from tests.fixtures.surveys import old_started
 from wagtail_pilots.surveys.logic import OTHER
 from wagtail_pilots.surveys.models import SurveyNotAsked, SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
-
-from .conftest import old_started
 
 pytestmark = pytest.mark.django_db
 

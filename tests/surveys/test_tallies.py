@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.importexport.conftest import csv_bytes, upload_check_import
+from tests.fixtures.imports import csv_bytes, upload_check_import
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.services import batch_rollback
 from wagtail_pilots.surveys import selectors, tallies

@@ -3,7 +3,7 @@ results page an editor reads in Chinese."""
 
 import pytest
 
-from .conftest import post_data
+from tests.fixtures.surveys import post_data
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from django.urls import reverse, set_urlconf
 from django.utils.translation import deactivate
 from wagtail.models import Locale
 
+from tests.fixtures.surveys import THREE_LEVEL, post_data
 from wagtail_pilots.surveys import selectors
 from wagtail_pilots.surveys.models import (
     AccessCode,
@@ -29,8 +30,6 @@ from wagtail_pilots.surveys.models import (
 )
 from wagtail_pilots.surveys.questions import split_choices, survey_questions
 from wagtail_pilots.surveys.services import access_codes_generate
-
-from .conftest import THREE_LEVEL, post_data
 
 pytestmark = pytest.mark.django_db
 

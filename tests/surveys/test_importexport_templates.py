@@ -8,18 +8,16 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
+from tests.fixtures.imports import IMPORT_TEST_MARKS, upload_check_import, xlsx_bytes
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.models import SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 
-from .conftest import upload_check_import, xlsx_bytes
-
-pytestmark = pytest.mark.django_db
+pytestmark = IMPORT_TEST_MARKS
 
 
 @pytest.fixture
-def survey(make_survey):  # noqa: F811
+def survey(make_survey):
     return make_survey()
 
 

@@ -5,16 +5,14 @@ is stored as such (distinct from "no answer")."""
 
 import pytest
 
-from tests.surveys.conftest import logic_survey, make_survey, scale, villages  # noqa: F401
+from tests.fixtures.imports import IMPORT_TEST_MARKS, csv_bytes, upload_check_import
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.surveys.logic import OTHER
 from wagtail_pilots.surveys.models import SurveyNotAsked, SurveyResponse
 from wagtail_pilots.surveys.questions import survey_questions
 from wagtail_pilots.surveys.selectors import survey_results
 
-from .conftest import csv_bytes, upload_check_import
-
-pytestmark = pytest.mark.django_db
+pytestmark = IMPORT_TEST_MARKS
 
 HEADER = [
     "您的身份",
@@ -37,7 +35,7 @@ def keys(survey):
     return {q.label: q.key for q in survey_questions(survey)}
 
 
-def test_hidden_questions_are_empty_and_stored_as_not_asked(logic_survey):  # noqa: F811
+def test_hidden_questions_are_empty_and_stored_as_not_asked(logic_survey):
     batch = run_import(
         logic_survey,
         [
@@ -70,7 +68,7 @@ def test_hidden_questions_are_empty_and_stored_as_not_asked(logic_survey):  # no
     assert by_label["党建工作评价"].result.valid == 1
 
 
-def test_an_answer_to_a_hidden_question_is_a_row_and_column_error(logic_survey):  # noqa: F811
+def test_an_answer_to_a_hidden_question_is_a_row_and_column_error(logic_survey):
     batch = run_import(
         logic_survey,
         [
@@ -86,14 +84,14 @@ def test_an_answer_to_a_hidden_question_is_a_row_and_column_error(logic_survey):
     assert not SurveyResponse.objects.exists()
 
 
-def test_a_required_question_that_was_asked_must_be_answered(logic_survey):  # noqa: F811
+def test_a_required_question_that_was_asked_must_be_answered(logic_survey):
     batch = run_import(logic_survey, [["党员", "不满意", "", "", "", "满意", "满意"]])
     assert batch.status == ImportBatch.Status.CHECKED
     [error] = batch.errors
     assert (error["row"], error["column"]) == (2, "主要原因")
 
 
-def test_other_without_its_text_is_an_error_in_its_column(logic_survey):  # noqa: F811
+def test_other_without_its_text_is_an_error_in_its_column(logic_survey):
     batch = run_import(
         logic_survey, [["党员", "不满意", "", "其他", "", "满意", "满意"]]
     )
@@ -102,7 +100,7 @@ def test_other_without_its_text_is_an_error_in_its_column(logic_survey):  # noqa
     assert error["column"] == "主要原因 - 其他（请注明）"
 
 
-def test_export_keeps_not_asked_apart_from_no_answer(admin_client, logic_survey):  # noqa: F811
+def test_export_keeps_not_asked_apart_from_no_answer(admin_client, logic_survey):
     run_import(
         logic_survey,
         [

@@ -5,11 +5,15 @@ import io
 from decimal import Decimal as D
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
-from wagtail.models import GroupPagePermission
 
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -25,9 +29,7 @@ from wagtail_pilots.pilots.models import (
     PilotProgramPage,
 )
 
-from .conftest import csv_bytes, upload_check_import, xlsx_bytes
-
-pytestmark = pytest.mark.django_db
+pytestmark = IMPORT_TEST_MARKS
 
 
 @pytest.fixture
@@ -271,35 +273,19 @@ def test_export_and_cli_round_trip(pilot, tmp_path):
     assert PilotPhase.objects.get(name="建立联动机制").progress == 60
 
 
-def test_only_editors_of_the_pilot_may_import(client, make_editor, pilot):
-    group = Group.objects.create(name="别的编辑")
-    GroupPagePermission.objects.create(
-        group=group,
-        page=pilot,
-        permission=Permission.objects.get(codename="change_page"),
-    )
-    other = make_editor(
+def test_only_editors_of_the_pilot_may_import(client, make_editor, page_editor, pilot):
+    importer = (
         "wagtail_pilots_importexport.import_data",
         "wagtail_pilots_importexport.export_data",
-        username="other",
     )
-    client.force_login(other)
+    client.force_login(make_editor(*importer, username="other"))
     url = reverse("wagtail_pilots_importexport:import", args=["pilot-phases"])
     assert client.get(f"{url}?page={pilot.pk}").status_code == 403
-    editor = make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        groups=[group.name],
-    )
-    client.force_login(editor)
+    editor = page_editor(pilot, "change", *importer)
     # The pilot is live: importing its phases publishes them, so editing
     # rights alone are not enough (exporting is).
-    assert client.get(f"{url}?page={pilot.pk}").status_code == 403
+    assert editor.get(f"{url}?page={pilot.pk}").status_code == 403
     export = reverse("wagtail_pilots_importexport:export", args=["pilot-phases", "csv"])
-    assert client.get(f"{export}?page={pilot.pk}").status_code == 200
-    GroupPagePermission.objects.create(
-        group=group,
-        page=pilot,
-        permission=Permission.objects.get(codename="publish_page"),
-    )
-    assert client.get(f"{url}?page={pilot.pk}").status_code == 200
+    assert editor.get(f"{export}?page={pilot.pk}").status_code == 200
+    publisher = page_editor(pilot, "change", "publish", *importer, username="wang")
+    assert publisher.get(f"{url}?page={pilot.pk}").status_code == 200

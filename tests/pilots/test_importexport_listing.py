@@ -4,7 +4,6 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
@@ -12,8 +11,16 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import GroupPagePermission, ModelLogEntry, Revision
+from wagtail.models import ModelLogEntry, Revision
 
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
+from tests.fixtures.pilots import days
+from tests.fixtures.users import IMPORT_EXPORT
 from wagtail_pilots import spreadsheets
 from wagtail_pilots.importexport.buttons import page_header_buttons
 from wagtail_pilots.importexport.formats import read_table
@@ -37,10 +44,7 @@ from wagtail_pilots.pilots.models import (
     PilotSite,
 )
 
-from ..pilots.conftest import days
-from .conftest import csv_bytes, upload_check_import, xlsx_bytes
-
-pytestmark = pytest.mark.django_db
+pytestmark = IMPORT_TEST_MARKS
 
 HEADER = [
     "编号/code",
@@ -697,19 +701,14 @@ def two_indexes(home_page, units):
 
 
 @pytest.fixture
-def editor_of_a(make_editor, two_indexes):
-    group = Group.objects.create(name="甲的编辑")
-    for codename in ("add_page", "change_page", "publish_page"):
-        GroupPagePermission.objects.create(
-            group=group,
-            page=two_indexes[0],
-            permission=Permission.objects.get(codename=codename),
-        )
-    return make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
+def editor_of_a(page_editor, two_indexes):
+    return page_editor(
+        two_indexes[0],
+        "add",
+        "change",
+        "publish",
+        *IMPORT_EXPORT,
         username="li",
-        groups=[group.name],
     )
 
 
@@ -724,10 +723,10 @@ def kind_urls(index):
     ]
 
 
-def test_editor_of_index_a_is_refused_index_b(client, two_indexes, editor_of_a):
+def test_editor_of_index_a_is_refused_index_b(two_indexes, editor_of_a):
     a, b = two_indexes
     batch_b = run(csv_bytes([["编号", "名称"], ["B-9", "乙九"]]), b)
-    client.force_login(editor_of_a)
+    client = editor_of_a
     for url in kind_urls(a):
         assert client.get(url).status_code == 200, url
     for url in kind_urls(b):
@@ -748,49 +747,41 @@ def test_editor_of_index_a_is_refused_index_b(client, two_indexes, editor_of_a):
     assert client.get(kind_urls(pilot)[1]).status_code == 404
 
 
-def test_index_header_menu_offers_the_pilots_kind(client, two_indexes, editor_of_a):
+def test_index_header_menu_offers_the_pilots_kind(two_indexes, editor_of_a):
     a, b = two_indexes
     kinds = [
         btn.attrs.get("data-pilots-import")
-        for btn in page_header_buttons(a, editor_of_a)
+        for btn in page_header_buttons(a, editor_of_a.user)
     ]
     assert "pilots" in kinds
-    assert list(page_header_buttons(b, editor_of_a)) == []
-    client.force_login(editor_of_a)
+    assert list(page_header_buttons(b, editor_of_a.user)) == []
+    client = editor_of_a
     content = client.get(reverse("wagtailadmin_explore", args=[a.pk])).content.decode()
     assert 'data-pilots-import="pilots"' in content
     assert 'data-pilots-export="pilots-xlsx"' in content
 
 
 def test_exporter_without_add_permission_may_export_but_not_import(
-    client, make_editor, two_indexes
+    page_editor, two_indexes
 ):
     a, _b = two_indexes
-    group = Group.objects.create(name="只读")
-    GroupPagePermission.objects.create(
-        group=group, page=a, permission=Permission.objects.get(codename="change_page")
+    client = page_editor(
+        a,
+        "change",
+        *IMPORT_EXPORT,
     )
-    user = make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        groups=[group.name],
-    )
-    client.force_login(user)
     import_url, export_url, *_rest = kind_urls(a)
     assert client.get(import_url).status_code == 403
     assert client.get(export_url).status_code == 200
 
 
 def test_rows_of_pilots_the_importer_may_not_publish_are_refused(
-    client, make_editor, two_indexes
+    page_editor, two_indexes
 ):
     a, _b = two_indexes
-    group = Group.objects.create(name="起草人")
-    for codename in ("add_page", "change_page"):
-        GroupPagePermission.objects.create(
-            group=group, page=a, permission=Permission.objects.get(codename=codename)
-        )
-    user = make_editor("wagtail_pilots_importexport.import_data", groups=[group.name])
+    user = page_editor(
+        a, "add", "change", "wagtail_pilots_importexport.import_data"
+    ).user
     rows = [
         ["编号", "名称", "摘要"],
         ["pilots-a-1", "甲的试点一", "改"],
@@ -807,11 +798,9 @@ def test_rows_of_pilots_the_importer_may_not_publish_are_refused(
     assert PilotProgramPage.objects.get(code="pilots-a-1").summary != "改"
 
 
-def test_upload_preview_confirm_and_rollback_in_the_admin(
-    client, two_indexes, editor_of_a
-):
+def test_upload_preview_confirm_and_rollback_in_the_admin(two_indexes, editor_of_a):
     a, _b = two_indexes
-    client.force_login(editor_of_a)
+    client = editor_of_a
     template = client.get(kind_urls(a)[3])
     table = read_table(b"".join(template.streaming_content), filename="t.xlsx")
     assert table.headers[:2] == ["编号/code", "名称/title"]
@@ -834,7 +823,7 @@ def test_upload_preview_confirm_and_rollback_in_the_admin(
     batch_url = reverse("wagtail_pilots_importexport:batch", args=[batch.pk])
     client.post(batch_url, {"action": "import"})
     page = PilotProgramPage.objects.get(code="SFX-ZF-06")
-    assert not page.live and page.latest_revision.user == editor_of_a
+    assert not page.live and page.latest_revision.user == editor_of_a.user
     rollback_url = reverse("wagtail_pilots_importexport:rollback", args=[batch.pk])
     content = client.get(rollback_url).content.decode()
     assert (

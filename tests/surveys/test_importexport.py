@@ -6,13 +6,21 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from wagtail.models import GroupPagePermission
 
-from tests.surveys.conftest import make_survey, scale, villages  # noqa: F401
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
+from tests.fixtures.users import (
+    ENTER_RESPONSES,
+    IMPORT_EXPORT,
+    assert_permission_denied,
+)
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
 from wagtail_pilots.importexport.services import (
@@ -22,9 +30,7 @@ from wagtail_pilots.importexport.services import (
 from wagtail_pilots.surveys.models import SurveyAnswer, SurveyResponse
 from wagtail_pilots.surveys.selectors import survey_results
 
-from .conftest import csv_bytes, upload_check_import, xlsx_bytes
-
-pytestmark = pytest.mark.django_db
+pytestmark = IMPORT_TEST_MARKS
 
 HEADER = [
     "您的身份",
@@ -37,7 +43,7 @@ HEADER = [
 
 
 @pytest.fixture
-def survey(make_survey):  # noqa: F811
+def survey(make_survey):
     return make_survey()
 
 
@@ -127,7 +133,7 @@ def test_one_bad_row_among_many_writes_nothing_and_names_it(survey):
     assert survey.response_count == 0
 
 
-def test_one_bad_row_among_100000_writes_nothing_and_names_it(make_survey, scale):  # noqa: F811
+def test_one_bad_row_among_100000_writes_nothing_and_names_it(make_survey, scale):
     """The issue's size: 100,000 questionnaires of a two-question survey, one bad
     cell at row 73,457 (the header is row 1)."""
     survey = make_survey(
@@ -223,7 +229,7 @@ def test_a_failing_analyze_does_not_fail_the_committed_import(
     assert SurveyResponse.objects.filter(import_batch=batch).count() == 3
 
 
-def test_answer_text_comes_back_exactly_as_written(make_survey, scale):  # noqa: F811
+def test_answer_text_comes_back_exactly_as_written(make_survey, scale):
     """Answer rows go in with COPY on PostgreSQL: text its format escapes (tab,
     backslash, its NULL marker, quotes) must be stored as written."""
     choices = ["党员\t甲", "C:\\村民\\代表", "\\N", '"其他" 群众']
@@ -479,7 +485,7 @@ def test_rollback_restores_results_and_counts(survey):
     assert not SurveyResponse.objects.filter(import_batch=batch).exists()
 
 
-def test_export_re_imports_cleanly(survey, make_survey):  # noqa: F811
+def test_export_re_imports_cleanly(survey, make_survey):
     run_import(
         survey,
         csv_bytes(
@@ -580,25 +586,17 @@ def test_cli_bad_row_exits_non_zero(survey, tmp_path):
 
 
 @pytest.fixture
-def two_surveys(make_survey):  # noqa: F811
+def two_surveys(make_survey):
     return make_survey(slug="survey-a"), make_survey(title="乙", slug="survey-b")
 
 
 @pytest.fixture
-def editor_of_a(make_editor, two_surveys):
-    group = Group.objects.create(name="甲的编辑")
-    GroupPagePermission.objects.create(
-        group=group,
-        page=two_surveys[0],
-        permission=Permission.objects.get(codename="change_page"),
-    )
-    return make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_surveys.add_surveyresponse",
-        "wagtail_pilots_surveys.change_surveyresponse",
-        "wagtail_pilots_surveys.view_surveyresponse",
-        groups=[group.name],
+def editor_of_a(page_editor, two_surveys):
+    return page_editor(
+        two_surveys[0],
+        "change",
+        *IMPORT_EXPORT,
+        *ENTER_RESPONSES,
     )
 
 
@@ -619,9 +617,9 @@ def test_anonymous_is_sent_to_login(client, two_surveys):
         assert response.status_code == 302 and "login" in response["Location"]
 
 
-def test_editor_of_a_gets_403_on_b(client, two_surveys, editor_of_a):
+def test_editor_of_a_gets_403_on_b(two_surveys, editor_of_a):
     a, b = two_surveys
-    client.force_login(editor_of_a)
+    client = editor_of_a
     for url in admin_urls(a):
         assert client.get(url).status_code == 200, url
     for url in admin_urls(b):
@@ -646,7 +644,7 @@ def test_editor_of_a_gets_403_on_b(client, two_surveys, editor_of_a):
 
 
 def test_batch_lists_show_only_batches_of_pages_the_user_may_import_into(
-    client, two_surveys, editor_of_a
+    two_surveys, editor_of_a
 ):
     """File names and operators of survey B's imports stay hidden from the
     editor of survey A, in the suite's list and in the modeladmin listing."""
@@ -660,7 +658,7 @@ def test_batch_lists_show_only_batches_of_pages_the_user_may_import_into(
     units = ImportBatch.objects.create(
         kind="units", file_name="单位.csv", sha256="c" * 64
     )
-    client.force_login(editor_of_a)
+    client = editor_of_a
     listing = client.get(reverse("wagtail_pilots_importexport:batches"))
     assert listing.status_code == 200
     content = listing.content.decode()
@@ -673,15 +671,15 @@ def test_batch_lists_show_only_batches_of_pages_the_user_may_import_into(
     assert "甲的问卷.csv" in content and "乙的问卷.csv" not in content
     assert "单位.csv" not in content
     assert client.get(f"{modeladmin}inspect/{mine.pk}/").status_code == 200
-    assert client.get(f"{modeladmin}inspect/{theirs.pk}/").status_code in (302, 403)
-    assert client.get(f"{modeladmin}inspect/{units.pk}/").status_code in (302, 403)
+    assert_permission_denied(client.get(f"{modeladmin}inspect/{theirs.pk}/"))
+    assert_permission_denied(client.get(f"{modeladmin}inspect/{units.pk}/"))
     detail = reverse("wagtail_pilots_importexport:batch", args=[theirs.pk])
     assert client.get(detail).status_code == 403
 
 
-def test_admin_upload_preview_confirm(client, two_surveys, editor_of_a):
+def test_admin_upload_preview_confirm(two_surveys, editor_of_a):
     a, _b = two_surveys
-    client.force_login(editor_of_a)
+    client = editor_of_a
     response = client.post(
         admin_urls(a)[0],
         {
@@ -699,10 +697,8 @@ def test_admin_upload_preview_confirm(client, two_surveys, editor_of_a):
     assert batch.page_id == a.pk
 
 
-def test_page_template_has_questions_and_both_languages(
-    client, two_surveys, editor_of_a
-):
-    client.force_login(editor_of_a)
+def test_page_template_has_questions_and_both_languages(two_surveys, editor_of_a):
+    client = editor_of_a
     response = client.get(admin_urls(two_surveys[0])[2])
     text = b"".join(
         response.streaming_content if response.streaming else [response.content]
@@ -714,8 +710,8 @@ def test_page_template_has_questions_and_both_languages(
     assert sample[:2] == ["党员", "满意"]
 
 
-def test_survey_page_header_has_import_buttons(client, two_surveys, editor_of_a):
-    client.force_login(editor_of_a)
+def test_survey_page_header_has_import_buttons(two_surveys, editor_of_a):
+    client = editor_of_a
     a, _b = two_surveys
     response = client.get(reverse("wagtailadmin_pages:edit", args=[a.pk]))
     assert 'data-pilots-import="responses"' in response.content.decode()
@@ -801,7 +797,7 @@ def test_a_row_past_a_group_quota_is_named_by_row_and_column(survey):
     assert not SurveyQuotaCount.objects.filter(count__gt=0).exists()
 
 
-def test_a_row_past_a_unit_quota_is_named_by_its_matrix_column(survey, villages):  # noqa: F811
+def test_a_row_past_a_unit_quota_is_named_by_its_matrix_column(survey, villages):
     from wagtail_pilots.surveys.models import SurveyQuota
 
     SurveyQuota.objects.create(page=survey, unit=villages[1], limit=1)

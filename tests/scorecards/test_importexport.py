@@ -5,12 +5,17 @@ import io
 from decimal import Decimal as D
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from wagtail.models import GroupPagePermission
 
+from tests.fixtures.imports import (
+    IMPORT_TEST_MARKS,
+    csv_bytes,
+    upload_check_import,
+    xlsx_bytes,
+)
+from tests.fixtures.users import ENTER_BALLOTS, IMPORT_EXPORT
 from tests.scorecards.helpers import make_scorecard, structured
 from wagtail_pilots.importexport.models import ImportBatch
 from wagtail_pilots.importexport.registry import get_kind
@@ -24,9 +29,7 @@ from wagtail_pilots.scorecards.models import CHANNEL_IMPORT, Ballot
 from wagtail_pilots.scorecards.selectors import scorecard_result
 from wagtail_pilots.scorecards.services import ballot_enter
 
-from .conftest import csv_bytes, upload_check_import, xlsx_bytes
-
-pytestmark = pytest.mark.django_db
+pytestmark = IMPORT_TEST_MARKS
 
 LONG_HEADER = [
     "评价组/group",
@@ -302,27 +305,20 @@ def test_rollback_removes_the_batch_ballots(home_page):
 
 
 @pytest.fixture
-def editor_of_a(make_editor, home_page):
+def editor_of_a(page_editor, home_page):
     a = town(home_page, slug="a")
     b = town(home_page, slug="b")
-    group = Group.objects.create(name="考核甲编辑")
-    GroupPagePermission.objects.create(
-        group=group, page=a, permission=Permission.objects.get(codename="change_page")
+    client = page_editor(
+        a,
+        "change",
+        *IMPORT_EXPORT,
+        *ENTER_BALLOTS,
     )
-    user = make_editor(
-        "wagtail_pilots_importexport.import_data",
-        "wagtail_pilots_importexport.export_data",
-        "wagtail_pilots_scorecards.add_ballot",
-        "wagtail_pilots_scorecards.change_ballot",
-        "wagtail_pilots_scorecards.view_ballot",
-        groups=[group.name],
-    )
-    return user, a, b
+    return client, a, b
 
 
-def test_editor_of_scorecard_a_gets_403_for_b(client, editor_of_a):
-    user, a, b = editor_of_a
-    client.force_login(user)
+def test_editor_of_scorecard_a_gets_403_for_b(editor_of_a):
+    client, a, b = editor_of_a
     imp = reverse("wagtail_pilots_importexport:import", args=["ballots"])
     exp = reverse("wagtail_pilots_importexport:export", args=["ballots", "csv"])
     assert client.get(f"{imp}?page={a.pk}").status_code == 200
@@ -789,7 +785,8 @@ def test_cli_unknown_layout(home_page):
     assert "long (one row per ballot), wide (one row per evaluator)" in str(error.value)
 
 
-def test_page_header_offers_both_layouts(admin_client, home_page):
+def test_page_header_offers_both_layouts(admin_client, home_page, settings):
+    settings.LANGUAGE_CODE = "zh-hans"  # the site's language (tests/scorecards: en)
     page = mixed(home_page)
     response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
     content = response.content.decode()
