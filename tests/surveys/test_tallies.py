@@ -302,7 +302,17 @@ def test_deleting_the_survey_page_deletes_its_tallies(survey):
     assert not SurveyTally.objects.exists() and not SurveyTallyDelta.objects.exists()
 
 
-def test_command_checks_and_rebuilds(survey):
+@pytest.fixture
+def english_commands(settings):
+    """The command speaks the site's language: English here."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def test_command_checks_and_rebuilds(survey, english_commands):
     rng = random.Random(17)
     for _index in range(5):
         response_submit(survey=survey, data=random_data(survey, rng))
